@@ -1,0 +1,55 @@
+"""Errors raised by sendforecast.
+
+Every error about user input names the file, the row and column, and what was
+expected, so that an analyst can open the file and fix it without reading code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an input file."""
+
+    file: str
+    row: int | None  # 1-based line number in the file (header = line 1); None = whole file
+    column: str | None
+    expected: str
+    found: str | None = None
+
+    def __str__(self) -> str:
+        where = Path(self.file).name if self.file else "<input>"
+        if self.row is not None:
+            where += f", line {self.row}"
+        if self.column is not None:
+            where += f", column '{self.column}'"
+        text = f"{where}: expected {self.expected}"
+        if self.found is not None:
+            text += f", found {self.found!r}"
+        return text
+
+
+class InputError(ValueError):
+    """Raised when an input file or frame is not what sendforecast expects.
+
+    ``problems`` lists every problem found (not only the first), each with file,
+    line, column and what was expected.
+    """
+
+    def __init__(self, problems: list[Problem] | Problem, max_shown: int = 20):
+        if isinstance(problems, Problem):
+            problems = [problems]
+        self.problems = list(problems)
+        shown = [f"  - {p}" for p in self.problems[:max_shown]]
+        more = len(self.problems) - max_shown
+        if more > 0:
+            shown.append(f"  ... and {more} more")
+        n = len(self.problems)
+        super().__init__(f"{n} problem{'s' if n != 1 else ''} in input:\n" + "\n".join(shown))
+
+
+class SendForecastWarning(UserWarning):
+    """Warnings about data or model fit that a user should see (not silenced)."""
