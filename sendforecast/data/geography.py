@@ -99,11 +99,9 @@ def aggregate_successors(frame: pd.DataFrame, value_cols: list[str] | None = Non
         year_col = "year" if "year" in part else None
         if year_col:
             # a year counts only if all predecessors, or all successors, report it
-            def complete(g: pd.DataFrame) -> bool:
-                codes = set(g["la_code"])
-                return set(r.predecessors) <= codes or set(r.successors) <= codes
-
-            ok_years = [y for y, g in part.groupby(year_col) if complete(g)]
+            pre, suc = set(r.predecessors), set(r.successors)
+            ok_years = [y for y, g in part.groupby(year_col)
+                        if pre <= set(g["la_code"]) or suc <= set(g["la_code"])]
             part = part[part[year_col].isin(ok_years)]
         agg = part.groupby(keys, dropna=False, observed=True)[value_cols].sum(min_count=1).reset_index()
         agg = agg.assign(la_code=r.combined_code, la_name=r.name, combined=True)

@@ -51,7 +51,12 @@ import pandas as pd
 from ..errors import InputError, Problem
 from .geography import ENGLAND_CODE, series_status
 from .quality import SUPPRESSION_CODES, QualityReport
-from .taxonomy import PLACEMENT_SUBTOTAL_COLUMNS, PLACEMENT_SUBTOTAL_LABELS, need_code, placement_code
+from .taxonomy import (
+    PLACEMENT_SUBTOTAL_COLUMNS,
+    PLACEMENT_SUBTOTAL_LABELS,
+    need_code,
+    placement_code,
+)
 
 FRAMES = ("caseload", "new_plans", "ceased", "requests", "assessments", "timeliness", "movers",
           "need_shares")
@@ -119,6 +124,8 @@ _MI_2022 = {  # sen2_mi.csv column -> (frame, measure)
     "MtoParEHC": ("movers", "mainstream_to_home_education"),
     "SitoParEHC": ("movers", "special_to_home_education"),
 }
+_KNOWN_MEASURES = (set(_REQUESTS_2025.values()) | set(_ASSESSMENTS_2025.values())
+                   | set(_TIMELINESS_2025.values()) | {m for f, m in _MI_2022.values() if f != "ceased"})
 _AGE_BANDS_2022 = {"Total": "all", "Under 5": "0-4", "Age 5 to 10": "5-10", "Age 11 to 15": "11-15",
                    "Age 16 to 19": "16-19", "Age 20 to 25": "20-25"}
 
@@ -567,8 +574,11 @@ class SEN2Data:
                     s = f[(f.age == "all") & (f.measure == measure)]
                     break
             else:
-                raise KeyError(f"unknown measure {measure!r}; try caseload, requests, assessments, "
-                               "new_plans, ceased or a measure of the requests/assessments/timeliness frames")
+                if measure not in _KNOWN_MEASURES:
+                    raise KeyError(f"unknown measure {measure!r}; try caseload, requests, assessments, "
+                                   "new_plans, ceased or a measure of the requests/assessments/timeliness "
+                                   "frames")
+                s = pd.DataFrame({"la_code": [], "year": [], "value": [], "level": []})
         s = s[s.level == level][["la_code", "year", "value"]]
         names = self.las.set_index("la_code")["la_name"]
         s = s.assign(la_name=s.la_code.map(names).fillna(s.la_code))
@@ -755,7 +765,7 @@ def _merge(frame: str, parts: list[pd.DataFrame]) -> tuple[pd.DataFrame, pd.Data
     df["value"] = df["value"].astype(float)
     for c in cols:
         if c not in ("year", "value"):
-            df[c] = df[c].astype("category")
+            df[c] = df[c].astype(str)
     return df, dups
 
 
@@ -768,7 +778,7 @@ def _la_lookup(areas: pd.DataFrame, caseload: pd.DataFrame, report: QualityRepor
     out = latest[["level", "la_name", "new_la_code", "region_code", "region_name"]].copy()
     out["first_year"] = cspan["min"].reindex(out.index).fillna(span["min"]).astype(int)
     out["last_year"] = cspan["max"].reindex(out.index).fillna(span["max"]).astype(int)
-    out["status"] = [series_status(c) if lv == "la" else "aggregate" for c, lv in zip(out.index, out.level)]
+    out["status"] = [series_status(c) if lv == "la" else "aggregate" for c, lv in zip(out.index, out.level, strict=False)]
     names = areas[areas.level == "la"].groupby("la_code", observed=True)["la_name"].nunique()
     for code in names[names > 1].index:
         variants = sorted(set(areas.loc[areas.la_code == code, "la_name"]))
