@@ -1,0 +1,454 @@
+"""The forecasting interface shared by every method, and the ``forecast`` orchestrator.
+
+Design (statsforecast style): long frames in and out.
+
+* **History** is a tidy frame ``la_code, year, value`` with optional ``la_name``,
+  ``region_code`` and ``measure`` (LA x year x measure).  Single-measure methods
+  use the rows of their target measure; the pipeline method uses several.
+* **Forecaster** (:class:`Forecaster`): ``fit(history) -> self`` then
+  ``forecast(horizon, levels=(80, 95), seed=None) -> DataFrame``.  Every method
+  produces *sample paths* (``sample``), so intervals of every method are
+  computed the same way (:func:`quantile_columns`) and methods can be chained
+  (the pipeline method feeds request draws into new plans and caseload).
+* **Bad input** is cleaned in one place (:func:`clean_history`): each series is
+  cut to its newest run of consecutive, positive, observed years (log growth
+  needs positive counts); gaps, zeros, suppressed years, the part-year flows a
+  new (reorganised) LA reports in its first year, and LAs that stopped
+  reporting (abolished) are recorded as per-LA warnings.  The orchestrator
+  then falls back per series to a simpler method when the series is too short
+  for the chosen one or the method fails, and records that too.  The
+  ``warning`` column of the result carries the text; ``result.attrs["warnings"]``
+  has one row per (LA, warning).
+"""
+
+from __future__ import annotations
+
+import warnings
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+
+from ..data.geography import ENGLAND_CODE, reorganisation_of
+from ..errors import SendForecastWarning
+
+#: Measures that are calendar-year flows (the others are January-census stocks).
+FLOW_MEASURES = frozenset({"requests", "new_plans", "assessments", "ceased", "issued",
+                           "not_issued", "decided_to_assess", "decided_not_to_assess"})
+OUTPUT_COLUMNS = ["la_code", "la_name", "measure", "year", "mean", "p10", "p90", "p2_5", "p97_5",
+                  "method", "warning"]
+#: Simpler method to use, per method, when a series is too short or a fit fails.
+FALLBACK = {"hierarchical": "ets", "pipeline": "ets", "ets": "drift", "loglinear": "drift",
+            "drift": "naive", "naive": None}
+N_DRAWS = 1000
+
+
+def level_name(level: float) -> tuple[str, str]:
+    """Column names of the lower/upper bound of a central interval: 80 -> ('p10', 'p90')."""
+    lo = (100 - level) / 2
+    hi = 100 - lo
+
+    def fmt(q: float) -> str:
+        return "p" + (f"{q:g}".replace(".", "_"))
+
+    return fmt(lo), fmt(hi)
+
+
+def quantile_columns(draws: np.ndarray, levels: Sequence[float] = (80, 95)) -> dict[str, np.ndarray]:
+    """Turn sample draws (last axis = draws) into ``mean`` and interval-bound columns.
+
+    ``draws`` of shape ``(..., n_draws)`` -> ``{"mean": ..., "p10": ..., "p90": ...}``
+    (the mean of the draws and the central-interval bounds for each level).
+    """
+    draws = np.asarray(draws, dtype=float)
+    out = {"mean": draws.mean(axis=-1)}
+    for lv in levels:
+        lo, hi = level_name(lv)
+        q = np.quantile(draws, [(100 - lv) / 200, 1 - (100 - lv) / 200], axis=-1)
+        out[lo], out[hi] = q[0], q[1]
+    return out
+
+
+# ---------------------------------------------------------------------------- history
+def clean_history(history: pd.DataFrame, measure: str | None = None
+                  ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Cut each series to its newest usable run and list what was dropped.
+
+    A usable run is a set of consecutive years with positive, observed values
+    (log-growth models need positive counts).  Returns ``(clean, warnings)``
+    where ``warnings`` has columns ``la_code, warning``.  Series that end
+    before the newest year of the frame (LAs abolished in a reorganisation, or
+    that stopped reporting) are dropped: forecasting them would forecast an
+    area that no longer exists.
+    """
+    h = history.copy()
+    if measure is not None and "measure" in h:
+        h = h[h["measure"] == measure]
+    h = h.sort_values(["la_code", "year"])
+    last_year = h.loc[h["value"].notna(), "year"].max() if len(h) else None
+    rows, warn = [], []
+    is_flow = measure in FLOW_MEASURES
+    for code, g in h.groupby("la_code", sort=False):
+        g = g[g["value"].notna() | (g["year"] <= g.loc[g["value"].notna(), "year"].max())]
+        reorg = reorganisation_of(str(code))
+        if reorg is not None and str(code) in reorg.successors and is_flow:
+            part = g["year"] <= reorg.first_flow_year
+            if part.any():
+                warn.append((code, f"reorganised LA (new in {reorg.first_flow_year}): the part-year "
+                                   f"flow for {reorg.first_flow_year} is not used"))
+                g = g[~part]
+        ok = g["value"].notna() & (g["value"] > 0)
+        if not ok.any():
+            warn.append((code, "no positive observed value: not forecast"))
+            continue
+        if g["year"][ok].max() < last_year:
+            what = "abolished in a reorganisation" if reorg is not None and str(code) in \
+                reorg.predecessors else "no value"
+            warn.append((code, f"series ends in {int(g['year'][ok].max())} ({what}; newest year "
+                               f"{int(last_year)}): not forecast"))
+            continue
+        years = g["year"].to_numpy()
+        okv = ok.to_numpy()
+        # newest run of consecutive usable years
+        end = len(g) - 1
+        while not okv[end]:
+            end -= 1
+        start = end
+        while start > 0 and okv[start - 1] and years[start - 1] == years[start] - 1:
+            start -= 1
+        if len(g.iloc[:start].dropna(subset=["value"])) or (
+                years[end] - years[start] + 1) != (end - start + 1):
+            dropped = g.iloc[:start]
+            # missing values before the first observation are not a break (series starts later)
+            dropped = dropped[dropped["value"].notna().cummax().to_numpy()]
+            n_zero = int((dropped["value"] == 0).sum())
+            n_nan = int(dropped["value"].isna().sum())
+            why = []
+            if n_zero:
+                why.append(f"{n_zero} zero value(s)")
+            if n_nan:
+                why.append(f"{n_nan} missing/suppressed value(s)")
+            if not why:
+                why.append("a gap in the years")
+            warn.append((code, f"series broken by {' and '.join(why)}: only {int(years[start])}-"
+                               f"{int(years[end])} used"))
+        elif reorg is not None and str(code) in reorg.successors:
+            warn.append((code, f"reorganised LA: history starts in {int(years[start])}"))
+        rows.append(g.iloc[start:end + 1])
+    clean = pd.concat(rows, ignore_index=True) if rows else h.iloc[:0]
+    return clean, pd.DataFrame(warn, columns=["la_code", "warning"])
+
+
+def to_matrix(history: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Clean history -> (codes, last_years, Y) with Y a right-aligned (n_series, n_years) matrix.
+
+    Series are aligned on their *last* observation (column -1) and padded with NaN
+    on the left, so vectorised methods can work on ``Y[:, -k:]``.
+    """
+    codes, lasts, series = [], [], []
+    for code, g in history.groupby("la_code", sort=True):
+        codes.append(code)
+        lasts.append(int(g["year"].max()))
+        series.append(g.sort_values("year")["value"].to_numpy(float))
+    n = max((len(s) for s in series), default=0)
+    Y = np.full((len(series), n), np.nan)
+    for i, s in enumerate(series):
+        Y[i, n - len(s):] = s
+    return np.array(codes, dtype=object), np.array(lasts, dtype=int), Y
+
+
+# ------------------------------------------------------------------------- Forecaster
+class Forecaster(ABC):
+    """A forecasting method: ``fit(history)`` then ``forecast(horizon)``.
+
+    Subclasses implement :meth:`_fit` (on the cleaned history of the target
+    measure) and :meth:`_sample` (sample paths on the count scale).
+    """
+
+    name: str = "base"
+    #: fewest years a series needs for this method (shorter series fall back)
+    min_years: int = 1
+    #: fit on every LA at the level of the requested ones, then select (partial pooling)
+    pooled: bool = False
+    #: measures (besides the target) the method reads; ``None`` = the target only
+    inputs: tuple[str, ...] | None = None
+
+    def __init__(self, measure: str | None = None):
+        self.measure = measure
+        self.warnings_ = pd.DataFrame(columns=["la_code", "warning"])
+
+    def fit(self, history: pd.DataFrame) -> Forecaster:
+        history = _check_history(history)
+        if self.measure is None:
+            ms = history["measure"].unique() if "measure" in history else ["value"]
+            self.measure = str(ms[0]) if len(ms) == 1 else None
+        clean, warn = clean_history(history, self.measure)
+        self.history_ = history
+        self.names_ = (history.drop_duplicates("la_code").set_index("la_code")["la_name"]
+                       if "la_name" in history else pd.Series(dtype=object))
+        short = clean.groupby("la_code")["year"].size() < self.min_years
+        if short.any():
+            for code in short[short].index:
+                warn.loc[len(warn)] = (code, f"too short for {self.name} (fewer than "
+                                             f"{self.min_years} usable years)")
+        self.excluded_ = list(short[short].index)
+        clean = clean[~clean["la_code"].isin(self.excluded_)]
+        self.warnings_ = warn
+        self.codes_, self.last_years_, self.Y_ = to_matrix(clean)
+        self.clean_ = clean
+        if len(self.codes_):
+            self._fit(clean)
+        return self
+
+    def sample(self, horizon: int, n_draws: int = N_DRAWS, seed: int | None = None) -> np.ndarray:
+        """Sample paths, shape ``(n_series, horizon, n_draws)`` on the count scale."""
+        rng = np.random.default_rng(seed)
+        return self._sample(int(horizon), int(n_draws), rng)
+
+    def forecast(self, horizon: int, levels: Sequence[float] = (80, 95),
+                 seed: int | None = None) -> pd.DataFrame:
+        """Tidy forecast: ``la_code, la_name, measure, year, mean, p10, p90, ... , method``."""
+        if not len(self.codes_):
+            return _empty(levels)
+        draws = self.sample(horizon, seed=seed)
+        return frame_from_draws(self.codes_, self.last_years_, draws, levels, self.name,
+                                self.measure, self.names_)
+
+    @abstractmethod
+    def _fit(self, clean: pd.DataFrame) -> None: ...
+
+    @abstractmethod
+    def _sample(self, horizon: int, n_draws: int, rng: np.random.Generator) -> np.ndarray: ...
+
+
+def frame_from_draws(codes, last_years, draws, levels, method, measure, names=None) -> pd.DataFrame:
+    n, h, _ = draws.shape
+    cols = quantile_columns(draws, levels)
+    names = names if names is not None else pd.Series(dtype=object)
+    out = pd.DataFrame({
+        "la_code": np.repeat(codes, h),
+        "la_name": [names.get(c, c) for c in np.repeat(codes, h)],
+        "measure": measure,
+        "year": (np.asarray(last_years)[:, None] + np.arange(1, h + 1)[None, :]).ravel(),
+        **{k: v.ravel() for k, v in cols.items()},
+        "method": method,
+    })
+    return out
+
+
+def _empty(levels) -> pd.DataFrame:
+    cols = ["la_code", "la_name", "measure", "year", "mean"]
+    for lv in levels:
+        cols += list(level_name(lv))
+    return pd.DataFrame({c: [] for c in cols + ["method"]})
+
+
+def _check_history(history: pd.DataFrame) -> pd.DataFrame:
+    missing = [c for c in ("la_code", "year", "value") if c not in history]
+    if missing:
+        raise ValueError(f"history needs columns la_code, year, value; missing {missing}")
+    h = history.copy()
+    h["la_code"] = h["la_code"].astype(str)
+    h["year"] = h["year"].astype(int)
+    h["value"] = h["value"].astype(float)
+    return h
+
+
+# ------------------------------------------------------------------------ registry
+def make_forecaster(method: str, measure: str | None = None, **kwargs) -> Forecaster:
+    """A fresh forecaster by name: naive, drift, ets, loglinear, hierarchical, pipeline."""
+    from . import baselines
+
+    if method in baselines.BASELINES:
+        return baselines.BASELINES[method](measure=measure, **kwargs)
+    if method == "hierarchical":
+        from .hierarchical import HierarchicalForecaster
+
+        return HierarchicalForecaster(measure=measure, **kwargs)
+    if method == "pipeline":
+        from .pipeline import PipelineForecaster
+
+        return PipelineForecaster(measure=measure, **kwargs)
+    raise ValueError(f"unknown method {method!r}; choose from {sorted(METHODS)} or 'auto'")
+
+
+METHODS = ("naive", "drift", "ets", "loglinear", "hierarchical", "pipeline")
+
+#: Default method per measure chosen by the rolling-origin backtest in
+#: ``benchmarks/forecast_accuracy.py`` (see benchmarks/results/forecast_accuracy.md);
+#: ``method="auto"`` uses it.  :func:`sendforecast.evaluation.choose_method` re-runs the choice.
+AUTO_METHOD = {"caseload": "hierarchical", "requests": "hierarchical", "new_plans": "hierarchical"}
+
+
+# ---------------------------------------------------------------------- orchestrator
+def history_from(data, measures: Iterable[str], level: str = "la") -> pd.DataFrame:
+    """Tidy ``la_code, la_name, region_code, measure, year, value`` from a SEN2Data object."""
+    parts = []
+    for m in measures:
+        s = data.series(m, level=level)
+        parts.append(s.assign(measure=m))
+    h = pd.concat(parts, ignore_index=True)
+    region = data.las.set_index("la_code")["region_code"]
+    h["region_code"] = h["la_code"].map(region).fillna(ENGLAND_CODE)
+    return h
+
+
+def _select(data_or_history, measure: str, la, inputs: Sequence[str]
+            ) -> tuple[pd.DataFrame, list[str] | None]:
+    """History at the right level + the codes asked for (``None`` = every LA)."""
+    if isinstance(la, str):
+        la = "all" if la.lower() == "all" else ([ENGLAND_CODE] if la.lower() == "england" else
+                                                [c.strip() for c in la.split(",") if c.strip()])
+    codes = None if la == "all" else [str(c) for c in la]
+    measures = list(dict.fromkeys([measure, *inputs]))
+    if isinstance(data_or_history, pd.DataFrame):
+        h = data_or_history
+        if "measure" not in h:
+            h = h.assign(measure=measure)
+        h = h[h["measure"].isin(measures)]
+        return h, codes
+    data = data_or_history
+    levels = {"la"}
+    if codes is not None:
+        lv = data.las.set_index("la_code")["level"]
+        unknown = [c for c in codes if c not in lv.index]
+        if unknown:
+            raise KeyError(f"unknown area code(s) {unknown}: use 3-digit LA codes, E12... region "
+                           f"codes or {ENGLAND_CODE}")
+        levels = {lv[c] for c in codes}
+    h = pd.concat([history_from(data, measures, level) for level in sorted(levels)],
+                  ignore_index=True)
+    return h, codes
+
+
+def forecast(data_or_history, measure: str = "caseload", la="all", horizon: int = 3,
+             method: str = "auto", seed: int | None = None, levels: Sequence[float] = (80, 95),
+             calibrate: bool = True, **method_kwargs) -> pd.DataFrame:
+    """Forecast one measure for one LA, a list, regions, England or all LAs.
+
+    Parameters
+    ----------
+    data_or_history
+        A :class:`~sendforecast.SEN2Data` (``load_sen2``/``load_example``) or a tidy
+        history frame ``la_code, year, value`` (+ ``la_name``, ``region_code``, ``measure``).
+    measure
+        ``caseload``, ``requests``, ``new_plans`` (or another SEN2 series).
+    la
+        ``"all"`` (every LA), a code or list of codes: 3-digit LA codes, region
+        codes (E12..., forecasts the region total) or ``E92000001`` (England total).
+    method
+        ``naive``, ``drift``, ``ets``, ``loglinear``, ``hierarchical``, ``pipeline``
+        or ``auto`` (the method chosen per measure by backtest, :data:`AUTO_METHOD`).
+        Pooled methods (hierarchical, pipeline) are fitted on every area at the
+        requested level and then subset, so one LA borrows strength from the rest.
+    calibrate
+        Rescale the intervals by the factors estimated on rolling-origin backtests
+        (:data:`CALIBRATION`, written by ``benchmarks/forecast_accuracy.py``) where one
+        exists for (method, measure, horizon, level); ``attrs["settings"]`` records it.
+        ``False`` gives the model's own (raw) intervals.
+
+    Returns
+    -------
+    DataFrame ``la_code, la_name, measure, year, mean, p10, p90, p2_5, p97_5, method,
+    warning`` for forecast years only; ``attrs["warnings"]`` lists per-LA warnings.
+    Series that are too short for the method, or where it fails, are forecast with
+    the next simpler method (:data:`FALLBACK`) and the ``warning`` column says so.
+    """
+    if method == "auto":
+        method = AUTO_METHOD.get(measure, "ets")
+    first = make_forecaster(method, measure=measure, **method_kwargs)
+    inputs = first.inputs or ()
+    history, codes = _select(data_or_history, measure, la, inputs)
+    target = history[history["measure"] == measure]
+    if codes is not None and not first.pooled:
+        history = history[history["la_code"].isin(codes)]
+        target = target[target["la_code"].isin(codes)]
+    wanted = set(codes) if codes is not None else set(target["la_code"].unique())
+
+    results, warn_rows = [], []
+    todo = set(wanted)
+    m: str | None = method
+    fc_obj: Forecaster | None = first
+    reason: dict[str, str] = {}
+    while todo and m is not None:
+        f = fc_obj if fc_obj is not None else make_forecaster(m, measure=measure)
+        fc_obj = None
+        hist = history if f.pooled else history[history["la_code"].isin(todo)]
+        try:
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always", SendForecastWarning)
+                f.fit(hist)
+                out = f.forecast(horizon, levels=levels, seed=seed)
+            for w in caught:
+                if issubclass(w.category, SendForecastWarning):
+                    warnings.warn(str(w.message), SendForecastWarning, stacklevel=2)
+        except Exception as exc:  # noqa: BLE001 - one failing method must not abort the run
+            nxt = FALLBACK.get(m)
+            for c in todo:
+                reason[c] = f"{m} failed ({type(exc).__name__}: {exc}); used {nxt}"
+            m = nxt
+            continue
+        for _, r in f.warnings_.iterrows():
+            if r.la_code in todo and not r.warning.startswith("too short"):
+                warn_rows.append((r.la_code, r.warning))
+        out = out[out["la_code"].isin(todo)]
+        if len(out):
+            out = out.assign(warning=[reason.get(c, "") for c in out["la_code"]])
+            results.append(out)
+        done = set(out["la_code"])
+        todo -= done
+        nxt = FALLBACK.get(m)
+        # fall back only for series that were too short for this method (others cannot be saved)
+        retry = {c for c in todo if c in set(f.excluded_)}
+        for c in retry:
+            reason[c] = f"too short for {m}: used {nxt}"
+        todo = retry
+        m = nxt
+    for c in sorted(todo):
+        warn_rows.append((c, "not forecast: no usable history"))
+    res = pd.concat(results, ignore_index=True) if results else _empty(levels).assign(warning="")
+    if calibrate:
+        res = apply_calibration(res, levels)
+    warn_df = pd.DataFrame(warn_rows, columns=["la_code", "warning"]).drop_duplicates()
+    for c, text in reason.items():
+        warn_df.loc[len(warn_df)] = (c, text)
+    # merge warnings into the column
+    joined = warn_df.groupby("la_code")["warning"].agg("; ".join)
+    res["warning"] = [
+        "; ".join(x for x in dict.fromkeys([joined.get(c, "")]) if x) for c in res["la_code"]]
+    res = res.sort_values(["la_code", "year"]).reset_index(drop=True)
+    res.attrs["warnings"] = warn_df.sort_values("la_code").reset_index(drop=True)
+    res.attrs["settings"] = dict(measure=measure, horizon=horizon, method=method, seed=seed,
+                                 levels=tuple(levels), calibrate=calibrate, **method_kwargs)
+    return res
+
+
+# ------------------------------------------------------------------------ calibration
+#: Interval scale factors per (method, measure, horizon, level), estimated by
+#: ``benchmarks/forecast_accuracy.py`` from rolling-origin backtests on the real
+#: SEN2 files (every origin up to the newest one; see
+#: :func:`sendforecast.evaluation.calibration_factors`).  A factor multiplies the
+#: half-width of the interval on the log scale around its log-midpoint
+#: (a conformal-style scaling): >1 widens, <1 narrows.  Missing keys = no change.
+CALIBRATION: dict[tuple[str, str, int, int], float] = {}
+
+
+def apply_calibration(res: pd.DataFrame, levels: Sequence[float] = (80, 95),
+                      factors: dict | None = None) -> pd.DataFrame:
+    """Rescale interval bounds on the log scale by per (method, measure, horizon, level) factors."""
+    factors = CALIBRATION if factors is None else factors
+    if not factors or res.empty:
+        return res
+    res = res.copy()
+    horizon = res["year"] - res.groupby("la_code")["year"].transform("min") + 1
+    for lv in levels:
+        lo, hi = level_name(lv)
+        k = np.array([factors.get((m, ms, int(h), int(lv)), 1.0)
+                      for m, ms, h in zip(res["method"], res["measure"], horizon, strict=True)])
+        if np.all(k == 1.0):
+            continue
+        llo, lhi = np.log(res[lo].to_numpy()), np.log(res[hi].to_numpy())
+        mid, half = (llo + lhi) / 2, (lhi - llo) / 2
+        res[lo], res[hi] = np.exp(mid - k * half), np.exp(mid + k * half)
+    return res

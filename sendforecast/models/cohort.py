@@ -1,0 +1,635 @@
+"""Cohort stock-flow projection by age x placement (x need) with Monte Carlo uncertainty.
+
+State: children with an EHC plan at each January, by age (SEN2: age 0-25; witan.send:
+academic year) x *state* (a placement group, a witan setting letter, or
+``setting:need``).  One projection year, for every draw at once (numpy, no loop per
+child or per cell):
+
+1. **leavers** ~ Binomial(stock[age, state], p_leave[age, state]); the top age
+   always leaves (the age-25 limit);
+2. **movers**: the children who continue go to a destination state ~
+   Multinomial(p_move[age, state, :]) (staying included); drawn as a binomial for
+   staying and a multinomial over the other destinations for the non-zero cells;
+3. **ageing on**: everyone who continues is one year older next January;
+4. **joiners**: the year's joiner total (a trend, or a supplied forecast) split
+   over age x state by Multinomial(mix).
+
+Parameter uncertainty: each draw uses its own ``p_leave`` ~ Beta, ``p_move`` ~
+Dirichlet and ``mix`` ~ Dirichlet (posteriors of :mod:`sendforecast.models.rates`)
+and its own joiner-trend coefficients; process uncertainty: the binomial and
+multinomial counts.  By construction, in every draw ``stock(t+1) = stock(t) +
+joiners - leavers`` and movers net to zero.
+
+Identification from SEN2 aggregates (:meth:`CohortModel.from_sen2`) - the
+assumptions, stated plainly:
+
+- *Stock by age x group at the base January*: taken as published when the SEN2
+  release has single age x placement for that year (real data: January 2024 only);
+  otherwise each group's published total is spread over ages with that group's age
+  profile from the nearest year that has one (for the real data, 2024 - so the age
+  split of earlier Januaries borrows the 2024 shape; group totals are exact).
+  ``"0-2"`` is split evenly over ages 0, 1, 2.
+- *Leaving*: the age shape of leaving is ceased-by-age / stock-by-age in the
+  latest year with ceased by age (real data: calendar 2023, with stock by age for
+  January 2023 approximated by the age profile above scaled to the 2023 total);
+  the placement shape is ceased-by-placement / group stock the same year
+  (``p[a, g] = r[a] * f[g]``); the overall level is the ceased total of the last
+  calendar year before the base January over the caseload of the January before.
+  Leavers are counted from the January stock (within-year joiners who cease in
+  the same year are ignored).  Rates are beta posteriors pooled toward the phase,
+  the LA and England's rate for the same cell.
+- *Joiners*: new plans in calendar year y join the stock of January y + 1 at their
+  age at the start of the plan (``"20-25"`` split evenly); their age x group mix is
+  the LA's new plans by age x placement (real data: 2022-2023), a Dirichlet
+  posterior pooled toward England's mix.
+- *Movers*: from each pair of consecutive single-age Januaries (or, when the data
+  have only one, the cross-section read as a pseudo-cohort, i.e. assuming
+  the placement mix by age is stable over time), the children continuing from age a
+  (stock minus expected leavers) must become the stock at age a + 1 minus expected
+  joiners; the *minimal* flows doing that are inferred (groups whose share falls
+  send to groups whose share rises, in proportion to the rises).  Net placement
+  shifts are identified, gross two-way moves are not.  These flows are the counts
+  of a Dirichlet posterior pooled toward the phase, the LA's all-age mix and
+  England's flows, so every move seen anywhere in England keeps a non-zero
+  probability.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from sendforecast.data.taxonomy import PLACEMENT_GROUPS, SPECIALIST_PROVISION, phase_of_age
+from sendforecast.models import rates as R
+
+__all__ = ["CohortModel", "CohortProjection", "QUANTILES"]
+
+QUANTILES = {"p10": 0.10, "p90": 0.90, "p2_5": 0.025, "p97_5": 0.975}
+SEN2_AGES = list(range(26))
+ENGLAND = "E92000001"
+SCAP_PHASES = ("primary", "secondary", "post16")
+_NATIONAL_CACHE: dict = {}
+
+
+# ===================================================================== projection
+@dataclass
+class CohortProjection:
+    """Result of :meth:`CohortModel.project`.
+
+    ``draws`` is ``int32 [draw, year, age, state]`` (January stock of each projection
+    year); ``flows`` (when kept) holds ``leavers`` and ``movers`` (net in - out, by
+    age before ageing) ``[draw, year, age, state]`` indexed like the stock they
+    leave, and ``joiners`` by their age on arrival.  ``initial`` is the base January.
+    """
+
+    draws: np.ndarray
+    years: list[int]
+    ages: list[int]
+    states: list[str]
+    initial: np.ndarray
+    base_year: int
+    age_offset: int = 0
+    specialist: dict = field(default_factory=dict)
+    joiner_totals: np.ndarray | None = None
+    flows: dict = field(default_factory=dict)
+    decomposition: pd.DataFrame | None = None
+    settings: dict = field(default_factory=dict)
+
+    # ---------------------------------------------------------------- helpers
+    def _phase(self, age: int) -> str:
+        return phase_of_age(min(max(age + self.age_offset, 0), 25))
+
+    def _keys(self, dims: Sequence[str], axis: str) -> tuple[list[tuple], np.ndarray]:
+        labels = []
+        for i, v in enumerate(self.ages if axis == "age" else self.states):
+            row = []
+            for d in dims:
+                if d == "age":
+                    row.append(v)
+                elif d == "phase":
+                    row.append(self._phase(v))
+                elif d == "placement":
+                    row.append(v.split(":")[0])
+                elif d == "need":
+                    row.append(v.split(":")[1] if ":" in v else "all")
+                elif d == "provision":
+                    row.append(self.specialist.get(v.split(":")[0]))
+            labels.append(tuple(row) if axis == "age" or True else i)
+        uniq = list(dict.fromkeys(labels))
+        m = np.zeros((len(labels), len(uniq)))
+        for i, lab in enumerate(labels):
+            m[i, uniq.index(lab)] = 1
+        return uniq, m
+
+    def _summarise(self, agg: np.ndarray) -> dict[str, np.ndarray]:
+        q = np.quantile(agg, list(QUANTILES.values()), axis=0)
+        return {"mean": agg.mean(axis=0), **{k: q[i] for i, k in enumerate(QUANTILES)}}
+
+    def table(self, by: Sequence[str] = ("year", "age", "placement")) -> pd.DataFrame:
+        """Tidy summary: one row per combination of ``by`` with ``mean`` and quantiles.
+
+        ``by`` may contain ``year`` and any of ``age``/``phase`` and
+        ``placement``/``need`` (``placement`` = group or setting letter); other
+        dimensions are summed over, draw by draw, before the quantiles are taken.
+        """
+        by = list(by)
+        unknown = set(by) - {"year", "age", "phase", "placement", "need"}
+        if unknown:
+            raise ValueError(f"unknown dimensions {sorted(unknown)}")
+        adims = [d for d in by if d in ("age", "phase")]
+        sdims = [d for d in by if d in ("placement", "need")]
+        akeys, ma = self._keys(adims, "age")
+        skeys, ms = self._keys(sdims, "state")
+        agg = np.einsum("dyak,ag,ks->dygs", self.draws, ma, ms, optimize=True)
+        if "year" not in by:
+            agg = agg.sum(axis=1, keepdims=True)
+        stats = self._summarise(agg)
+        years = self.years if "year" in by else [None]
+        idx = pd.MultiIndex.from_product([range(len(years)), range(len(akeys)), range(len(skeys))])
+        out = pd.DataFrame({k: v.ravel() for k, v in stats.items()})
+        cols = {}
+        if "year" in by:
+            cols["year"] = [years[i] for i in idx.get_level_values(0)]
+        for j, d in enumerate(adims):
+            cols[d] = [akeys[i][j] for i in idx.get_level_values(1)]
+        for j, d in enumerate(sdims):
+            cols[d] = [skeys[i][j] for i in idx.get_level_values(2)]
+        res = pd.concat([pd.DataFrame(cols), out], axis=1)
+        return res[[*by, "mean", *QUANTILES]]
+
+    def by_phase(self) -> pd.DataFrame:
+        """:meth:`table` by ``year, phase, placement``."""
+        return self.table(("year", "phase", "placement"))
+
+    def totals(self) -> pd.DataFrame:
+        """Total caseload per projection year (mean and quantiles)."""
+        return self.table(("year",))
+
+    def specialist_places(self) -> pd.DataFrame:
+        """Specialist-place demand in the shape of the DfE SCAP specialist-provision forecast.
+
+        One row per ``year`` x ``phase`` (primary = ages 4-10, Reception to Year 6;
+        secondary = 11-15, Years 7-11; post16 = 16-18, Years 12-14) x ``provision``
+        (state special school, independent / non-maintained special school,
+        resourced provision / SEN unit, alternative provision), with ``placement``
+        (the group or setting it counts) and ``mean`` and quantiles of children with
+        an EHC plan placed there.  Witan mode maps setting letters with ``specialist``
+        (by default each setting's ``setting_group``).
+        """
+        states = [s for s in self.states if self.specialist.get(s.split(":")[0])]
+        rows = []
+        phases = np.array([self._phase(a) for a in self.ages])
+        for ph in SCAP_PHASES:
+            sel = phases == ph
+            if not sel.any():
+                continue
+            provs = dict.fromkeys(self.specialist.get(s.split(":")[0]) for s in states)
+            for prov in provs:
+                ks = [k for k, s in enumerate(self.states) if s in states
+                      and self.specialist.get(s.split(":")[0]) == prov]
+                agg = self.draws[:, :, sel][..., ks].sum(axis=(2, 3))
+                stats = self._summarise(agg)
+                places = ",".join(dict.fromkeys(self.states[k].split(":")[0] for k in ks))
+                for i, y in enumerate(self.years):
+                    rows.append({"year": y, "phase": ph, "provision": prov, "placement": places,
+                                 **{k: float(v[i]) for k, v in stats.items()}})
+        return pd.DataFrame(rows, columns=["year", "phase", "provision", "placement", "mean",
+                                           *QUANTILES])
+
+
+# ========================================================================= model
+@dataclass
+class CohortModel:
+    """Posterior parameters of a cohort stock-flow model; see the module docstring.
+
+    Build with :meth:`from_sen2` or :meth:`from_transitions`; run :meth:`project`.
+    Arrays: ``initial [age, state]``, ``leave_a/leave_b [age, state]`` (beta),
+    ``move_conc [age, from, to]`` (Dirichlet), ``joiner_conc [age, state]``
+    (Dirichlet over the joiners' mix).  ``joiner_history`` has ``year`` (calendar
+    year of the flow, joining the next January) and ``value`` (and ``population``).
+    """
+
+    ages: list[int]
+    states: list[str]
+    base_year: int
+    initial: np.ndarray
+    leave_a: np.ndarray
+    leave_b: np.ndarray
+    move_conc: np.ndarray
+    joiner_conc: np.ndarray
+    joiner_history: pd.DataFrame
+    population: pd.DataFrame | None = None  # year, population (exposure of joiners)
+    age_offset: int = 0
+    specialist: dict = field(default_factory=dict)
+    settings: dict = field(default_factory=dict)
+
+    # ------------------------------------------------------------------ witan
+    @classmethod
+    def from_transitions(cls, transitions: pd.DataFrame, population: pd.DataFrame | None = None,
+                         valid_states: pd.DataFrame | None = None, by_need: bool = False,
+                         specialist: dict | None = None, **priors) -> CohortModel:
+        """Model from witan.send person-level transitions (``read_transitions`` output).
+
+        ``population`` (``read_witan_population`` output) makes joiners a rate per
+        population of the modelled academic years.  The base January is the side-2
+        census of the last calendar year.  ``specialist`` maps setting letters to a
+        provision label (default: the ``setting_group`` of ``valid_states``).
+        """
+        c = R.witan_counts(transitions, by_need=by_need)
+        r = R.witan_rates(c, valid_states, **priors)
+        years = c["years"]
+        hist = pd.DataFrame({"year": years, "value": c["joiners"].sum(axis=(1, 2))})
+        pop = None
+        if population is not None:
+            p = population[population["academic_year"].between(c["ages"][0], c["ages"][-1])]
+            pop = (p.groupby("calendar_year")["population"].sum().rename_axis("year")
+                   .reset_index())
+            pop["year"] = pop["year"] - 1  # flow year y joins the January of y + 1
+        if specialist is None and valid_states is not None:
+            specialist = dict(zip(valid_states["setting"], valid_states["setting_group"],
+                                  strict=True))
+        return cls(ages=c["ages"], states=c["states"], base_year=years[-1] + 1,
+                   initial=c["last_stock"], leave_a=r["leave_a"], leave_b=r["leave_b"],
+                   move_conc=r["move_conc"], joiner_conc=r["joiner_conc"], joiner_history=hist,
+                   population=pop, age_offset=4, specialist=specialist or {},
+                   settings={"mode": "witan", "by_need": by_need, "priors": priors,
+                             "transition_years": years})
+
+    # ------------------------------------------------------------------- SEN2
+    @classmethod
+    def from_sen2(cls, data, la: str, base_year: int | None = None,
+                  population: pd.DataFrame | None = None, *, leave_strength: float = 10.0,
+                  move_strength: float = 5.0, mix_strength: float = 50.0) -> CohortModel:
+        """Model of one LA from SEN2 aggregates (see the module docstring for assumptions).
+
+        ``base_year`` is the last January used (default: the LA's latest caseload);
+        data after it are not used except for the *shapes* that exist only in later
+        years (age x placement stock and ceased by age), as documented.
+        ``population``: ``read_population`` output (``age, year, population``; rows of
+        other LAs dropped when it has ``la_code``) - joiners become a rate per
+        population aged 0-25.
+        """
+        la = str(la)
+        totals = _group_totals(data, "la", la)
+        if totals.empty:
+            raise KeyError(f"no caseload by placement for LA {la!r}")
+        T = int(totals.index.max()) if base_year is None else int(base_year)
+        if T not in totals.index:
+            raise KeyError(f"no caseload for LA {la} in January {T}")
+        key = (id(data), T)
+        if key not in _NATIONAL_CACHE:
+            _NATIONAL_CACHE.clear()
+            _NATIONAL_CACHE[key] = _sen2_parts(data, "national", ENGLAND, T)
+        nat = _NATIONAL_CACHE[key]
+        loc = _sen2_parts(data, "la", la, T)
+        groups = _phase_list(SEN2_AGES)
+        # leaving: beta pooled toward England's cell rate
+        la_, lb_ = R.pooled_beta(loc["leave_p"] * loc["stock"], loc["stock"], groups,
+                                 prior_mean=nat["leave_p"], strength=leave_strength)
+        # joiners' mix: Dirichlet toward England's mix
+        valid = (nat["stock"] > 0) | (nat["mix_counts"] > 0)
+        nmix = nat["mix_counts"] / nat["mix_counts"].sum()
+        jconc = R.dirichlet_posterior(loc["mix_counts"].ravel(), nmix.ravel(), mix_strength,
+                                      allowed=valid.ravel(), floor=1e-6).reshape(valid.shape)
+        # moves: Dirichlet toward the LA's phase and all-age flows and England's flows
+        dest_ok = np.vstack([valid[1:], valid[-1:]])
+        allowed = (nat["moves"] > 0) | np.eye(len(PLACEMENT_GROUPS), dtype=bool)[None]
+        allowed &= dest_ok[:, None, :] | np.eye(len(PLACEMENT_GROUPS), dtype=bool)[None]
+        nat_mix = nat["moves"].sum(0, keepdims=True)
+        nat_mix = nat_mix / np.maximum(nat_mix.sum(-1, keepdims=True), 1e-12)
+        mconc = R.pooled_dirichlet(loc["moves"], groups, allowed=allowed, prior_probs=nat_mix,
+                                   strength=move_strength)
+        pop = None
+        if population is not None:
+            p = population
+            if "la_code" in p.columns:
+                p = p[p["la_code"].astype(str) == la]
+            pop = p.groupby("year")["population"].sum().rename_axis("year").reset_index()
+        return cls(ages=SEN2_AGES, states=list(PLACEMENT_GROUPS), base_year=T,
+                   initial=loc["initial"], leave_a=la_, leave_b=lb_, move_conc=mconc,
+                   joiner_conc=jconc, joiner_history=loc["joiner_history"], population=pop,
+                   age_offset=0, specialist=dict(SPECIALIST_PROVISION),
+                   settings={"mode": "sen2", "la": la, "base_year": T,
+                             "profile_years": loc["profile_years"],
+                             "ceased_age_year": loc["ceased_age_year"],
+                             "mix_years": loc["mix_years"],
+                             "priors": {"leave_strength": leave_strength,
+                                        "move_strength": move_strength,
+                                        "mix_strength": mix_strength}})
+
+    # ---------------------------------------------------------------- project
+    def joiner_draws(self, years: int, draws: int, rng: np.random.Generator,
+                     joiners=None) -> np.ndarray:
+        """Total joiners ``[draw, year]`` for flow years ``base_year .. base_year+years-1``.
+
+        ``joiners``: ``None`` (log-linear trend of :func:`~sendforecast.models.rates.
+        loglinear_trend` on the history, per population when there is one); a forecast
+        frame with ``year`` (calendar year of new plans), ``mean``, ``p10``, ``p90``
+        (log-normal draws matching the mean and the 80% interval; rows of other LAs
+        dropped when it has ``la_code``); a callable ``f(rng, draws, years) ->
+        [draw, year]``; or an array ``[draw, year]`` / ``[year]``.
+        """
+        fyears = list(range(self.base_year, self.base_year + years))
+        if joiners is None:
+            h = self.joiner_history
+            h = h[h["year"] < self.base_year]
+            if self.population is not None:
+                pop = self.population.set_index("year")["population"]
+                h = h[h["year"].isin(pop.index)]
+                fut = [pop.get(y, pop.iloc[-1]) for y in fyears]
+                return R.loglinear_trend(h["year"], h["value"], fyears, draws, rng,
+                                         exposure=pop.reindex(h["year"]).to_numpy(),
+                                         future_exposure=fut)
+            return R.loglinear_trend(h["year"], h["value"], fyears, draws, rng)
+        if isinstance(joiners, pd.DataFrame):
+            f = joiners
+            if "la_code" in f.columns and "la" in self.settings:
+                f = f[f["la_code"].astype(str) == self.settings["la"]]
+            f = f.set_index("year").reindex(fyears)
+            if f["mean"].isna().any():
+                missing = [y for y, m in zip(fyears, f["mean"], strict=True) if pd.isna(m)]
+                raise ValueError(f"joiner forecast has no rows for years {missing}")
+            mean = f["mean"].to_numpy(float).clip(1e-9)
+            sig = (np.log(f["p90"].to_numpy(float).clip(1e-9))
+                   - np.log(f["p10"].to_numpy(float).clip(1e-9))) / (2 * 1.2815515655446004)
+            sig = np.maximum(sig, 0)
+            z = rng.standard_normal((draws, 1))  # persistent over years (a level error)
+            lam = mean * np.exp(sig * z - sig**2 / 2)
+            return rng.poisson(lam).astype(np.int64)
+        if callable(joiners):
+            out = np.asarray(joiners(rng, draws, fyears))
+        else:
+            out = np.asarray(joiners)
+        out = np.broadcast_to(out, (draws, years)) if out.ndim == 1 else out
+        if out.shape != (draws, years):
+            raise ValueError(f"joiner draws must have shape ({draws}, {years}), got {out.shape}")
+        return np.rint(out).astype(np.int64)
+
+    def project(self, years: int = 10, draws: int = 1000, seed=None, joiners=None,
+                param_draws: int | None = None, keep_flows: bool = True) -> CohortProjection:
+        """Monte Carlo projection of the Januaries ``base_year+1 .. base_year+years``.
+
+        ``param_draws``: number of parameter sets (default ``draws``: one per draw);
+        draw ``d`` uses set ``d % param_draws`` (fewer sets are faster for many LAs).
+        ``keep_flows``: keep ``leavers``, ``movers`` and ``joiners`` arrays.
+        """
+        t0 = time.perf_counter()
+        rng = np.random.default_rng(seed)
+        A, K, D, H = len(self.ages), len(self.states), int(draws), int(years)
+        P = D if param_draws is None else max(1, min(int(param_draws), D))
+        jt = self.joiner_draws(H, D, rng, joiners)
+        pidx = np.arange(D) % P
+        p_leave = rng.beta(np.maximum(self.leave_a, 1e-9), np.maximum(self.leave_b, 1e-9),
+                           size=(P, A, K))
+        p_leave[:, -1, :] = 1.0  # everyone at the top age leaves (age 25 limit)
+        g = rng.standard_gamma(np.maximum(self.move_conc, 1e-300), size=(P, A, K, K))
+        g *= self.move_conc > 0
+        g /= np.maximum(g.sum(-1, keepdims=True), 1e-300)
+        eye = np.eye(K, dtype=bool)
+        p_stay = g[..., eye]  # [P, A, K]
+        other = np.where(eye, 0.0, g)
+        osum = other.sum(-1, keepdims=True)
+        q = np.divide(other, osum, out=np.zeros_like(other), where=osum > 0)
+        p_stay = np.where(osum[..., 0] > 0, p_stay, 1.0).clip(0, 1)
+        m = rng.standard_gamma(np.maximum(self.joiner_conc.ravel(), 1e-300), size=(P, A * K))
+        m *= self.joiner_conc.ravel() > 0
+        m /= m.sum(-1, keepdims=True)
+
+        out = np.zeros((D, H, A, K), np.int32)
+        flows = {k: np.zeros((D, H, A, K), np.int32) for k in ("leavers", "movers", "joiners")} \
+            if keep_flows else {}
+        stock = np.broadcast_to(np.rint(self.initial).astype(np.int64), (D, A, K)).copy()
+        pl, ps = p_leave[pidx], p_stay[pidx]
+        mj = m[pidx]
+        for h in range(H):
+            leave = rng.binomial(stock, pl)
+            cont = stock - leave
+            stay = rng.binomial(cont, ps)
+            movers = cont - stay
+            nxt = stay.copy()
+            d, a, k = np.nonzero(movers)
+            if len(d):  # each mover's destination by inverse CDF (exact multinomial)
+                cq = np.cumsum(q[pidx[d], a, k], axis=1)
+                rows = np.repeat(np.arange(len(d)), movers[d, a, k])
+                off = np.arange(len(d))[:, None]
+                pos = np.searchsorted((cq + off).ravel(), rng.random(len(rows)) + rows,
+                                      side="right") - rows * K
+                dest = np.clip(pos, 0, K - 1)
+                nxt += np.bincount(((d * A + a)[rows]) * K + dest,
+                                   minlength=D * A * K).reshape(D, A, K)
+            aged = np.zeros_like(nxt)
+            aged[:, 1:] = nxt[:, :-1]
+            join = rng.multinomial(jt[:, h], mj).reshape(D, A, K)
+            stock = aged + join
+            out[:, h] = stock
+            if keep_flows:
+                flows["leavers"][:, h] = leave
+                flows["movers"][:, h] = nxt - cont
+                flows["joiners"][:, h] = join
+        proj_years = list(range(self.base_year + 1, self.base_year + H + 1))
+        settings = {**self.settings, "years": H, "draws": D, "seed": seed,
+                    "param_draws": P, "joiners": _describe(joiners),
+                    "seconds": round(time.perf_counter() - t0, 3)}
+        return CohortProjection(draws=out, years=proj_years, ages=list(self.ages),
+                                states=list(self.states), initial=np.rint(self.initial),
+                                base_year=self.base_year, age_offset=self.age_offset,
+                                specialist=dict(self.specialist), joiner_totals=jt, flows=flows,
+                                decomposition=self._decompose(jt, proj_years),
+                                settings=settings)
+
+    def _decompose(self, jt: np.ndarray, proj_years: list[int]) -> pd.DataFrame | None:
+        """Joiners vs the base year: population effect + rate effect (exact, additive)."""
+        if self.population is None:
+            return None
+        pop = self.population.set_index("year")["population"]
+        h = self.joiner_history.set_index("year")["value"]
+        y0 = self.base_year - 1
+        if y0 not in h.index or y0 not in pop.index:
+            return None
+        r0, p0 = h[y0] / pop[y0], pop[y0]
+        rows = []
+        for i, y in enumerate(proj_years):
+            fy = y - 1
+            pt = float(pop.get(fy, pop.iloc[-1]))
+            jm = float(jt[:, i].mean())
+            rt = jm / pt
+            rows.append({"year": y, "flow_year": fy, "joiners": jm, "population": pt,
+                         "rate_per_1000": 1000 * rt, "change": jm - h[y0],
+                         "population_effect": r0 * (pt - p0), "rate_effect": (rt - r0) * pt})
+        return pd.DataFrame(rows)
+
+
+def _describe(joiners) -> str:
+    if joiners is None:
+        return "log-linear trend"
+    if isinstance(joiners, pd.DataFrame):
+        return "forecast frame" + (f" ({joiners['method'].iloc[0]})" if "method" in joiners
+                                   and len(joiners) else "")
+    return "callable" if callable(joiners) else "array"
+
+
+# ============================================================ SEN2 identification
+def _phase_list(ages: Sequence[int]) -> list[str]:
+    return [phase_of_age(a) for a in ages]
+
+
+def _group_totals(data, level: str, code: str) -> pd.DataFrame:
+    pg = data.placement_groups("caseload", age="all")
+    pg = pg[(pg.level == level) & (pg.la_code == code)]
+    t = pg.pivot_table(index="year", columns="placement_group", values="value", aggfunc="sum")
+    return t.reindex(columns=PLACEMENT_GROUPS).fillna(0.0)
+
+
+def _age_index(label: str) -> list[int] | None:
+    """Single ages a label stands for (``0-2`` -> 0, 1, 2; ``20-25`` -> 20..25)."""
+    if label.isdigit():
+        return [int(label)] if 0 <= int(label) <= 25 else None
+    if label in ("0-2", "20-25", "under 3"):
+        lo, hi = (0, 2) if label != "20-25" else (20, 25)
+        return list(range(lo, hi + 1))
+    return None
+
+
+def _age_group_matrix(frame: pd.DataFrame, years: Sequence[int]) -> np.ndarray:
+    """``[year, age, group]`` counts from single-age x placement rows (NaN -> 0)."""
+    from sendforecast.data.taxonomy import PLACEMENT_TO_GROUP
+
+    out = np.zeros((len(years), 26, len(PLACEMENT_GROUPS)))
+    gi = {g: i for i, g in enumerate(PLACEMENT_GROUPS)}
+    f = frame[(frame.placement != "total") & frame.year.isin(years)]
+    f = f.assign(g=f.placement.map(PLACEMENT_TO_GROUP)).dropna(subset=["g", "value"])
+    agg = f.groupby(["year", "age", "g"], observed=True)["value"].sum()
+    yi = {y: i for i, y in enumerate(years)}
+    for (y, age, g), v in agg.items():
+        ages = _age_index(str(age))
+        if ages:
+            out[yi[y], ages, gi[g]] += v / len(ages)
+    return out
+
+
+def _single_age_years(frame: pd.DataFrame) -> list[int]:
+    f = frame[(frame.placement != "total") & frame.age.str.fullmatch(r"\d+")]
+    return sorted(int(y) for y in f.year.unique())
+
+
+def _transport(cont: np.ndarray, target: np.ndarray) -> np.ndarray:
+    """Minimal flows ``[from, to]`` turning composition ``cont`` into ``target`` (same total)."""
+    K = len(cont)
+    flows = np.zeros((K, K))
+    tot = cont.sum()
+    if tot <= 0 or target.sum() <= 0:
+        np.fill_diagonal(flows, cont)
+        return flows
+    target = target * tot / target.sum()
+    d = target - cont
+    out = np.clip(-d, 0, None)
+    inn = np.clip(d, 0, None)
+    if inn.sum() > 0:
+        flows = np.outer(out, inn / inn.sum())
+    np.fill_diagonal(flows, cont - out)
+    return flows
+
+
+def _sen2_parts(data, level: str, code: str, T: int) -> dict:
+    """Stock, leaving probabilities, joiner mix and inferred moves for one area at January T."""
+    K = len(PLACEMENT_GROUPS)
+    cl = data.caseload[(data.caseload.level == level) & (data.caseload.la_code == code)]
+    totals = _group_totals(data, level, code)
+    # ---- age x group profiles
+    sa_years = _single_age_years(cl)
+    if not sa_years:  # no single age at all for this area: borrow England's shape
+        ncl = data.caseload[data.caseload.level == "national"]
+        sa_years = _single_age_years(ncl)
+        profiles = _age_group_matrix(ncl, sa_years)
+    else:
+        profiles = _age_group_matrix(cl, sa_years)
+
+    def stock_at(year: int) -> np.ndarray:
+        if year in sa_years:
+            return profiles[sa_years.index(year)]
+        j = int(np.argmin([abs(y - year) for y in sa_years]))
+        prof = profiles[j]
+        shape = prof / np.maximum(prof.sum(0, keepdims=True), 1e-12)
+        gt = totals.loc[year].to_numpy() if year in totals.index else prof.sum(0)
+        missing = prof.sum(0) <= 0  # a group with no children in the profile year
+        if missing.any():
+            allage = prof.sum(1) / max(prof.sum(), 1e-12)
+            shape[:, missing] = allage[:, None]
+        return shape * gt[None, :]
+
+    initial = stock_at(T)
+    # ---- leaving
+    ce = data.ceased[(data.ceased.level == level) & (data.ceased.la_code == code)
+                     & (data.ceased.reason == "total")]
+    by_age = ce[(ce.placement == "total") & (ce.age != "all")].dropna(subset=["value"])
+    age_years = sorted(int(y) for y in by_age.year.unique())
+    cy = max([y for y in age_years if y < T], default=max(age_years, default=None))
+    leave_age = np.full(26, np.nan)
+    ref_stock = stock_at(cy) if cy is not None else initial
+    if cy is not None:
+        ca = np.zeros(26)
+        for age, v in by_age[by_age.year == cy].groupby("age", observed=True)["value"].sum().items():
+            ages = _age_index(str(age))
+            if ages:
+                ca[ages] += v / len(ages)
+        n_age = ref_stock.sum(1)
+        leave_age = np.where(n_age > 0, ca / np.maximum(n_age, 1e-9), np.nan)
+    fill = np.nanmean(leave_age) if np.isfinite(leave_age).any() else 0.08
+    leave_age = np.clip(np.nan_to_num(leave_age, nan=fill), 0.002, 0.95)
+    p = np.broadcast_to(leave_age[:, None], (26, K)).copy()
+    by_pl = ce[(ce.placement != "total") & (ce.age == "all") & (ce.year == cy)]
+    if len(by_pl):
+        from sendforecast.data.taxonomy import PLACEMENT_TO_GROUP
+
+        gl = (by_pl.assign(g=by_pl.placement.map(PLACEMENT_TO_GROUP)).dropna(subset=["value"])
+              .groupby("g")["value"].sum().reindex(PLACEMENT_GROUPS).fillna(0).to_numpy())
+        expected = (p * ref_stock).sum(0)
+        f = np.where(expected > 5, (gl + 1) / (expected + 1), 1.0).clip(0.2, 5)
+        p = p * f[None, :]
+    # overall level: the *net* leaving rate of the last (up to) 3 years before T, from the
+    # accounting identity  leavers = stock(t) + new plans(t) - stock(t+1), which nets off
+    # flows SEN2 does not count as new plans or ceased (transfers in from other LAs)
+    npl = data.new_plans[(data.new_plans.level == level) & (data.new_plans.la_code == code)]
+    hist = npl[(npl.placement == "total") & (npl.age == "all")].dropna(subset=["value"])
+    hist = hist.groupby("year")["value"].sum().reset_index()
+    newp = hist.set_index("year")["value"]
+    ctot = totals.sum(axis=1)
+    net = [(ctot[t] + newp[t] - ctot[t + 1]) / ctot[t] for t in range(T - 3, T)
+           if t in ctot.index and t + 1 in ctot.index and t in newp.index and ctot[t] > 0]
+    if net:
+        level_now = max(float(np.mean(net)), 0.005)
+        level_ref = (p * ref_stock).sum() / max(ref_stock.sum(), 1e-9)
+        if level_ref > 0:
+            p = p * (level_now / level_ref)
+    p = p.clip(0.001, 0.95)
+    p[25] = 0.95
+    # ---- joiners
+    np_sa = npl[(npl.placement != "total") & (npl.age != "all")]
+    mix_years = sorted(int(y) for y in np_sa.year.unique()
+                       if any(_age_index(str(a)) for a in np_sa[np_sa.year == y].age.unique()))
+    use = [y for y in mix_years if y < T] or mix_years[-1:]
+    mix_counts = _age_group_matrix(np_sa, use).sum(0) if use else np.zeros((26, K))
+    # ---- moves (minimal flows between consecutive ages)
+    mix_p = mix_counts / max(mix_counts.sum(), 1e-9)
+    recent = hist[hist.year < T]["value"]
+    jmean = float(recent.iloc[-1]) if len(recent) else 0.0
+    exp_j = jmean * mix_p
+    moves = np.zeros((26, K, K))
+    pairs = [(profiles[i], profiles[i + 1], True) for i in range(len(sa_years) - 1)
+             if sa_years[i + 1] == sa_years[i] + 1 and sa_years[i + 1] <= max(T, sa_years[0] + 1)]
+    if not pairs:
+        pr = stock_at(T)
+        pairs = [(pr, pr, False)]
+    for s0, s1, _cohort in pairs:
+        cont = s0 * (1 - p)
+        for a in range(25):
+            tgt = np.clip(s1[a + 1] - exp_j[a + 1], 0, None)
+            moves[a] += _transport(cont[a], tgt)
+    moves /= len(pairs)
+    return {"initial": initial, "stock": initial, "leave_p": p, "mix_counts": mix_counts,
+            "moves": moves, "joiner_history": hist, "profile_years": sa_years,
+            "ceased_age_year": cy, "mix_years": use}

@@ -1,0 +1,197 @@
+"""Cohort stock-flow model: conservation, reproducibility, SEN2 and witan modes, CLI."""
+
+from __future__ import annotations
+
+import argparse
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from sendforecast.models.cohort import QUANTILES, CohortModel
+from tests.conftest import WITAN
+
+COLS = ["year", "age", "placement", "mean", "p10", "p90", "p2_5", "p97_5"]
+
+
+def _random_model(seed: int, A: int, K: int) -> CohortModel:
+    r = np.random.default_rng(seed)
+    conc = r.gamma(0.5, size=(A, K, K)) * (r.random((A, K, K)) < 0.6)
+    conc[:, np.arange(K), np.arange(K)] += 1.0
+    return CohortModel(
+        ages=list(range(A)), states=[f"s{k}" for k in range(K)], base_year=2020,
+        initial=r.integers(0, 60, size=(A, K)).astype(float),
+        leave_a=r.gamma(1.0, size=(A, K)) + 0.1, leave_b=r.gamma(5.0, size=(A, K)) + 0.1,
+        move_conc=conc, joiner_conc=r.gamma(1.0, size=(A, K)) + 1e-3,
+        joiner_history=pd.DataFrame({"year": [2017, 2018, 2019], "value": [50, 60, 70]}))
+
+
+def _check_conservation(p):
+    D, H, A, K = p.draws.shape
+    f = p.flows
+    prev = np.broadcast_to(p.initial.astype(np.int64), (D, A, K))
+    for h in range(H):
+        cur = p.draws[:, h].astype(np.int64)
+        lv, mv, jn = (f[k][:, h].astype(np.int64) for k in ("leavers", "movers", "joiners"))
+        assert (cur >= 0).all() and (lv >= 0).all() and (jn >= 0).all()
+        # movers net to zero for every draw and age
+        assert (mv.sum(-1) == 0).all()
+        # stock(t+1) = stock(t) + joiners - leavers, in every draw
+        assert (cur.sum((1, 2)) == prev.sum((1, 2)) + jn.sum((1, 2)) - lv.sum((1, 2))).all()
+        # cell by cell: age on after leaving and moving, then add joiners
+        aged = np.zeros_like(prev)
+        aged[:, 1:] = (prev - lv + mv)[:, :-1]
+        assert (cur == aged + jn).all()
+        assert (lv <= prev).all()
+        prev = cur
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 10_000), A=st.integers(2, 8), K=st.integers(1, 5),
+       years=st.integers(1, 4), draws=st.integers(1, 30))
+def test_conservation_property(seed, A, K, years, draws):
+    p = _random_model(seed, A, K).project(years=years, draws=draws, seed=seed)
+    assert p.draws.shape == (draws, years, A, K)
+    _check_conservation(p)
+
+
+@settings(max_examples=10, deadline=None)
+@given(seed=st.integers(0, 1000), joiners=st.lists(st.integers(0, 500), min_size=3, max_size=3))
+def test_supplied_joiner_array_is_used(seed, joiners):
+    p = _random_model(seed, 5, 3).project(years=3, draws=7, seed=seed,
+                                          joiners=np.array(joiners))
+    assert (p.flows["joiners"].sum((2, 3)) == np.array(joiners)[None]).all()
+    _check_conservation(p)
+
+
+def test_same_seed_same_draws():
+    m = _random_model(1, 6, 3)
+    a, b = m.project(years=3, draws=50, seed=7), m.project(years=3, draws=50, seed=7)
+    assert np.array_equal(a.draws, b.draws)
+    assert not np.array_equal(a.draws, m.project(years=3, draws=50, seed=8).draws)
+
+
+def test_forecast_frame_and_callable_joiners():
+    m = _random_model(2, 6, 3)
+    fc = pd.DataFrame({"la_code": "999", "year": [2020, 2021], "mean": [100.0, 120.0],
+                       "p10": [90.0, 100.0], "p90": [110.0, 140.0], "p2_5": 0, "p97_5": 0,
+                       "method": "ets"})
+    p = m.project(years=2, draws=2000, seed=1, joiners=fc)
+    assert abs(p.joiner_totals[:, 1].mean() - 120) < 3
+    p2 = m.project(years=2, draws=5, seed=1, joiners=lambda rng, d, y: np.full((d, len(y)), 9))
+    assert (p2.joiner_totals == 9).all()
+
+
+def test_table_and_quantile_columns():
+    p = _random_model(3, 6, 3).project(years=2, draws=40, seed=1)
+    t = p.table()
+    assert list(t.columns) == COLS and len(t) == 2 * 6 * 3
+    assert (t.p2_5 <= t.p10).all() and (t.p10 <= t.p90).all() and (t.p90 <= t.p97_5).all()
+    tot = p.totals()
+    assert np.allclose(tot["mean"], p.draws.sum((2, 3)).mean(0))
+    assert list(tot.columns) == ["year", "mean", *QUANTILES]
+
+
+# ------------------------------------------------------------------ real SEN2 data
+@pytest.fixture(scope="module")
+def bucks(sen2):
+    m = CohortModel.from_sen2(sen2, "825")
+    return m, m.project(years=5, draws=300, seed=1)
+
+
+def test_sen2_buckinghamshire(bucks):
+    m, p = bucks
+    assert m.base_year == 2024 and p.years[0] == 2025
+    assert m.initial.sum() == pytest.approx(6697)
+    t25 = p.totals().set_index("year").loc[2025, "mean"]
+    assert 6697 * 0.95 < t25 < 6697 * 1.3
+    lp = m.leave_a / (m.leave_a + m.leave_b)
+    assert ((lp > 0) & (lp < 1)).all()
+    ages = lp.mean(1)
+    assert ages[19] > ages[12] and ages[16] > ages[12]  # drops at 16 and 19
+    _check_conservation(p)
+
+
+def test_sen2_scap_table(bucks):
+    _, p = bucks
+    s = p.specialist_places()
+    assert list(s.columns) == ["year", "phase", "provision", "placement", "mean", *QUANTILES]
+    assert set(s.phase) == {"primary", "secondary", "post16"}
+    assert set(s.placement) == {"state_special", "independent_special", "resourced_provision",
+                                "ap_pru"}
+    assert len(s) == 5 * 3 * 4
+    bp = p.by_phase()
+    assert {"year", "phase", "placement"} <= set(bp.columns)
+
+
+def test_sen2_backtest_origin_uses_past(sen2):
+    m = CohortModel.from_sen2(sen2, "825", base_year=2023)
+    assert m.base_year == 2023
+    assert m.initial.sum() == pytest.approx(5890)
+    assert m.joiner_history.year.max() <= 2023
+
+
+# ------------------------------------------------------------------ witan demo
+@pytest.fixture(scope="module")
+def witan_model():
+    if not WITAN.is_dir():
+        pytest.skip(f"witan demo not found under {WITAN}")
+    from sendforecast.data.local import (
+        read_transitions,
+        read_valid_states,
+        read_witan_population,
+    )
+
+    vs = read_valid_states(WITAN / "valid-states.csv")
+    tr = read_transitions(WITAN / "transitions.csv", vs)
+    return tr, CohortModel.from_transitions(tr, read_witan_population(WITAN / "population.csv"),
+                                            vs)
+
+
+def test_witan_mode(witan_model):
+    tr, m = witan_model
+    last = tr[tr.calendar_year == tr.calendar_year.max()]
+    assert m.initial.sum() == (last.setting_2 != "NONSEND").sum()
+    p = m.project(years=3, draws=200, seed=1)
+    assert p.years[0] == tr.calendar_year.max() + 2
+    _check_conservation(p)
+    d = p.decomposition
+    assert np.allclose(d.population_effect + d.rate_effect, d.change)
+
+
+# ------------------------------------------------------------------ CLI contract
+def _parser():
+    from sendforecast.cli_project import add_project_parser
+
+    ap = argparse.ArgumentParser()
+    add_project_parser(ap.add_subparsers(dest="command"))
+    return ap
+
+
+def test_cli_witan(tmp_path, witan_model):
+    args = _parser().parse_args([
+        "project", "--transitions", str(WITAN / "transitions.csv"),
+        "--population", str(WITAN / "population.csv"),
+        "--valid-states", str(WITAN / "valid-states.csv"), "--costs", str(WITAN / "costs.csv"),
+        "--years", "2", "--draws", "50", "--seed", "1", "--out", str(tmp_path)])
+    assert args.func(args) == 0
+    out = pd.read_csv(tmp_path / "projection.csv")
+    assert list(out.columns) == COLS
+    tr, _ = witan_model
+    assert out.year.min() == tr.calendar_year.max() + 2
+    assert (tmp_path / "specialist_places.csv").exists()
+
+
+def test_cli_sen2(tmp_path, sen2, monkeypatch):
+    import sendforecast
+
+    monkeypatch.setattr(sendforecast, "load_sen2", lambda *a: sen2)
+    args = _parser().parse_args(["project", "--data", "x", "--la", "825", "--years", "2",
+                                 "--draws", "50", "--seed", "1", "--out", str(tmp_path)])
+    assert args.func(args) == 0
+    out = pd.read_csv(tmp_path / "projection.csv")
+    assert list(out.columns) == COLS and out.year.min() == 2025
+    sp = pd.read_csv(tmp_path / "specialist_places.csv")
+    assert {"year", "phase", "provision", "mean", "p97_5"} <= set(sp.columns)
