@@ -1,0 +1,82 @@
+"""CLI glue for the budget chain (costs, capacity, HNB/DSG).
+
+``add_budget_arguments(parser)`` adds ``--costs --capacity --hnb --routing``;
+``load_budget_inputs(args)`` reads them (defaults when a file is not given; the HNB
+file is required for a DSG balance); ``write_budget_outputs(result, out_dir)``
+writes ``costs.csv``, ``dsg_balance.csv``, ``sufficiency.csv`` (when capacity was
+given), ``first_full_year.csv``, ``workbook.xlsx`` and the PNG charts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from sendforecast.data.example import EXAMPLE_DIR
+
+__all__ = ["add_budget_arguments", "load_budget_inputs", "write_budget_outputs",
+           "EXAMPLE_COSTS", "EXAMPLE_CAPACITY", "EXAMPLE_HNB"]
+
+EXAMPLE_COSTS = Path(EXAMPLE_DIR) / "exampleshire_costs.csv"
+EXAMPLE_CAPACITY = Path(EXAMPLE_DIR) / "exampleshire_capacity.csv"
+EXAMPLE_HNB = Path(EXAMPLE_DIR) / "exampleshire_hnb.yaml"
+COST_COLUMNS = ["financial_year", "line", "mean", "p10", "p90", "p2_5", "p97_5"]
+
+
+def add_budget_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    g = parser.add_argument_group("costs, sufficiency and DSG balance")
+    g.add_argument("--costs", metavar="FILE",
+                   help="unit costs CSV/xlsx (placement, phase, need, line, annual_cost, "
+                        "inflation, price_year, source) or YAML; default: sourced defaults")
+    g.add_argument("--capacity", metavar="FILE",
+                   help="commissioned places CSV/xlsx (provision, phase, need, name, year, "
+                        "places); demand above places overflows per --routing")
+    g.add_argument("--hnb", metavar="FILE",
+                   help="HNB allocation YAML (base_year, base_amount, growth or series, "
+                        "schools_block_transfer, opening_dsg_balance, central_lines)")
+    g.add_argument("--routing", metavar="JSON",
+                   help='overflow routing, e.g. \'{"state_special": {"resourced_provision": 0.3,'
+                        ' "independent_special": 0.7}}\' (default: state special -> independent)')
+    return parser
+
+
+def load_budget_inputs(args: argparse.Namespace):
+    """``(assumptions, allocation or None, capacity or None, routing or None)``."""
+    from sendforecast.costs import CostAssumptions
+    from sendforecast.hnb import HNBAllocation
+    from sendforecast.sufficiency import Capacity
+
+    costs = CostAssumptions.from_file(args.costs) if args.costs else CostAssumptions.defaults()
+    hnb = HNBAllocation.from_file(args.hnb) if args.hnb else None
+    cap = Capacity.from_file(args.capacity) if args.capacity else None
+    routing = json.loads(args.routing) if getattr(args, "routing", None) else None
+    return costs, hnb, cap, routing
+
+
+def write_budget_outputs(result, out_dir: str | Path, charts: bool = True) -> list[Path]:
+    """Write the budget tables, workbook and charts; returns the paths written."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = []
+    p = out / "costs.csv"
+    result.costs[COST_COLUMNS].to_csv(p, index=False)
+    paths.append(p)
+    p = out / "dsg_balance.csv"
+    result.dsg_balance.to_csv(p, index=False)
+    paths.append(p)
+    if result.sufficiency is not None:
+        for name, frame in (("sufficiency.csv", result.sufficiency),
+                            ("first_full_year.csv", result.first_full_year)):
+            frame.to_csv(out / name, index=False)
+            paths.append(out / name)
+    paths.append(result.to_workbook(out / "workbook.xlsx"))
+    if charts:
+        import matplotlib.pyplot as plt
+
+        for name, fig in result.plots().items():
+            p = out / f"{name}.png"
+            fig.savefig(p, dpi=110)
+            plt.close(fig)
+            paths.append(p)
+    return paths
