@@ -54,7 +54,7 @@ def _one(args):
         p = m.project(years=years, draws=draws, seed=1, param_draws=None, keep_flows=keep)
     except (KeyError, ValueError) as e:
         return la, T, None, str(e)
-    if not keep:
+    if not keep or T is None:
         return la, T, None, None
     tot = _group_totals(data, "la", la)
     if T + 1 not in tot.index or T not in tot.index:
