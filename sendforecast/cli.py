@@ -67,11 +67,13 @@ def cmd_demo(args) -> int:
 
     matplotlib.use("Agg")
     from . import load_example
+    from .cli_budget import EXAMPLE_CAPACITY, EXAMPLE_COSTS, EXAMPLE_HNB
     from .data.example import EXAMPLE_LA_CODE
-    from .pipeline import run_main_job
 
-    data = load_example()
-    res = run_main_job(data, EXAMPLE_LA_CODE, args.out, seed=args.seed)
+    args.costs = args.costs or str(EXAMPLE_COSTS)
+    args.capacity = args.capacity or str(EXAMPLE_CAPACITY)
+    args.hnb = args.hnb or str(EXAMPLE_HNB)
+    res = _main_job(load_example(), EXAMPLE_LA_CODE, args)
     print(f"Outputs for Exampleshire (synthetic example data) are in: {res.out_dir.resolve()}")
     return 0
 
@@ -80,12 +82,18 @@ def cmd_run(args) -> int:
     import matplotlib
 
     matplotlib.use("Agg")
-    from .pipeline import run_main_job
-
-    data = _load(args.data)
-    res = run_main_job(data, args.la, args.out, seed=args.seed)
+    res = _main_job(_load(args.data), args.la, args)
     print(f"Outputs are in: {res.out_dir.resolve()}")
     return 0
+
+
+def _main_job(data, la: str, args):
+    from .cli_budget import load_budget_inputs
+    from .pipeline import run_main_job
+
+    costs, allocation, capacity, routing = load_budget_inputs(args)
+    return run_main_job(data, la, args.out, years=args.years, draws=args.draws, seed=args.seed,
+                        costs=costs, allocation=allocation, capacity=capacity, routing=routing)
 
 
 # ------------------------------------------------------------------------- parser
@@ -114,17 +122,30 @@ def build_parser() -> argparse.ArgumentParser:
     dl.add_argument("--refresh", action="store_true")
     dl.set_defaults(func=cmd_data_download)
 
-    demo = sub.add_parser("demo", help="run the main job on the shipped example LA (Exampleshire)")
-    demo.add_argument("--out", default=DEFAULT_OUT, metavar="DIR", help=f"output folder (default {DEFAULT_OUT})")
-    demo.add_argument("--seed", type=int, default=1)
-    demo.set_defaults(func=cmd_demo)
+    from .cli_budget import add_budget_arguments
+    from .cli_project import add_project_parser
 
-    run = sub.add_parser("run", help="run the main job for one LA on real SEN2 data")
+    demo = sub.add_parser("demo", help="run the main job on the shipped example LA (Exampleshire)")
+    run = sub.add_parser("run", help="run the main job for one LA on real SEN2 data: history, "
+                                     "projection, places, costs and DSG balance")
     run.add_argument("--data", action="append", required=True, metavar="PATH")
     run.add_argument("--la", required=True, help="3-digit LA code")
-    run.add_argument("--out", default=DEFAULT_OUT, metavar="DIR")
-    run.add_argument("--seed", type=int, default=1)
-    run.set_defaults(func=cmd_run)
+    for sp, func in ((demo, cmd_demo), (run, cmd_run)):
+        sp.add_argument("--out", default=DEFAULT_OUT, metavar="DIR",
+                        help=f"output folder (default {DEFAULT_OUT})")
+        sp.add_argument("--years", type=int, default=10, help="projection years (default 10)")
+        sp.add_argument("--draws", type=int, default=1000, help="Monte Carlo draws (default 1000)")
+        sp.add_argument("--seed", type=int, default=1)
+        add_budget_arguments(sp)
+        sp.set_defaults(func=func)
+
+    add_project_parser(sub)
+    try:
+        from .cli_forecast import add_forecast_parser
+    except ImportError:  # pragma: no cover - forecasting module not installed
+        pass
+    else:
+        add_forecast_parser(sub)
     return p
 
 

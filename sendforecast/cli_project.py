@@ -25,12 +25,13 @@ def add_project_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--transitions", metavar="FILE", help="witan.send transitions.csv")
     p.add_argument("--population", metavar="FILE", help="witan.send population.csv")
     p.add_argument("--valid-states", metavar="FILE", help="witan.send valid-states.csv")
-    p.add_argument("--costs", metavar="FILE",
-                   help="witan.send costs.csv (validated; costs are applied by the costs module)")
     p.add_argument("--years", type=int, default=10)
     p.add_argument("--draws", type=int, default=1000)
     p.add_argument("--seed", type=int, default=None)
     p.add_argument("--out", required=True, metavar="DIR")
+    from sendforecast.cli_budget import add_budget_arguments
+
+    add_budget_arguments(p)  # --costs: unit costs (SEN2 mode) or witan.send costs.csv (witan mode)
     p.set_defaults(func=run_project)
     return p
 
@@ -59,7 +60,7 @@ def run_project(args: argparse.Namespace) -> int:
         vs = read_valid_states(args.valid_states) if args.valid_states else None
         tr = read_transitions(args.transitions, vs)
         if args.costs:
-            read_witan_costs(args.costs)
+            read_witan_costs(args.costs)  # witan mode: validated need x setting costs
         model = CohortModel.from_transitions(tr, read_witan_population(args.population), vs)
     else:
         raise SystemExit("project: give --data PATH... --la CODE, or --transitions FILE "
@@ -69,6 +70,15 @@ def run_project(args: argparse.Namespace) -> int:
     out.mkdir(parents=True, exist_ok=True)
     proj.table(("year", "age", "placement"))[COLUMNS].to_csv(out / "projection.csv", index=False)
     proj.specialist_places().to_csv(out / "specialist_places.csv", index=False)
+    if args.data and args.hnb:
+        from sendforecast.cli_budget import load_budget_inputs, write_budget_outputs
+        from sendforecast.hnb import budget
+
+        costs, allocation, capacity, routing = load_budget_inputs(args)
+        written = write_budget_outputs(budget(proj, costs, allocation, capacity, routing), out)
+        print("wrote " + ", ".join(p.name for p in written))
+    elif args.data and (args.costs or args.capacity):
+        print("note: --costs/--capacity need --hnb FILE (the HNB allocation) for the budget chain")
     tot = proj.totals()
     print(f"projected {tot.year.iloc[0]}-{tot.year.iloc[-1]} from January {proj.base_year}: "
           + ", ".join(f"{y}: {m:,.0f}" for y, m in zip(tot.year, tot["mean"], strict=True)))

@@ -2,7 +2,11 @@
 
 ``run_main_job`` is what ``sendforecast demo`` (example data) and
 ``sendforecast run`` (real data) call.  It only orchestrates: every number
-comes from the data, model and cost layers.
+comes from the data, model and cost layers.  The chain is
+
+    SEN2 history -> cohort projection by age x placement (Monte Carlo)
+    -> specialist places (SCAP shape) -> capacity-constrained placements
+    -> High Needs Block costs per financial year -> DSG balance.
 """
 
 from __future__ import annotations
@@ -18,20 +22,35 @@ import pandas as pd
 from . import __version__
 from .data.sen2 import SEN2Data
 
+QUANTILE_COLS = ["mean", "p10", "p90", "p2_5", "p97_5"]
+
 
 @dataclass
 class JobResult:
     out_dir: Path
     files: list[Path] = field(default_factory=list)
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    projection: object | None = None
+    budget: object | None = None
 
 
-def run_main_job(data: SEN2Data, la: str, out_dir: str | Path, *, seed: int = 1,
-                 progress: bool = True) -> JobResult:
-    """History and data quality for one LA -> CSV tables, PNG charts and ``workbook.xlsx``."""
+def run_main_job(data: SEN2Data, la: str, out_dir: str | Path, *, years: int = 10,
+                 draws: int = 1000, seed: int = 1, costs=None, allocation=None, capacity=None,
+                 routing=None, progress: bool = True) -> JobResult:
+    """History, projection, places, costs and DSG balance for one LA.
+
+    Writes CSV tables, PNG charts, ``workbook.xlsx`` (one sheet per table, an
+    "About" sheet with inputs and settings) and ``run.json`` into ``out_dir``.
+    ``costs`` defaults to :meth:`CostAssumptions.defaults`; the DSG balance needs
+    an ``allocation`` (:class:`sendforecast.hnb.HNBAllocation`) and is skipped
+    without one; ``capacity`` (:class:`sendforecast.sufficiency.Capacity`) turns
+    on capacity-constrained placement and the sufficiency gap.
+    """
     import matplotlib.pyplot as plt
 
     from . import plotting
+    from .costs import CostAssumptions
+    from .models.cohort import CohortModel
     from .reporting import write_workbook
 
     t0 = time.perf_counter()
@@ -50,31 +69,69 @@ def run_main_job(data: SEN2Data, la: str, out_dir: str | Path, *, seed: int = 1,
     groups = groups[(groups.la_code == la) & (groups.level == "la")]
     res.tables["history"] = summary
     res.tables["placements"] = groups[["year", "placement_group", "value"]].reset_index(drop=True)
-    q = data.quality
-    res.tables["quality_summary"] = q.summary()
+    res.tables["quality_summary"] = data.quality.summary()
+
+    say(f"Cohort projection: {years} years x {draws:,} draws (seed {seed})")
+    model = CohortModel.from_sen2(data, la)
+    proj = model.project(years=years, draws=draws, seed=seed)
+    res.projection = proj
+    res.tables["projection"] = proj.table(("year", "age", "placement"))
+    res.tables["projection_by_phase"] = proj.by_phase()
+    res.tables["specialist_places"] = proj.specialist_places()
+    res.tables["projection_totals"] = proj.totals()
+
+    if allocation is not None:
+        from .hnb import budget
+
+        say("Costs, sufficiency and DSG balance")
+        costs = costs or CostAssumptions.defaults()
+        b = budget(proj, costs, allocation, capacity=capacity, routing=routing)
+        res.budget = b
+        res.tables["costs"] = b.costs
+        res.tables["dsg_balance"] = b.dsg_balance
+        if b.sufficiency is not None:
+            res.tables["sufficiency"] = b.sufficiency
+            res.tables["first_full_year"] = b.first_full_year
+    else:
+        say("No HNB allocation given: costs and DSG balance skipped (pass --hnb FILE)")
 
     for key, frame in res.tables.items():
         p = out / f"{key}.csv"
         frame.to_csv(p, index=False)
         res.files.append(p)
-    (out / "quality.txt").write_text(str(q) + "\n")
+    (out / "quality.txt").write_text(str(data.quality) + "\n")
     res.files.append(out / "quality.txt")
 
     say("Charts")
-    for fname, fig in (("history.png", plotting.history(summary, f"{name}: EHC plan history")),
-                       ("placements.png", plotting.placement_mix(groups, f"{name}: EHC plans by placement"))):
-        fig.savefig(out / fname, dpi=130)
+    figs = {"history": plotting.history(summary, f"{name}: EHC plan history"),
+            "placements": plotting.placement_mix(groups, f"{name}: EHC plans by placement"),
+            "projection_by_placement": plotting.projection_fan(
+                proj.table(("year", "placement")), groups, f"{name}: projected EHC plans by placement")}
+    if res.budget is not None:
+        figs |= res.budget.plots()
+    for fname, fig in figs.items():
+        fig.savefig(out / f"{fname}.png", dpi=130)
         plt.close(fig)
-        res.files.append(out / fname)
+        res.files.append(out / f"{fname}.png")
 
     say("Workbook")
-    about = {"LA": f"{name} ({la})", "sendforecast version": __version__, "data sources": "; ".join(data.sources),
+    about = {"LA": f"{name} ({la})", "sendforecast version": __version__,
+             "data sources": "; ".join(data.sources), "projection years": years, "draws": draws,
              "seed": seed, "python": platform.python_version(),
-             "year convention": "caseload = January census year; flows = calendar year"}
-    wide = summary.pivot_table(index="year", columns="measure", values="value").reset_index()
-    sheets = {"History": wide, "Placements": res.tables["placements"].pivot_table(
-        index="year", columns="placement_group", values="value").reset_index(),
-        "Data quality": res.tables["quality_summary"]}
+             "year convention": "caseload = January census year; flows = calendar year; "
+                                "money = April-March financial year",
+             "intervals": "p10-p90 = 80% interval; p2_5-p97_5 = 95% interval (Monte Carlo)"}
+    about |= {f"projection: {k}": str(v) for k, v in getattr(proj, "settings", {}).items()}
+    hist_wide = summary.pivot_table(index="year", columns="measure", values="value").reset_index()
+    sheets = {"History": hist_wide,
+              "Placements": res.tables["placements"].pivot_table(
+                  index="year", columns="placement_group", values="value").reset_index(),
+              "Projection by phase": res.tables["projection_by_phase"],
+              "Specialist places (SCAP)": res.tables["specialist_places"]}
+    if res.budget is not None:
+        sheets |= res.budget.sheets()
+        about |= {f"budget: {k}": str(v) for k, v in res.budget.settings.items()}
+    sheets["Data quality"] = res.tables["quality_summary"]
     res.files.append(write_workbook(sheets, out / "workbook.xlsx", about=about))
     (out / "run.json").write_text(json.dumps(about, indent=2, default=str))
     res.files.append(out / "run.json")

@@ -54,3 +54,38 @@ def placement_mix(groups: pd.DataFrame, title: str | None = None):
     ax.grid(axis="y", alpha=0.3)
     fig.tight_layout()
     return fig
+
+
+def projection_fan(table: pd.DataFrame, history_groups: pd.DataFrame | None = None,
+                   title: str | None = None, placements: list[str] | None = None):
+    """Fan charts (80% and 95% bands) of projected EHC plans by placement group.
+
+    ``table`` is ``CohortProjection.table(("year", "placement"))``; observed January
+    counts by group (``SEN2Data.placement_groups`` rows for the LA) are drawn as a line.
+    """
+    if placements is None:
+        order = table.groupby("placement")["mean"].max().sort_values(ascending=False)
+        placements = [p for p in order.index if p != "not_recorded"][:6]
+    n = len(placements)
+    cols = 3
+    rows = -(-n // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(11, 3.1 * rows), squeeze=False)
+    for ax, p in zip(axes.flat, placements, strict=False):
+        t = table[table.placement == p].sort_values("year")
+        ax.fill_between(t.year, t.p2_5, t.p97_5, alpha=0.18, color="C0", label="95% interval")
+        ax.fill_between(t.year, t.p10, t.p90, alpha=0.35, color="C0", label="80% interval")
+        ax.plot(t.year, t["mean"], color="C0", label="projection (mean)")
+        if history_groups is not None:
+            h = history_groups[history_groups.placement_group == p].sort_values("year")
+            ax.plot(h.year, h.value, color="k", marker="o", ms=3, label="observed (January)")
+        ax.set_title(PLACEMENT_GROUP_LABELS.get(p, p), fontsize=9)
+        ax.yaxis.set_major_formatter(_THOUSANDS)
+        ax.grid(alpha=0.3)
+        ax.set_ylim(bottom=0)
+    for ax in list(axes.flat)[n:]:
+        ax.set_visible(False)
+    axes.flat[0].legend(fontsize=7, loc="upper left")
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
