@@ -195,3 +195,80 @@ def test_cli_sen2(tmp_path, sen2, monkeypatch):
     assert list(out.columns) == COLS and out.year.min() == 2025
     sp = pd.read_csv(tmp_path / "specialist_places.csv")
     assert {"year", "phase", "provision", "mean", "p97_5"} <= set(sp.columns)
+
+
+# ------------------------------------------------------------- regressions / plausibility
+def test_example_la_without_england_rows(example):
+    """The synthetic example has one LA and no England/region rows: pool toward the LA."""
+    m = CohortModel.from_sen2(example, "999")
+    assert m.settings["reference"]["level"] == "la"
+    assert "skipped" in m.settings["reference"]["note"]
+    assert m.base_year == 2024 and m.initial.sum() == pytest.approx(6408)
+    p = m.project(years=10, draws=200, seed=3)
+    assert p.years[0] == 2025 and p.years[-1] == 2034
+    _check_conservation(p)
+    tot = p.totals().set_index("year")["mean"]
+    assert 6408 < tot[2025] < 6408 * 1.25  # the example grows ~11% a year to 2024
+    assert tot[2034] < 6408 * 3
+    assert (np.diff(tot.to_numpy()) > 0).all()
+
+
+def test_bucks_ten_year_projection_is_damped(sen2):
+    m = CohortModel.from_sen2(sen2, "825")
+    p = m.project(years=10, draws=300, seed=2, keep_flows=False)
+    tot = p.totals().set_index("year")["mean"]
+    assert tot[2034] < 2.5 * 6697  # an undamped trend gave ~22,000 (3.3 x)
+    assert tot[2034] > 6697
+    assert p.settings["joiners"].startswith("damped")
+    # the undamped log-linear trend stays available
+    old = m.project(years=10, draws=300, seed=2, keep_flows=False, joiners="loglinear")
+    assert old.totals()["mean"].iloc[-1] > tot[2034]
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 10_000), A=st.integers(2, 6), K=st.integers(1, 6),
+       scale=st.sampled_from([1, 50, 2_000]), draws=st.integers(1, 20),
+       param_draws=st.integers(1, 5))
+def test_conservation_large_stocks_and_shared_parameters(seed, A, K, scale, draws, param_draws):
+    """Cells big enough for the normal approximation, and parameter sets shared by draws."""
+    m = _random_model(seed, A, K)
+    m.initial = m.initial * scale
+    m.move_conc[:, 0, 1:] = 0  # state 0 has no valid move: its children stay or leave
+    p = m.project(years=3, draws=draws, seed=seed, param_draws=param_draws)
+    _check_conservation(p)
+
+
+def test_binomial_sampler_moments():
+    from sendforecast.models.cohort import _binomial
+
+    rng = np.random.default_rng(0)
+    n = np.repeat(np.array([0, 3, 40, 400, 5000], np.int32), 20_000)
+    p = np.full(n.shape, 0.3, np.float32)
+    x = _binomial(rng, n, p).reshape(5, -1)
+    assert x.dtype == np.int32 and (x >= 0).all() and (x <= n.reshape(5, -1)).all()
+    for i, nn in enumerate([0, 3, 40, 400, 5000]):
+        assert abs(x[i].mean() - 0.3 * nn) < 0.02 * nn + 0.05
+        assert abs(x[i].var() - nn * 0.21) < 0.06 * nn * 0.21 + 0.05
+
+
+def test_move_probabilities_match_dirichlet_means():
+    from sendforecast.models.cohort import _move_parameters
+
+    conc = np.array([[[4.0, 1.0, 0.0, 5.0], [0.0, 2.0, 0.0, 0.0], [1.0, 1.0, 1.0, 1.0],
+                      [0.0, 0.0, 3.0, 1.0]]])
+    ps, dest, cond = _move_parameters(conc, 20_000, np.random.default_rng(1))
+    mean = conc / conc.sum(-1, keepdims=True)
+    assert np.allclose(ps.mean(0), mean[:, np.arange(4), np.arange(4)], atol=0.01)
+    assert (ps[:, 0, 1] == 1).all()  # no valid move: always stays
+    # probability of each destination = (1 - stay) * stick-breaking product
+    left = np.ones(cond.shape[:-1])
+    got = np.zeros((20_000, 1, 4, 4))
+    for r in range(cond.shape[-1]):
+        pr = (1 - ps) * left * cond[..., r]
+        for a_ in range(1):
+            for k in range(4):
+                if k != 1 and r < (conc[0, k] > 0).sum() - (conc[0, k, k] > 0):
+                    got[:, a_, k, dest[a_, k, r]] += pr[:, a_, k]
+        left = left * (1 - cond[..., r])
+    off = ~np.eye(4, dtype=bool)[None]
+    assert np.allclose(got.mean(0)[off], mean[off], atol=0.01)

@@ -68,3 +68,33 @@ def test_loglinear_trend_shapes_and_growth():
     d = R.loglinear_trend([2019, 2020, 2021, 2022], [100, 110, 121, 133], [2023, 2024], 2000, rng)
     assert d.shape == (2000, 2) and d.dtype == np.int64
     assert 135 < d[:, 0].mean() < 160
+
+
+def test_damped_trend_bounds_growth():
+    rng = np.random.default_rng(0)
+    yrs = list(range(2014, 2024))
+    vals = [100 * 1.15**i for i in range(10)]  # 15% a year
+    fut = list(range(2024, 2034))
+    und = R.loglinear_trend(yrs, vals, fut, 4000, rng)
+    dmp = R.damped_trend(yrs, vals, fut, 4000, rng, phi=0.8)
+    assert dmp.shape == (4000, 10) and dmp.dtype == np.int64
+    last = vals[-1]
+    # total further growth <= exp(b * phi / (1 - phi)) = exp(0.14 * 4) ~ 1.75
+    assert 1.5 * last < np.median(dmp[:, -1]) < 1.95 * last
+    assert np.median(und[:, -1]) > 3.5 * last
+    # year-on-year growth shrinks
+    g = np.diff(np.log(dmp.mean(0)))
+    assert g[0] > g[-1] > -0.01
+    # uncertainty in the growth rate: the spread widens with the horizon
+    sd = np.log(dmp.clip(1)).std(0)
+    assert sd[-1] > sd[0]
+
+
+def test_damped_trend_flat_and_short_series():
+    rng = np.random.default_rng(1)
+    d = R.damped_trend([2020, 2021, 2022, 2023], [200, 200, 200, 200], [2024, 2025], 3000, rng)
+    assert abs(d.mean() - 200) < 10
+    d2 = R.damped_trend([2023], [50], [2024, 2025], 100, rng)
+    assert d2.shape == (100, 2)
+    with pytest.raises(ValueError):
+        R.damped_trend([2023], [0], [2024], 10, rng)

@@ -11,8 +11,9 @@ child or per cell):
    Multinomial(p_move[age, state, :]) (staying included); drawn as a binomial for
    staying and a multinomial over the other destinations for the non-zero cells;
 3. **ageing on**: everyone who continues is one year older next January;
-4. **joiners**: the year's joiner total (a trend, or a supplied forecast) split
-   over age x state by Multinomial(mix).
+4. **joiners**: the year's joiner total (by default a damped log-linear trend -
+   see :meth:`CohortModel.joiner_draws` - or a supplied forecast) split over
+   age x state by Multinomial(mix).
 
 Parameter uncertainty: each draw uses its own ``p_leave`` ~ Beta, ``p_move`` ~
 Dirichlet and ``mix`` ~ Dirichlet (posteriors of :mod:`sendforecast.models.rates`)
@@ -280,12 +281,16 @@ class CohortModel:
         T = int(totals.index.max()) if base_year is None else int(base_year)
         if T not in totals.index:
             raise KeyError(f"no caseload for LA {la} in January {T}")
-        key = (id(data), T)
-        if key not in _NATIONAL_CACHE:
-            _NATIONAL_CACHE.clear()
-            _NATIONAL_CACHE[key] = _sen2_parts(data, "national", ENGLAND, T)
-        nat = _NATIONAL_CACHE[key]
+        ref_level, ref_code, ref_note = _reference_area(data, la, T)
         loc = _sen2_parts(data, "la", la, T)
+        if ref_level == "la":  # no England / region rows: pool toward the LA itself
+            nat = loc
+        else:
+            key = (id(data), ref_level, ref_code, T)
+            if key not in _NATIONAL_CACHE:
+                _NATIONAL_CACHE.clear()
+                _NATIONAL_CACHE[key] = _sen2_parts(data, ref_level, ref_code, T)
+            nat = _NATIONAL_CACHE[key]
         groups = _phase_list(SEN2_AGES)
         # leaving: beta pooled toward England's cell rate
         la_, lb_ = R.pooled_beta(loc["leave_p"] * loc["stock"], loc["stock"], groups,
@@ -298,6 +303,8 @@ class CohortModel:
         # moves: Dirichlet toward the LA's phase and all-age flows and England's flows
         dest_ok = np.vstack([valid[1:], valid[-1:]])
         allowed = (nat["moves"] > 0) | np.eye(len(PLACEMENT_GROUPS), dtype=bool)[None]
+        if ref_level == "la":  # no wider area to say which moves happen: allow all of them
+            allowed = np.ones_like(allowed)
         allowed &= dest_ok[:, None, :] | np.eye(len(PLACEMENT_GROUPS), dtype=bool)[None]
         nat_mix = nat["moves"].sum(0, keepdims=True)
         nat_mix = nat_mix / np.maximum(nat_mix.sum(-1, keepdims=True), 1e-12)
@@ -314,6 +321,8 @@ class CohortModel:
                    joiner_conc=jconc, joiner_history=loc["joiner_history"], population=pop,
                    age_offset=0, specialist=dict(SPECIALIST_PROVISION),
                    settings={"mode": "sen2", "la": la, "base_year": T,
+                             "reference": {"level": ref_level, "code": ref_code,
+                                           "note": ref_note},
                              "profile_years": loc["profile_years"],
                              "ceased_age_year": loc["ceased_age_year"],
                              "mix_years": loc["mix_years"],
@@ -326,25 +335,32 @@ class CohortModel:
                      joiners=None) -> np.ndarray:
         """Total joiners ``[draw, year]`` for flow years ``base_year .. base_year+years-1``.
 
-        ``joiners``: ``None`` (log-linear trend of :func:`~sendforecast.models.rates.
-        loglinear_trend` on the history, per population when there is one); a forecast
-        frame with ``year`` (calendar year of new plans), ``mean``, ``p10``, ``p90``
-        (log-normal draws matching the mean and the 80% interval; rows of other LAs
-        dropped when it has ``la_code``); a callable ``f(rng, draws, years) ->
-        [draw, year]``; or an array ``[draw, year]`` / ``[year]``.
+        ``joiners``: ``None`` or ``"damped"`` (default: damped log-linear trend of
+        :func:`~sendforecast.models.rates.damped_trend`, growth estimated on the last 6
+        years and damped by ``phi = 0.8`` a year toward zero growth, per population when
+        there is one - an undamped trend compounds the 2018-2023 growth of new plans
+        into implausible 10-year caseloads); ``"loglinear"`` (the undamped trend of
+        :func:`~sendforecast.models.rates.loglinear_trend`); a forecast frame with
+        ``year`` (calendar year of new plans), ``mean``, ``p10``, ``p90`` (log-normal
+        draws matching the mean and the 80% interval; rows of other LAs dropped when
+        it has ``la_code``); a callable ``f(rng, draws, years) -> [draw, year]``; or
+        an array ``[draw, year]`` / ``[year]``.
         """
         fyears = list(range(self.base_year, self.base_year + years))
-        if joiners is None:
+        if joiners is None or isinstance(joiners, str):
+            kind = joiners or "damped"
+            if kind not in ("damped", "loglinear"):
+                raise ValueError(f"unknown joiner trend {joiners!r} (damped or loglinear)")
+            trend = R.damped_trend if kind == "damped" else R.loglinear_trend
             h = self.joiner_history
             h = h[h["year"] < self.base_year]
             if self.population is not None:
                 pop = self.population.set_index("year")["population"]
                 h = h[h["year"].isin(pop.index)]
                 fut = [pop.get(y, pop.iloc[-1]) for y in fyears]
-                return R.loglinear_trend(h["year"], h["value"], fyears, draws, rng,
-                                         exposure=pop.reindex(h["year"]).to_numpy(),
-                                         future_exposure=fut)
-            return R.loglinear_trend(h["year"], h["value"], fyears, draws, rng)
+                return trend(h["year"], h["value"], fyears, draws, rng,
+                             exposure=pop.reindex(h["year"]).to_numpy(), future_exposure=fut)
+            return trend(h["year"], h["value"], fyears, draws, rng)
         if isinstance(joiners, pd.DataFrame):
             f = joiners
             if "la_code" in f.columns and "la" in self.settings:
@@ -370,69 +386,112 @@ class CohortModel:
         return np.rint(out).astype(np.int64)
 
     def project(self, years: int = 10, draws: int = 1000, seed=None, joiners=None,
-                param_draws: int | None = None, keep_flows: bool = True) -> CohortProjection:
+                param_draws: int | None = None, keep_flows: bool = True,
+                adjust=None) -> CohortProjection:
         """Monte Carlo projection of the Januaries ``base_year+1 .. base_year+years``.
 
         ``param_draws``: number of parameter sets (default ``draws``: one per draw);
         draw ``d`` uses set ``d % param_draws`` (fewer sets are faster for many LAs).
         ``keep_flows``: keep ``leavers``, ``movers`` and ``joiners`` arrays.
+        ``adjust``: a :class:`sendforecast.scenarios.base.FlowAdjustments` (scenarios):
+        joiner multipliers, leaving multipliers and redirects of joiners/movers between
+        placements.  Parameter draws and joiner totals use the same random numbers with
+        or without it (paired draws); the redirects draw from a separate stream.
         """
         t0 = time.perf_counter()
         rng = np.random.default_rng(seed)
         A, K, D, H = len(self.ages), len(self.states), int(draws), int(years)
+        AK = A * K
         P = D if param_draws is None else max(1, min(int(param_draws), D))
         jt = self.joiner_draws(H, D, rng, joiners)
+        if adjust is not None and adjust.is_null:
+            adjust = None
+        if adjust is not None:
+            if adjust.horizon < H or list(adjust.states) != list(self.states):
+                raise ValueError("flow adjustments were built for another model or horizon")
+            jt = np.rint(jt * adjust.joiner_scale[None, :H]).astype(jt.dtype)
+            rng_s = np.random.default_rng(rng.bit_generator.seed_seq.spawn(1)[0])
         pidx = np.arange(D) % P
         p_leave = rng.beta(np.maximum(self.leave_a, 1e-9), np.maximum(self.leave_b, 1e-9),
                            size=(P, A, K))
         p_leave[:, -1, :] = 1.0  # everyone at the top age leaves (age 25 limit)
-        g = rng.standard_gamma(np.maximum(self.move_conc, 1e-300), size=(P, A, K, K))
-        g *= self.move_conc > 0
-        g /= np.maximum(g.sum(-1, keepdims=True), 1e-300)
-        eye = np.eye(K, dtype=bool)
-        p_stay = g[..., eye]  # [P, A, K]
-        other = np.where(eye, 0.0, g)
-        osum = other.sum(-1, keepdims=True)
-        q = np.divide(other, osum, out=np.zeros_like(other), where=osum > 0)
-        p_stay = np.where(osum[..., 0] > 0, p_stay, 1.0).clip(0, 1)
-        m = rng.standard_gamma(np.maximum(self.joiner_conc.ravel(), 1e-300), size=(P, A * K))
-        m *= self.joiner_conc.ravel() > 0
+        p_stay, dest, cond = _move_parameters(self.move_conc, P, rng)
+        # joiners' mix: Dirichlet over the cells with positive concentration, largest
+        # first (the multinomial's sequential binomials then run out of joiners early)
+        jc = self.joiner_conc.ravel()
+        jcols = np.argsort(-jc, kind="stable")[: int((jc > 0).sum())]
+        m = rng.standard_gamma(jc[jcols], size=(P, jcols.size))
         m /= m.sum(-1, keepdims=True)
+        # per-draw parameters, flat over (age, state): leaving or moving (q), leaving
+        # given that (r); no copy when there is one parameter set per draw
+        pl = p_leave.reshape(P, AK).astype(np.float32)
+        ps = p_stay.reshape(P, AK)
+
+        def leave_or_move(pl_):
+            q_ = np.where(ps >= 1, pl_, np.maximum(1 - (1 - pl_) * ps, pl_)).clip(0, 1)
+            r_ = np.divide(pl_, q_, out=np.zeros_like(q_), where=q_ > 0).clip(0, 1)
+            return (q_[pidx], r_[pidx]) if P < D else (q_, r_)
+
+        q, r_leave = leave_or_move(pl)
+        if P < D:
+            m = m[pidx]
+        dest_f = dest.reshape(AK, -1)
+        cond_f = cond.reshape(P, AK, -1)
+        R_ = dest_f.shape[1]
+        age_of = np.repeat(np.arange(A), K)
 
         out = np.zeros((D, H, A, K), np.int32)
         flows = {k: np.zeros((D, H, A, K), np.int32) for k in ("leavers", "movers", "joiners")} \
             if keep_flows else {}
-        stock = np.broadcast_to(np.rint(self.initial).astype(np.int64), (D, A, K)).copy()
-        pl, ps = p_leave[pidx], p_stay[pidx]
-        mj = m[pidx]
+        stock = np.broadcast_to(np.rint(self.initial).astype(np.int32).ravel(), (D, AK)).copy()
         for h in range(H):
-            leave = rng.binomial(stock, pl)
+            q_h, r_h = q, r_leave
+            if adjust is not None and not np.all(adjust.leave_scale[h] == 1):
+                pl_h = adjust.leave_probability(h, pl).reshape(P, A, K).copy()
+                pl_h[:, -1, :] = 1.0  # the age-25 limit holds under any scenario
+                q_h, r_h = leave_or_move(pl_h.reshape(P, AK))
+            out_ = _binomial(rng, stock, q_h)  # leave or move: Multinomial(n; leave, move, stay)
+            leave = _binomial(rng, out_, r_h)
             cont = stock - leave
-            stay = rng.binomial(cont, ps)
-            movers = cont - stay
-            nxt = stay.copy()
-            d, a, k = np.nonzero(movers)
-            if len(d):  # each mover's destination by inverse CDF (exact multinomial)
-                cq = np.cumsum(q[pidx[d], a, k], axis=1)
-                rows = np.repeat(np.arange(len(d)), movers[d, a, k])
-                off = np.arange(len(d))[:, None]
-                pos = np.searchsorted((cq + off).ravel(), rng.random(len(rows)) + rows,
-                                      side="right") - rows * K
-                dest = np.clip(pos, 0, K - 1)
-                nxt += np.bincount(((d * A + a)[rows]) * K + dest,
-                                   minlength=D * A * K).reshape(D, A, K)
+            nxt = stock - out_  # stayers
+            movers = (out_ - leave).ravel()
+            idx = np.flatnonzero(movers)
+            if idx.size:  # destinations: conditional binomials over valid destinations only
+                rem = movers[idx]
+                d, ak = np.divmod(idx, AK)
+                pi = pidx[d]
+                base = idx - ak + age_of[ak] * K  # flat index of (draw, age, state 0)
+                tgt, cnt = [], []
+                for r in range(R_):
+                    live = np.flatnonzero(rem > 0)
+                    if not live.size:
+                        break
+                    dj = dest_f[ak[live], r]
+                    x = _binomial(rng, rem[live], cond_f[pi[live], ak[live], r])
+                    rem[live] -= x
+                    tgt.append(base[live] + dj)
+                    cnt.append(x)
+                inflow = np.bincount(np.concatenate(tgt), np.concatenate(cnt),
+                                     minlength=D * AK).astype(np.int32).reshape(D, AK)
+                if adjust is not None:  # scenarios: movers heading to X go to Y instead
+                    inflow = adjust.apply_redirects("movers", h, inflow, rng_s)
+                nxt = nxt + inflow
             aged = np.zeros_like(nxt)
-            aged[:, 1:] = nxt[:, :-1]
-            join = rng.multinomial(jt[:, h], mj).reshape(D, A, K)
+            aged[:, K:] = nxt[:, :-K]
+            join = np.zeros((D, AK), np.int32)
+            join[:, jcols] = rng.multinomial(jt[:, h], m)
+            if adjust is not None:  # scenarios: joiners heading to X go to Y instead
+                join = adjust.apply_redirects("joiners", h, join, rng_s)
             stock = aged + join
-            out[:, h] = stock
+            out[:, h] = stock.reshape(D, A, K)
             if keep_flows:
-                flows["leavers"][:, h] = leave
-                flows["movers"][:, h] = nxt - cont
-                flows["joiners"][:, h] = join
+                flows["leavers"][:, h] = leave.reshape(D, A, K)
+                flows["movers"][:, h] = (nxt - cont).reshape(D, A, K)
+                flows["joiners"][:, h] = join.reshape(D, A, K)
         proj_years = list(range(self.base_year + 1, self.base_year + H + 1))
         settings = {**self.settings, "years": H, "draws": D, "seed": seed,
                     "param_draws": P, "joiners": _describe(joiners),
+                    "adjusted": adjust is not None,
                     "seconds": round(time.perf_counter() - t0, 3)}
         return CohortProjection(draws=out, years=proj_years, ages=list(self.ages),
                                 states=list(self.states), initial=np.rint(self.initial),
@@ -464,7 +523,9 @@ class CohortModel:
 
 
 def _describe(joiners) -> str:
-    if joiners is None:
+    if joiners is None or (isinstance(joiners, str) and joiners == "damped"):
+        return "damped log-linear trend (phi 0.8)"
+    if isinstance(joiners, str):
         return "log-linear trend"
     if isinstance(joiners, pd.DataFrame):
         return "forecast frame" + (f" ({joiners['method'].iloc[0]})" if "method" in joiners
@@ -472,14 +533,118 @@ def _describe(joiners) -> str:
     return "callable" if callable(joiners) else "array"
 
 
+# ====================================================================== sampling
+NORMAL_VAR = 25.0  # n p (1 - p) from which a binomial is drawn by its normal approximation
+
+
+def _binomial(rng: np.random.Generator, n: np.ndarray, p: np.ndarray) -> np.ndarray:
+    """Binomial(n, p) counts (int32), exact where ``n p (1-p) < NORMAL_VAR``.
+
+    Where ``n p (1-p) >= NORMAL_VAR``: a rounded normal draw with the binomial's mean
+    and variance, clipped to ``[0, n]`` - still an integer between 0 and ``n``, so the
+    children taken from a stock never exceed it and conservation stays exact (at that
+    variance the approximation error in any probability is below ~1%).  Elsewhere
+    :meth:`numpy.random.Generator.binomial` (one call over the whole array: numpy's
+    per-element cost is lowest that way, cells with ``n = 0`` are nearly free).
+    """
+    n = np.asarray(n)
+    p = np.asarray(p)
+    if n.size == 0 or n.max() < 4 * NORMAL_VAR:  # p (1-p) <= 1/4: no cell can be "big"
+        nz = n > 0
+        if np.count_nonzero(nz) > n.size // 2:
+            return rng.binomial(n, p).astype(np.int32)
+        out = np.zeros(n.shape, np.int32)  # mostly empty cells: draw the others only
+        i = np.flatnonzero(nz)
+        out.ravel()[i] = rng.binomial(n.ravel()[i], p.ravel()[i])
+        return out
+    var = n.astype(np.float32) * p * (1 - p)
+    big = var >= NORMAL_VAR
+    if not big.any():
+        return rng.binomial(n, p).astype(np.int32)
+    out = np.zeros(n.shape, np.int32)
+    ib = np.flatnonzero(big)
+    nb = n.ravel()[ib]
+    x = nb * p.ravel()[ib] + np.sqrt(var.ravel()[ib]) * rng.standard_normal(ib.size,
+                                                                          dtype=np.float32)
+    out.ravel()[ib] = np.clip(np.rint(x), 0, nb)
+    sm = np.flatnonzero(~big)
+    out.ravel()[sm] = rng.binomial(n.ravel()[sm], p.ravel()[sm])
+    return out
+
+
+def _move_parameters(conc: np.ndarray, P: int, rng: np.random.Generator
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Dirichlet draws of the moves as staying + sequential conditional probabilities.
+
+    Returns ``p_stay [P, age, state]``, ``dest [age, state, R]`` (the valid - non-zero
+    concentration - destinations other than staying, largest concentration first and
+    padded by repeating the last one) and ``cond [P, age, state, R]`` (float32): the
+    probability of going to ``dest[..., r]`` given moving and not going to an earlier
+    one (stick-breaking); the last valid destination has exactly 1, so every mover is
+    placed.  Cells with no valid move stay with probability 1 (and their ``dest`` is
+    the cell itself, with ``cond`` 1, should a mover arise).  Gamma variates are
+    drawn for the valid entries only (float32).
+    """
+    A, K, _ = conc.shape
+    eye = np.eye(K, dtype=bool)
+    others = np.where(eye[None], 0.0, conc)
+    valid = others > 0
+    nval = valid.sum(-1)
+    R_ = max(int(nval.max()), 1)
+    order = np.argsort(-others, axis=-1, kind="stable")[..., :R_]  # valid ones first
+    last = np.maximum(nval - 1, 0)[..., None]
+    dest = np.take_along_axis(order, np.minimum(np.arange(R_)[None, None], last), -1)
+    dest[nval == 0] = np.nonzero(nval == 0)[1][:, None]  # no valid move: "move" = stay put
+    live = np.arange(R_)[None, None] < nval[..., None]  # [A, K, R]
+    cval = np.take_along_axis(others, dest, -1)[live].astype(np.float32)
+    go = np.zeros((P, A * K * R_), np.float32)
+    go[:, np.flatnonzero(live)] = rng.standard_gamma(cval, size=(P, cval.size),
+                                                     dtype=np.float32)
+    go = go.reshape(P, A, K, R_)
+    sc = conc[:, eye].astype(np.float32)  # [A, K] staying
+    stay = np.zeros((P, A, K), np.float32)
+    stay[:, sc > 0] = rng.standard_gamma(sc[sc > 0], size=(P, int((sc > 0).sum())),
+                                         dtype=np.float32)
+    tail = np.cumsum(go[..., ::-1], -1)[..., ::-1]  # P(this or a later destination)
+    tot = stay + tail[..., 0]
+    p_stay = np.divide(stay, tot, out=np.ones_like(stay), where=tot > 0)
+    p_stay[:, nval == 0] = 1.0
+    cond = np.divide(go, tail, out=np.zeros_like(go), where=tail > 0)
+    cond[:, np.arange(A)[:, None], np.arange(K)[None, :], last[..., 0]] = 1.0
+    return p_stay, dest, cond
+
+
 # ============================================================ SEN2 identification
 def _phase_list(ages: Sequence[int]) -> list[str]:
     return [phase_of_age(a) for a in ages]
 
 
+_AREA_CACHE: dict = {}
+
+
+def _area(data, frame: str, level: str, code: str) -> pd.DataFrame:
+    """Rows of ``data.<frame>`` for one area (``frame="groups"``: placement-group totals).
+
+    The frames are split by ``(level, la_code)`` once per data object (a cache holding
+    the last object), so fitting many LAs does not rescan the national frames.
+    """
+    ent = _AREA_CACHE.get(id(data))
+    if ent is None or ent[0] is not data:
+        _AREA_CACHE.clear()
+        ent = _AREA_CACHE[id(data)] = (data, {})
+    store = ent[1]
+    if frame not in store:
+        f = (data.placement_groups("caseload", age="all") if frame == "groups"
+             else getattr(data, frame))
+        parts = {(str(lv), str(c)): g for (lv, c), g in
+                 f.groupby(["level", "la_code"], observed=True, sort=False)}
+        store[frame] = (parts, f.iloc[:0])
+    parts, empty = store[frame]
+    return parts.get((level, code), empty)
+
+
 def _group_totals(data, level: str, code: str) -> pd.DataFrame:
-    pg = data.placement_groups("caseload", age="all")
-    pg = pg[(pg.level == level) & (pg.la_code == code)]
+    pg = _area(data, "groups", level, code)
     t = pg.pivot_table(index="year", columns="placement_group", values="value", aggfunc="sum")
     return t.reindex(columns=PLACEMENT_GROUPS).fillna(0.0)
 
@@ -534,19 +699,47 @@ def _transport(cont: np.ndarray, target: np.ndarray) -> np.ndarray:
     return flows
 
 
+def _has_caseload(data, level: str, code: str, T: int) -> bool:
+    cl = _area(data, "caseload", level, code)
+    return bool(((cl.year == T) & cl.value.notna()).any())
+
+
+def _reference_area(data, la: str, T: int) -> tuple[str, str, str]:
+    """Area whose rates the LA's are pooled toward: England, else its region, else itself.
+
+    Returns ``(level, code, note)``.  Synthetic or partial data (e.g.
+    :func:`sendforecast.load_example`) may have no national or region rows; then the
+    pooling level is skipped and the LA is its own reference (priors centred on its
+    own rates, every placement move allowed), which the note records.
+    """
+    if _has_caseload(data, "national", ENGLAND, T):
+        return "national", ENGLAND, "pooled toward England"
+    las = getattr(data, "las", None)
+    region = None
+    if las is not None and "region_code" in las.columns:
+        r = las.loc[(las.level == "la") & (las.la_code == la), "region_code"].dropna()
+        region = str(r.iloc[0]) if len(r) else None
+    if region and _has_caseload(data, "region", region, T):
+        return "region", region, f"no England rows for {T}: pooled toward region {region}"
+    return "la", la, (f"no England or region rows for {T}: England level skipped, "
+                      "rates pooled toward the LA's own (all moves allowed)")
+
+
 def _sen2_parts(data, level: str, code: str, T: int) -> dict:
     """Stock, leaving probabilities, joiner mix and inferred moves for one area at January T."""
     K = len(PLACEMENT_GROUPS)
-    cl = data.caseload[(data.caseload.level == level) & (data.caseload.la_code == code)]
+    cl = _area(data, "caseload", level, code)
     totals = _group_totals(data, level, code)
     # ---- age x group profiles
     sa_years = _single_age_years(cl)
     if not sa_years:  # no single age at all for this area: borrow England's shape
-        ncl = data.caseload[data.caseload.level == "national"]
+        ncl = _area(data, "caseload", "national", ENGLAND)
         sa_years = _single_age_years(ncl)
         profiles = _age_group_matrix(ncl, sa_years)
     else:
         profiles = _age_group_matrix(cl, sa_years)
+    if not sa_years:
+        raise ValueError(f"no caseload by single age x placement for {level} {code} or England")
 
     def stock_at(year: int) -> np.ndarray:
         if year in sa_years:
@@ -563,8 +756,8 @@ def _sen2_parts(data, level: str, code: str, T: int) -> dict:
 
     initial = stock_at(T)
     # ---- leaving
-    ce = data.ceased[(data.ceased.level == level) & (data.ceased.la_code == code)
-                     & (data.ceased.reason == "total")]
+    ce = _area(data, "ceased", level, code)
+    ce = ce[ce.reason == "total"]
     by_age = ce[(ce.placement == "total") & (ce.age != "all")].dropna(subset=["value"])
     age_years = sorted(int(y) for y in by_age.year.unique())
     cy = max([y for y in age_years if y < T], default=max(age_years, default=None))
@@ -593,7 +786,7 @@ def _sen2_parts(data, level: str, code: str, T: int) -> dict:
     # overall level: the *net* leaving rate of the last (up to) 3 years before T, from the
     # accounting identity  leavers = stock(t) + new plans(t) - stock(t+1), which nets off
     # flows SEN2 does not count as new plans or ceased (transfers in from other LAs)
-    npl = data.new_plans[(data.new_plans.level == level) & (data.new_plans.la_code == code)]
+    npl = _area(data, "new_plans", level, code)
     hist = npl[(npl.placement == "total") & (npl.age == "all")].dropna(subset=["value"])
     hist = hist.groupby("year")["value"].sum().reset_index()
     newp = hist.set_index("year")["value"]
