@@ -140,6 +140,9 @@ def build_parser() -> argparse.ArgumentParser:
         sp.set_defaults(func=func)
 
     add_project_parser(sub)
+    from .cli_scenarios import add_scenarios_parser
+
+    add_scenarios_parser(sub)
     try:
         from .cli_forecast import add_forecast_parser
     except ImportError:  # pragma: no cover - forecasting module not installed
