@@ -1,0 +1,131 @@
+"""Scenario comparison on paired draws, goal seek and the `scenarios run` CLI contract."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sendforecast.cli import main
+from sendforecast.cli_budget import EXAMPLE_CAPACITY, EXAMPLE_COSTS, EXAMPLE_HNB
+from sendforecast.costs import CostAssumptions
+from sendforecast.hnb import HNBAllocation
+from sendforecast.scenarios import library as L
+from sendforecast.scenarios.compare import compare
+from sendforecast.scenarios.goal_seek import goal_seek, target_probability
+from sendforecast.sufficiency import Capacity
+
+pytestmark = pytest.mark.filterwarnings("ignore:SEN transport costs")
+
+
+@pytest.fixture(scope="module")
+def inputs(example):
+    from sendforecast.models.cohort import CohortModel
+
+    return dict(model=CohortModel.from_sen2(example, "999"),
+                costs=CostAssumptions.from_file(EXAMPLE_COSTS),
+                capacity=Capacity.from_file(EXAMPLE_CAPACITY),
+                allocation=HNBAllocation.from_file(EXAMPLE_HNB))
+
+
+@pytest.fixture(scope="module")
+def comparison(inputs):
+    i = inputs
+    strategies = {
+        "fewer_requests": [L.ReduceRequests(by=0.2, start=2025)],
+        "fewer_independent": [L.ReduceIndependent(share=0.5, start=2025)],
+        "zero": [L.ReduceRequests(by=0.0, start=2025)],
+        "dearer_fees": [L.CostLever(line="independent_special", change=0.1, start=2026)],
+    }
+    return compare(i["model"], strategies, years=6, draws=150, seed=3, costs=i["costs"],
+                   allocation=i["allocation"], capacity=i["capacity"])
+
+
+def test_comparison_table_contract_and_signs(comparison):
+    t = comparison.table()
+    assert list(t.columns) == ["scenario", "financial_year", "measure", "mean", "p10", "p90",
+                               "p2_5", "p97_5"]
+    s = t[t.measure == "cumulative_saving"].groupby("scenario")["mean"].last()
+    assert s["fewer_requests"] > 0 and s["fewer_independent"] > 0 and s["dearer_fees"] < 0
+    assert s["zero"] == 0  # zero strength: identical draws, saving exactly 0
+    q = t[t.measure == "hnb_cost"]
+    assert (q.p10 <= q["mean"]).all() and (q["mean"] <= q.p90).all()
+    p = t[(t.measure == "p_saving_gt_0") & (t.scenario == "fewer_requests")]["mean"]
+    assert p.iloc[-1] > 0.9
+
+
+def test_cost_lever_changes_only_its_line_from_its_year(comparison):
+    base, dear = comparison.runs["baseline"].cost, comparison.runs["dearer_fees"].cost
+    j = base.lines.index("independent_special")
+    fys = base.financial_years
+    k = fys.index("2026-27")
+    np.testing.assert_allclose(dear.values[:, :k], base.values[:, :k])
+    np.testing.assert_allclose(dear.values[:, k:, j], 1.1 * base.values[:, k:, j])
+    others = [i for i in range(len(base.lines)) if i != j]
+    np.testing.assert_allclose(dear.values[:, :, others], base.values[:, :, others])
+
+
+def test_savings_and_dbv_tables(comparison):
+    sav = comparison.savings(5)
+    assert set(sav.scenario) == {"fewer_requests", "fewer_independent", "zero", "dearer_fees"}
+    assert (sav.p10 <= sav["mean"]).all() and (sav["mean"] <= sav.p90).all()
+    dbv = comparison.dbv_table()
+    assert {"unmitigated_in_year", "fewer_requests_in_year", "fewer_requests_saving"} <= set(dbv)
+    np.testing.assert_allclose(dbv.zero_in_year, dbv.unmitigated_in_year)
+
+
+def test_goal_seek_finds_smallest_strength_meeting_target(inputs):
+    i = inputs
+    kw = dict(costs=i["costs"], allocation=i["allocation"], capacity=i["capacity"])
+    base = compare(i["model"], {}, years=6, draws=100, seed=5, **kw).baseline
+    fys = base.balance.financial_years
+    target_fy = fys[-1]
+    # a target between the baseline and a 50% cut in requests
+    cut = compare(i["model"], {"c": [L.ReduceRequests(by=0.5, start=2025)]}, years=6, draws=100,
+                  seed=5, **kw).runs["c"]
+    j = fys.index(target_fy)
+    thr = float(np.mean([base.balance.in_year[:, j].mean(), cut.balance.in_year[:, j].mean()]))
+    res = goal_seek(i["model"], lambda x: [L.ReduceRequests(by=x, start=2025)], 0.0, 0.5,
+                    financial_year=target_fy, threshold=thr, probability=0.8, tol=0.02, years=6,
+                    draws=100, seed=5, **kw)
+    assert res.achievable and 0 < res.strength <= 0.5
+    it = res.iterations
+    assert it[it.met].strength.min() == pytest.approx(res.strength)
+    below = it[~it.met].strength
+    assert below.max() < res.strength and res.strength - below.max() <= 0.02 + 1e-9
+    assert res.probability >= 0.8
+    assert target_probability(cut, "in_year_balance", target_fy, thr) >= 0.8
+
+
+def test_goal_seek_reports_unreachable_target(inputs):
+    i = inputs
+    res = goal_seek(i["model"], lambda x: [L.ReduceRequests(by=x, start=2025)], 0.0, 0.1,
+                    financial_year="2026-27", threshold=1e12, years=3, draws=20, seed=1,
+                    costs=i["costs"], allocation=i["allocation"])
+    assert not res.achievable and res.strength is None and "not met" in str(res)
+
+
+def test_scenarios_run_example_cli(tmp_path):
+    from openpyxl import load_workbook
+
+    out = tmp_path / "scen"
+    assert main(["scenarios", "run", "--example", "--draws", "60", "--out", str(out)]) == 0
+    comp = pd.read_csv(out / "comparison.csv")
+    assert list(comp.columns) == ["scenario", "financial_year", "measure", "mean", "p10", "p90",
+                                  "p2_5", "p97_5"]
+    assert comp.scenario.nunique() >= 4  # baseline + at least three strategies
+    assert comp.financial_year.str.fullmatch(r"\d{4}-\d{2}").all()
+    for f in ("plans.csv", "savings.csv", "dbv_table.csv", "goal_seek.csv", "workbook.xlsx",
+              "dsg_cumulative_balance.png"):
+        assert (out / f).exists(), f
+    wb = load_workbook(out / "workbook.xlsx")
+    assert {"About", "Savings (5 years)", "DBV table", "Comparison"} <= set(wb.sheetnames)
+
+
+def test_scenarios_run_bad_yaml_is_a_clear_error(tmp_path, capsys):
+    p = tmp_path / "s.yaml"
+    p.write_text("version: 1\nbase: {example: true}\nassumptions: {hnb: example}\n"
+                 "strategies:\n  a:\n    - {type: ReduceRequests, by: 3, start: 2026}\n")
+    rc = main(["scenarios", "run", str(p), "--out", str(tmp_path / "o")])
+    err = capsys.readouterr().err
+    assert rc == 2 and "s.yaml" in err and "strategies.a.0.by" in err
