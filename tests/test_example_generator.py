@@ -49,8 +49,10 @@ def test_different_seed_gives_different_frames(frames):
 
 
 def test_shipped_csvs_equal_a_fresh_generation(frames):
-    shipped = sorted(p.name for p in ex.EXAMPLE_DIR.glob("*.csv"))
-    assert shipped == sorted(f"{s}.csv" for s in STEMS)
+    # the generated SEN2-shaped tables are all shipped (hand-written inputs such as
+    # costs and capacity sit beside them)
+    shipped = {p.name for p in ex.EXAMPLE_DIR.glob("*.csv")}
+    assert {f"{s}.csv" for s in STEMS} <= shipped
     for stem in STEMS:
         path = ex.EXAMPLE_DIR / f"{stem}.csv"
         assert path.read_bytes()[:3] == b"\xef\xbb\xbf", "UTF-8 with BOM like the release"
