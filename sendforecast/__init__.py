@@ -12,7 +12,16 @@ from .errors import InputError, SendForecastWarning
 __version__ = "0.1.0"
 
 __all__ = ["InputError", "QualityReport", "SEN2Data", "SendForecastWarning", "__version__",
-           "load_example", "load_sen2"]
+           "backtest", "forecast", "load_example", "load_sen2"]
+
+
+def __getattr__(name: str):
+    # forecasting pulls in statsmodels (and PyMC when fitted): import on first use
+    if name in ("forecast", "backtest"):
+        from . import models
+
+        return getattr(models, name)
+    raise AttributeError(f"module 'sendforecast' has no attribute {name!r}")
 
 
 def load_example() -> SEN2Data:

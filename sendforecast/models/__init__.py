@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from .base import METHODS, Forecaster, forecast, make_forecaster, quantile_columns
+from .base import (
+    METHODS,
+    Forecaster,
+    forecast,
+    make_forecaster,
+    quantile_columns,
+    warnings_frame,
+)
 
 
 def backtest(*args, **kwargs):
@@ -12,4 +19,5 @@ def backtest(*args, **kwargs):
     return _backtest(*args, **kwargs)
 
 
-__all__ = ["METHODS", "Forecaster", "backtest", "forecast", "make_forecaster", "quantile_columns"]
+__all__ = ["METHODS", "Forecaster", "backtest", "forecast", "make_forecaster", "quantile_columns",
+           "warnings_frame"]

@@ -18,7 +18,7 @@ Design (statsforecast style): long frames in and out.
   then falls back per series to a simpler method when the series is too short
   for the chosen one or the method fails, and records that too.  The
   ``warning`` column of the result carries the text; ``result.attrs["warnings"]``
-  has one row per (LA, warning).
+  has one record per (LA, warning) and :func:`warnings_frame` turns it into a frame.
 """
 
 from __future__ import annotations
@@ -98,6 +98,7 @@ def clean_history(history: pd.DataFrame, measure: str | None = None
                 warn.append((code, f"reorganised LA (new in {reorg.first_flow_year}): the part-year "
                                    f"flow for {reorg.first_flow_year} is not used"))
                 g = g[~part]
+        g = _fill_single_gaps(g, code, warn)
         ok = g["value"].notna() & (g["value"] > 0)
         if not ok.any():
             warn.append((code, "no positive observed value: not forecast"))
@@ -138,6 +139,32 @@ def clean_history(history: pd.DataFrame, measure: str | None = None
         rows.append(g.iloc[start:end + 1])
     clean = pd.concat(rows, ignore_index=True) if rows else h.iloc[:0]
     return clean, pd.DataFrame(warn, columns=["la_code", "warning"])
+
+
+def _fill_single_gaps(g: pd.DataFrame, code, warn: list) -> pd.DataFrame:
+    """Fill a single missing year between two positive years by geometric interpolation.
+
+    Suppression or a publishing error in one year (e.g. the 2022 new-plans totals
+    of Yorkshire and the Humber LAs) would otherwise cut the series to the years
+    after it.  Longer gaps and zeros are not filled: the series is cut instead.
+    """
+    if g["value"].notna().sum() < 2:
+        return g
+    g = g.set_index("year", drop=False)
+    years = list(range(int(g["year"].min()), int(g["year"].max()) + 1))
+    g = g.reindex(years)
+    g["year"] = years
+    v = np.array(g["value"], dtype=float)
+    filled = []
+    for j in range(1, len(v) - 1):
+        if np.isnan(v[j]) and v[j - 1] > 0 and v[j + 1] > 0:
+            v[j] = np.sqrt(v[j - 1] * v[j + 1])
+            filled.append(years[j])
+    if filled:
+        g["value"] = v
+        warn.append((code, f"missing year(s) {filled} filled by interpolation"))
+    g["la_code"] = code
+    return g.ffill().assign(value=g["value"]).reset_index(drop=True)
 
 
 def to_matrix(history: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -278,7 +305,8 @@ METHODS = ("naive", "drift", "ets", "loglinear", "hierarchical", "pipeline")
 #: Default method per measure chosen by the rolling-origin backtest in
 #: ``benchmarks/forecast_accuracy.py`` (see benchmarks/results/forecast_accuracy.md);
 #: ``method="auto"`` uses it.  :func:`sendforecast.evaluation.choose_method` re-runs the choice.
-AUTO_METHOD = {"caseload": "hierarchical", "requests": "hierarchical", "new_plans": "hierarchical"}
+#: (Horizon 1, lowest median APE: new plans are noisy year to year and nothing beat the last value.)
+AUTO_METHOD = {"caseload": "hierarchical", "requests": "hierarchical", "new_plans": "naive"}
 
 
 # ---------------------------------------------------------------------- orchestrator
@@ -322,6 +350,15 @@ def _select(data_or_history, measure: str, la, inputs: Sequence[str]
     return h, codes
 
 
+def warnings_frame(result: pd.DataFrame) -> pd.DataFrame:
+    """Per-LA warnings of a :func:`forecast` result as a frame ``la_code, warning``."""
+    return pd.DataFrame(result.attrs.get("warnings", []), columns=["la_code", "warning"])
+
+
+def _note(reason: dict, code: str, text: str) -> None:
+    reason[code] = f"{reason[code]}; {text}" if code in reason else text
+
+
 def forecast(data_or_history, measure: str = "caseload", la="all", horizon: int = 3,
              method: str = "auto", seed: int | None = None, levels: Sequence[float] = (80, 95),
              calibrate: bool = True, **method_kwargs) -> pd.DataFrame:
@@ -351,7 +388,8 @@ def forecast(data_or_history, measure: str = "caseload", la="all", horizon: int 
     Returns
     -------
     DataFrame ``la_code, la_name, measure, year, mean, p10, p90, p2_5, p97_5, method,
-    warning`` for forecast years only; ``attrs["warnings"]`` lists per-LA warnings.
+    warning`` for forecast years only; ``attrs["warnings"]`` lists per-LA warnings
+    (records; :func:`warnings_frame` gives them as a frame).
     Series that are too short for the method, or where it fails, are forecast with
     the next simpler method (:data:`FALLBACK`) and the ``warning`` column says so.
     """
@@ -386,7 +424,7 @@ def forecast(data_or_history, measure: str = "caseload", la="all", horizon: int 
         except Exception as exc:  # noqa: BLE001 - one failing method must not abort the run
             nxt = FALLBACK.get(m)
             for c in todo:
-                reason[c] = f"{m} failed ({type(exc).__name__}: {exc}); used {nxt}"
+                _note(reason, c, f"{m} failed ({type(exc).__name__}: {exc}); used {nxt}")
             m = nxt
             continue
         for _, r in f.warnings_.iterrows():
@@ -402,7 +440,7 @@ def forecast(data_or_history, measure: str = "caseload", la="all", horizon: int 
         # fall back only for series that were too short for this method (others cannot be saved)
         retry = {c for c in todo if c in set(f.excluded_)}
         for c in retry:
-            reason[c] = f"too short for {m}: used {nxt}"
+            _note(reason, c, f"too short for {m}: used {nxt}")
         todo = retry
         m = nxt
     for c in sorted(todo):
@@ -415,10 +453,10 @@ def forecast(data_or_history, measure: str = "caseload", la="all", horizon: int 
         warn_df.loc[len(warn_df)] = (c, text)
     # merge warnings into the column
     joined = warn_df.groupby("la_code")["warning"].agg("; ".join)
-    res["warning"] = [
-        "; ".join(x for x in dict.fromkeys([joined.get(c, "")]) if x) for c in res["la_code"]]
+    res["warning"] = [str(joined.get(c, "")) for c in res["la_code"]]
     res = res.sort_values(["la_code", "year"]).reset_index(drop=True)
-    res.attrs["warnings"] = warn_df.sort_values("la_code").reset_index(drop=True)
+    # records, not a frame: pandas compares attrs on concat, and frames cannot be compared
+    res.attrs["warnings"] = warn_df.sort_values("la_code").to_dict("records")
     res.attrs["settings"] = dict(measure=measure, horizon=horizon, method=method, seed=seed,
                                  levels=tuple(levels), calibrate=calibrate, **method_kwargs)
     return res
@@ -431,7 +469,110 @@ def forecast(data_or_history, measure: str = "caseload", la="all", horizon: int 
 #: :func:`sendforecast.evaluation.calibration_factors`).  A factor multiplies the
 #: half-width of the interval on the log scale around its log-midpoint
 #: (a conformal-style scaling): >1 widens, <1 narrows.  Missing keys = no change.
-CALIBRATION: dict[tuple[str, str, int, int], float] = {}
+CALIBRATION: dict[tuple[str, str, int, int], float] = {
+    ('drift', 'caseload', 1, 80): 1.024,
+    ('drift', 'caseload', 1, 95): 1.177,
+    ('drift', 'caseload', 2, 80): 1.080,
+    ('drift', 'caseload', 2, 95): 1.192,
+    ('drift', 'caseload', 3, 80): 1.087,
+    ('drift', 'caseload', 3, 95): 1.233,
+    ('drift', 'new_plans', 1, 80): 0.976,
+    ('drift', 'new_plans', 1, 95): 1.168,
+    ('drift', 'new_plans', 2, 80): 0.862,
+    ('drift', 'new_plans', 2, 95): 0.974,
+    ('drift', 'new_plans', 3, 80): 0.808,
+    ('drift', 'new_plans', 3, 95): 0.873,
+    ('drift', 'requests', 1, 80): 1.231,
+    ('drift', 'requests', 1, 95): 1.370,
+    ('drift', 'requests', 2, 80): 1.127,
+    ('drift', 'requests', 2, 95): 1.124,
+    ('drift', 'requests', 3, 80): 1.251,
+    ('drift', 'requests', 3, 95): 1.268,
+    ('ets', 'caseload', 1, 80): 1.362,
+    ('ets', 'caseload', 1, 95): 1.707,
+    ('ets', 'caseload', 2, 80): 1.403,
+    ('ets', 'caseload', 2, 95): 2.018,
+    ('ets', 'caseload', 3, 80): 1.480,
+    ('ets', 'caseload', 3, 95): 2.938,
+    ('ets', 'new_plans', 1, 80): 1.682,
+    ('ets', 'new_plans', 1, 95): 1.930,
+    ('ets', 'new_plans', 2, 80): 2.050,
+    ('ets', 'new_plans', 2, 95): 2.478,
+    ('ets', 'new_plans', 3, 80): 2.377,
+    ('ets', 'new_plans', 3, 95): 2.973,
+    ('ets', 'requests', 1, 80): 1.960,
+    ('ets', 'requests', 1, 95): 2.303,
+    ('ets', 'requests', 2, 80): 2.324,
+    ('ets', 'requests', 2, 95): 3.061,
+    ('ets', 'requests', 3, 80): 1.251,
+    ('ets', 'requests', 3, 95): 1.268,
+    ('hierarchical', 'caseload', 1, 80): 0.778,
+    ('hierarchical', 'caseload', 1, 95): 0.904,
+    ('hierarchical', 'caseload', 2, 80): 0.771,
+    ('hierarchical', 'caseload', 2, 95): 0.823,
+    ('hierarchical', 'caseload', 3, 80): 0.819,
+    ('hierarchical', 'caseload', 3, 95): 0.847,
+    ('hierarchical', 'new_plans', 1, 80): 0.805,
+    ('hierarchical', 'new_plans', 1, 95): 0.922,
+    ('hierarchical', 'new_plans', 2, 80): 0.688,
+    ('hierarchical', 'new_plans', 2, 95): 0.840,
+    ('hierarchical', 'new_plans', 3, 80): 0.648,
+    ('hierarchical', 'new_plans', 3, 95): 0.723,
+    ('hierarchical', 'requests', 1, 80): 0.948,
+    ('hierarchical', 'requests', 1, 95): 0.993,
+    ('hierarchical', 'requests', 2, 80): 0.879,
+    ('hierarchical', 'requests', 2, 95): 0.816,
+    ('hierarchical', 'requests', 3, 80): 0.990,
+    ('hierarchical', 'requests', 3, 95): 0.882,
+    ('loglinear', 'caseload', 1, 80): 1.362,
+    ('loglinear', 'caseload', 1, 95): 1.430,
+    ('loglinear', 'caseload', 2, 80): 1.794,
+    ('loglinear', 'caseload', 2, 95): 1.889,
+    ('loglinear', 'caseload', 3, 80): 2.028,
+    ('loglinear', 'caseload', 3, 95): 2.164,
+    ('loglinear', 'new_plans', 1, 80): 1.241,
+    ('loglinear', 'new_plans', 1, 95): 1.354,
+    ('loglinear', 'new_plans', 2, 80): 1.407,
+    ('loglinear', 'new_plans', 2, 95): 1.548,
+    ('loglinear', 'new_plans', 3, 80): 1.566,
+    ('loglinear', 'new_plans', 3, 95): 1.610,
+    ('loglinear', 'requests', 1, 80): 1.494,
+    ('loglinear', 'requests', 1, 95): 1.484,
+    ('loglinear', 'requests', 2, 80): 1.784,
+    ('loglinear', 'requests', 2, 95): 1.759,
+    ('loglinear', 'requests', 3, 80): 2.032,
+    ('loglinear', 'requests', 3, 95): 2.226,
+    ('naive', 'caseload', 1, 80): 1.149,
+    ('naive', 'caseload', 1, 95): 1.089,
+    ('naive', 'caseload', 2, 80): 1.569,
+    ('naive', 'caseload', 2, 95): 1.454,
+    ('naive', 'caseload', 3, 80): 1.938,
+    ('naive', 'caseload', 3, 95): 1.763,
+    ('naive', 'new_plans', 1, 80): 0.980,
+    ('naive', 'new_plans', 1, 95): 1.187,
+    ('naive', 'new_plans', 2, 80): 0.917,
+    ('naive', 'new_plans', 2, 95): 1.157,
+    ('naive', 'new_plans', 3, 80): 0.945,
+    ('naive', 'new_plans', 3, 95): 1.087,
+    ('naive', 'requests', 1, 80): 1.195,
+    ('naive', 'requests', 1, 95): 1.181,
+    ('naive', 'requests', 2, 80): 1.496,
+    ('naive', 'requests', 2, 95): 1.299,
+    ('naive', 'requests', 3, 80): 1.671,
+    ('naive', 'requests', 3, 95): 1.501,
+    ('pipeline', 'caseload', 1, 80): 0.956,
+    ('pipeline', 'caseload', 1, 95): 1.217,
+    ('pipeline', 'caseload', 2, 80): 1.085,
+    ('pipeline', 'caseload', 2, 95): 1.360,
+    ('pipeline', 'caseload', 3, 80): 1.206,
+    ('pipeline', 'caseload', 3, 95): 1.646,
+    ('pipeline', 'new_plans', 1, 80): 1.013,
+    ('pipeline', 'new_plans', 1, 95): 1.406,
+    ('pipeline', 'new_plans', 2, 80): 1.134,
+    ('pipeline', 'new_plans', 2, 95): 1.737,
+    ('pipeline', 'new_plans', 3, 80): 1.489,
+    ('pipeline', 'new_plans', 3, 95): 2.068,
+}
 
 
 def apply_calibration(res: pd.DataFrame, levels: Sequence[float] = (80, 95),
@@ -451,4 +592,10 @@ def apply_calibration(res: pd.DataFrame, levels: Sequence[float] = (80, 95),
         llo, lhi = np.log(res[lo].to_numpy()), np.log(res[hi].to_numpy())
         mid, half = (llo + lhi) / 2, (lhi - llo) / 2
         res[lo], res[hi] = np.exp(mid - k * half), np.exp(mid + k * half)
+    # keep nested intervals nested (a wider level never inside a narrower one)
+    lv_sorted = sorted(levels)
+    for a, b in zip(lv_sorted, lv_sorted[1:], strict=False):
+        (lo_a, hi_a), (lo_b, hi_b) = level_name(a), level_name(b)
+        res[lo_b] = np.minimum(res[lo_b], res[lo_a])
+        res[hi_b] = np.maximum(res[hi_b], res[hi_a])
     return res

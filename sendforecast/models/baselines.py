@@ -13,7 +13,8 @@ for small LAs are worse than slightly pooled ones.
   years (last growth carried forward, smoothed); intervals include the
   uncertainty of the mean growth (random walk with drift).
 * ``ets``: statsmodels ``ETSModel`` with additive error, additive damped
-  trend, on log counts; analytic prediction variances (one fit per series).
+  trend, on log counts; analytic prediction variances (one fit per series,
+  best of two optimiser starts).
 * ``loglinear``: least-squares line through the last ``window`` log counts;
   intervals from the regression (parameter draws + residual noise).
 """
@@ -159,10 +160,24 @@ class ETSForecaster(Forecaster):
         self.results_ = []
         for row in self.Y_:
             y = pd.Series(np.log(row[np.isfinite(row)]))
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                res = ETSModel(y, error="add", trend="add", damped_trend=True).fit(disp=False)
-            self.results_.append(res)
+            model = ETSModel(y, error="add", trend="add", damped_trend=True)
+            best = None
+            # the default start often sticks at alpha ~ 0 (a rigid trend line through the
+            # whole history); a second start from alpha = 0.5 usually finds the better optimum
+            starts = [None] + ([np.array([0.5, 0.1, 0.9, y.iloc[0], y.iloc[1] - y.iloc[0]])]
+                               if len(y) > 1 else [])
+            for sp in starts:
+                try:
+                    with warnings.catch_warnings():
+                        warnings.simplefilter("ignore")
+                        res = model.fit(disp=False, start_params=sp)
+                except (ValueError, np.linalg.LinAlgError):
+                    continue
+                if best is None or res.llf > best.llf:
+                    best = res
+            if best is None:
+                raise ValueError("ETS fit failed")
+            self.results_.append(best)
 
     def _sample(self, horizon, n_draws, rng):
         means, sds = [], []

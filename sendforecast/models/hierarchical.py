@@ -65,7 +65,8 @@ class HierarchicalForecaster(Forecaster):
     def __init__(self, measure: str | None = None, window: int = 8, fit_method: str = "nuts",
                  draws: int = 500, tune: int = 500, chains: int = 2, seed: int | None = 0,
                  target_accept: float = 0.9, advi_iterations: int = 10_000,
-                 covariates: pd.DataFrame | None = None, progressbar: bool = False):
+                 covariates: pd.DataFrame | None = None, progressbar: bool = False,
+                 cores: int | None = None):
         super().__init__(measure)
         if fit_method not in ("nuts", "advi"):
             raise ValueError(f"fit_method must be 'nuts' or 'advi', not {fit_method!r}")
@@ -73,6 +74,7 @@ class HierarchicalForecaster(Forecaster):
         self.draws, self.tune, self.chains, self.seed = draws, tune, chains, seed
         self.target_accept, self.advi_iterations = target_accept, advi_iterations
         self.covariates, self.progressbar = covariates, progressbar
+        self.cores = cores  # None: one process per chain, at most 2; 1 avoids process start-up
 
     # ------------------------------------------------------------------ data
     def _design(self, clean: pd.DataFrame):
@@ -102,7 +104,6 @@ class HierarchicalForecaster(Forecaster):
         import pymc as pm
 
         la_idx, obs, prev, has_prev = self._design(clean)
-        n, nr = len(self.codes_), len(self.regions_)
         X = None
         if self.covariates is not None:
             cov = self.covariates.set_index("la_code").reindex(self.codes_).fillna(0.0)
@@ -144,7 +145,7 @@ class HierarchicalForecaster(Forecaster):
             warnings.simplefilter("ignore", FutureWarning)
             if self.fit_method == "nuts":
                 idata = pm.sample(draws=self.draws, tune=self.tune, chains=self.chains,
-                                  cores=min(self.chains, 2), random_seed=self.seed,
+                                  cores=self.cores or min(self.chains, 2), random_seed=self.seed,
                                   target_accept=self.target_accept, progressbar=self.progressbar,
                                   compute_convergence_checks=False)
             else:

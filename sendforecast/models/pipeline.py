@@ -1,0 +1,162 @@
+"""Pipeline-aware forecast of new plans and caseload from the statutory pipeline.
+
+* ``new_plans(t) = requests(t) x P(assess) x P(issue)`` with requests forecast by
+  ``requests_method`` (drift by default: fast and, in the backtest, as good as
+  the others for requests), P(assess) = assessments / requests and
+  P(issue) = new plans / assessments, each the LA's mean over the last
+  ``rate_years`` years on the logit scale, shrunk toward the national value
+  (empirical Bayes: the LA's weight is ``tau^2 / (tau^2 + s_i^2 / n_i)`` with
+  ``tau^2`` the between-LA variance).  The same-year ratio ignores the
+  request-to-plan lag of up to 20 weeks; over a year it mostly cancels.
+* ``caseload(t+1) = caseload(t) x continuation + new_plans(t)`` (caseload is
+  a January census, new plans a calendar year, so plans made in year t join
+  the census of t+1).  Continuation is the implied share of last January's
+  plans still held a year later (net of transfers in and out),
+  ``(caseload(t+1) - new_plans(t)) / caseload(t)``, averaged over the last
+  ``rate_years`` years and shrunk toward the national value the same way.
+
+Uncertainty by simulation: request paths x rate draws (parameter uncertainty
+plus year-to-year variation of the rates), then the caseload recursion with
+continuation draws.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .base import Forecaster, clean_history, make_forecaster, to_matrix
+
+
+def _logit(p):
+    p = np.clip(p, 1e-4, 1 - 1e-4)
+    return np.log(p / (1 - p))
+
+
+def _expit(x):
+    return 1 / (1 + np.exp(-x))
+
+
+def _shrunk(x: pd.DataFrame) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Per-row (LA) mean of the columns shrunk toward the median; returns mean, sd_param, sd_year."""
+    n = x.notna().sum(1)
+    m = x.mean(1)
+    v = x.var(1, ddof=1)
+    pool_v = float(np.nanmedian(v)) if v.notna().any() else 0.05
+    v = v.fillna(pool_v)
+    v = (n.clip(lower=1) * v + 3 * pool_v) / (n.clip(lower=1) + 3)  # pooled year-to-year variance
+    centre = float(np.nanmedian(m)) if m.notna().any() else 0.0
+    tau2 = max(float(np.nanvar(m)) - float(np.nanmean(v / n.clip(lower=1))), 1e-4)
+    se2 = v / n.clip(lower=1)
+    w = tau2 / (tau2 + se2)
+    post = (w * m.fillna(centre) + (1 - w) * centre).where(n > 0, centre)
+    post_sd = np.sqrt(w * se2).where(n > 0, np.sqrt(tau2))
+    return post, post_sd, np.sqrt(v)
+
+
+class PipelineForecaster(Forecaster):
+    """Requests x P(assess) x P(issue) -> new plans; caseload by continuation + new plans."""
+
+    name = "pipeline"
+    min_years = 2
+    pooled = True
+    inputs = ("requests", "assessments", "new_plans", "caseload")
+
+    def __init__(self, measure: str | None = "caseload", requests_method: str = "drift",
+                 rate_years: int = 4, **requests_kwargs):
+        super().__init__(measure)
+        if measure not in ("new_plans", "caseload"):
+            raise ValueError("the pipeline method forecasts new_plans or caseload")
+        self.requests_method, self.rate_years = requests_method, rate_years
+        self.requests_kwargs = requests_kwargs
+
+    def fit(self, history: pd.DataFrame) -> PipelineForecaster:
+        h = history.copy()
+        h["la_code"] = h["la_code"].astype(str)
+        self.names_ = (h.drop_duplicates("la_code").set_index("la_code")["la_name"]
+                       if "la_name" in h else pd.Series(dtype=object))
+        wide = h.pivot_table(index="la_code", columns=["measure", "year"], values="value",
+                             aggfunc="first")
+        target_clean, warn = clean_history(h, self.measure)
+        req = make_forecaster(self.requests_method, measure="requests", **self.requests_kwargs)
+        req.fit(h[h["measure"] == "requests"])
+        self.requests_model_ = req
+        codes_t = set(target_clean["la_code"])
+        codes = sorted(codes_t & set(req.codes_))
+        self.excluded_ = sorted(codes_t - set(codes))
+        for c in self.excluded_:
+            warn.loc[len(warn)] = (c, "too short for pipeline (no usable requests or target history)")
+        self.warnings_ = warn
+        target_clean = target_clean[target_clean["la_code"].isin(codes)]
+        self.codes_, self.last_years_, self.Y_ = to_matrix(target_clean)
+        self.clean_ = target_clean
+        k = self.rate_years
+
+        def block(m):
+            return wide[m] if m in wide.columns.get_level_values(0) else pd.DataFrame(index=wide.index)
+
+        rq, asm, npl, cl = block("requests"), block("assessments"), block("new_plans"), block("caseload")
+        yrs = sorted(set(rq.columns) & set(asm.columns) & set(npl.columns))[-k:]
+        pa = (asm[yrs] / rq[yrs]).where(lambda x: (x > 0) & (x < 1.5))
+        pi = (npl[yrs] / asm[yrs]).where(lambda x: (x > 0) & (x < 1.5))
+        self.rates_ = {}
+        for name, r in (("p_assess", pa), ("p_issue", pi)):
+            m, sd_par, sd_year = _shrunk(_logit(r.clip(upper=0.999)))
+            self.rates_[name] = pd.DataFrame({"logit": m, "sd_param": sd_par, "sd_year": sd_year})
+        np_last = int(max(npl.columns)) if len(npl.columns) else None
+        self.np_last_ = np_last
+        if self.measure == "caseload":
+            cy = sorted(cl.columns)
+            pairs = [(t, t + 1) for t in cy if t + 1 in cy and t in npl.columns][-k:]
+            cont = pd.DataFrame({t1: (cl[t1] - npl[t]) / cl[t] for t, t1 in pairs})
+            cont = cont.where((cont > 0.5) & (cont < 1.2))
+            m, sd_par, sd_year = _shrunk(cont)
+            self.continuation_ = pd.DataFrame({"mean": m, "sd_param": sd_par, "sd_year": sd_year})
+        return self
+
+    def _fit(self, clean):  # pragma: no cover - fit is overridden
+        raise NotImplementedError
+
+    def _rate_draws(self, name, codes, horizon, n_draws, rng):
+        r = self.rates_[name].reindex(codes)
+        for c in ("logit", "sd_param", "sd_year"):
+            r[c] = r[c].fillna(r[c].median())
+        base = r["logit"].to_numpy()[:, None, None] + r["sd_param"].to_numpy()[:, None, None] * \
+            rng.standard_normal((len(codes), 1, n_draws))
+        year = r["sd_year"].to_numpy()[:, None, None] * rng.standard_normal(
+            (len(codes), horizon, n_draws))
+        return _expit(base + year)
+
+    def new_plan_draws(self, horizon: int, n_draws: int, rng) -> tuple[np.ndarray, np.ndarray]:
+        """New-plan paths for the years after the last new-plans year: (codes, draws S x H x D)."""
+        req = self.requests_model_
+        idx = {c: i for i, c in enumerate(req.codes_)}
+        sel = np.array([idx[c] for c in self.codes_])
+        req_last = req.last_years_[sel]
+        # requests must be forecast from the last new-plans year on
+        lead = int(self.np_last_ - req_last.min()) if self.np_last_ is not None else 0
+        rd = req.sample(horizon + max(lead, 0), n_draws, seed=int(rng.integers(2**31)))[sel]
+        if lead > 0:
+            rd = rd[:, lead:, :]
+        pa = self._rate_draws("p_assess", self.codes_, horizon, n_draws, rng)
+        pi = self._rate_draws("p_issue", self.codes_, horizon, n_draws, rng)
+        return rd[:, :horizon, :] * pa * pi
+
+    def _sample(self, horizon, n_draws, rng):
+        if self.measure == "new_plans":
+            return self.new_plan_draws(horizon, n_draws, rng)
+        # caseload: new plans in calendar years last_census .. last_census + h - 1
+        lead = int(self.last_years_.max() - 1 - self.np_last_)
+        npd = self.new_plan_draws(horizon + lead, n_draws, rng)[:, lead:, :]
+        c = self.continuation_.reindex(self.codes_)
+        for col in c.columns:
+            c[col] = c[col].fillna(c[col].median())
+        cont_base = c["mean"].to_numpy()[:, None] + c["sd_param"].to_numpy()[:, None] * \
+            rng.standard_normal((len(self.codes_), n_draws))
+        level = np.repeat(self.Y_[:, -1][:, None], n_draws, axis=1)
+        out = np.empty((len(self.codes_), horizon, n_draws))
+        for h in range(horizon):
+            cont = cont_base + c["sd_year"].to_numpy()[:, None] * rng.standard_normal(level.shape)
+            level = level * np.clip(cont, 0.3, 1.3) + npd[:, h, :]
+            out[:, h, :] = level
+        return out
