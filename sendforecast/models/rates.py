@@ -228,6 +228,26 @@ def witan_rates(counts: dict, valid_states: pd.DataFrame | None = None, *,
 
 
 # --------------------------------------------------------------------- joiner totals
+def _trend_inputs(years, values, future_years, exposure, future_exposure, max_points):
+    """Last ``max_points`` positive points as (years, log rate) and the future axes."""
+    y = np.asarray(years, float)
+    v = np.asarray(values, float)
+    e = np.ones_like(v) if exposure is None else np.asarray(exposure, float)
+    ok = np.isfinite(v) & (v > 0) & np.isfinite(e) & (e > 0)
+    y, v, e = y[ok][-max_points:], v[ok][-max_points:], e[ok][-max_points:]
+    fy = np.asarray(future_years, float)
+    fe = np.ones_like(fy) if future_exposure is None else np.asarray(future_exposure, float)
+    if len(v) == 0:
+        raise ValueError("no positive joiner counts to fit a trend")
+    return y, np.log(v / e), fy, fe
+
+
+def _flat_walk(z: np.ndarray, horizon: int, draws: int, rng: np.random.Generator) -> np.ndarray:
+    """Fewer than 3 points: flat from the last rate with a 10% a-year random walk."""
+    base = z[-1] + rng.normal(0, 0.1, size=(draws, 1)) * np.sqrt(np.arange(1, horizon + 1))
+    return np.exp(base)
+
+
 def loglinear_trend(years: Sequence[int], values: Sequence[float], future_years: Sequence[int],
                     draws: int, rng: np.random.Generator, exposure=None,
                     future_exposure=None, max_points: int = 8) -> np.ndarray:
@@ -240,19 +260,10 @@ def loglinear_trend(years: Sequence[int], values: Sequence[float], future_years:
     residual each year, plus Poisson noise).  With one point the trend is flat with a
     10% a-year random walk.  ``future_exposure`` (population) multiplies the rate.
     """
-    y = np.asarray(years, float)
-    v = np.asarray(values, float)
-    e = np.ones_like(v) if exposure is None else np.asarray(exposure, float)
-    ok = np.isfinite(v) & (v > 0) & np.isfinite(e) & (e > 0)
-    y, v, e = y[ok][-max_points:], v[ok][-max_points:], e[ok][-max_points:]
-    fy = np.asarray(future_years, float)
-    fe = np.ones_like(fy) if future_exposure is None else np.asarray(future_exposure, float)
-    if len(v) == 0:
-        raise ValueError("no positive joiner counts to fit a trend")
-    z = np.log(v / e)
-    if len(v) < 3:
-        base = z[-1] + rng.normal(0, 0.1, size=(draws, 1)) * np.sqrt(np.arange(1, len(fy) + 1))
-        rate = np.exp(base)
+    y, z, fy, fe = _trend_inputs(years, values, future_years, exposure, future_exposure,
+                                 max_points)
+    if len(z) < 3:
+        rate = _flat_walk(z, len(fy), draws, rng)
     else:
         x0 = y.mean()
         X = np.column_stack([np.ones_like(y), y - x0])
@@ -291,19 +302,10 @@ def damped_trend(years: Sequence[int], values: Sequence[float], future_years: Se
     (scale >= 5%) and Poisson noise.  With fewer than 3 points: flat, with a 10%
     a-year random walk.  ``future_exposure`` (population) multiplies the rate.
     """
-    y = np.asarray(years, float)
-    v = np.asarray(values, float)
-    e = np.ones_like(v) if exposure is None else np.asarray(exposure, float)
-    ok = np.isfinite(v) & (v > 0) & np.isfinite(e) & (e > 0)
-    y, v, e = y[ok][-max_points:], v[ok][-max_points:], e[ok][-max_points:]
-    fy = np.asarray(future_years, float)
-    fe = np.ones_like(fy) if future_exposure is None else np.asarray(future_exposure, float)
-    if len(v) == 0:
-        raise ValueError("no positive joiner counts to fit a trend")
-    z = np.log(v / e)
-    if len(v) < 3:
-        base = z[-1] + rng.normal(0, 0.1, size=(draws, 1)) * np.sqrt(np.arange(1, len(fy) + 1))
-        rate = np.exp(base)
+    y, z, fy, fe = _trend_inputs(years, values, future_years, exposure, future_exposure,
+                                 max_points)
+    if len(z) < 3:
+        rate = _flat_walk(z, len(fy), draws, rng)
     else:
         X = np.column_stack([np.ones_like(y), y - y[-1]])  # intercept = level at last year
         coef, *_ = np.linalg.lstsq(X, z, rcond=None)
