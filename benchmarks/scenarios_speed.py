@@ -65,8 +65,15 @@ def main() -> None:
         times.append(time.perf_counter() - t)
         print(f"run {i + 1}: {times[-1]:.2f} s", flush=True)
     sav = comp.savings()
+    load = os.getloadavg()
+    from sendforecast.models import cohort as C
+
+    engine = "numba kernels" if C._ENGINE == "numba" and C._numba_kernel() else "numpy"
     lines = ["# Scenario comparison speed", "",
-             f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+             f"Machine: {platform.machine()}, {os.cpu_count()} cores (shared; load average at the "
+             f"end {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f}), Python "
+             f"{platform.python_version()}; sampling engine: {engine}.",
+             "Before the numba kernels (numpy sampler): ~13 s on this machine.",
              f"Example LA (999): baseline + 10 strategies x {args.draws:,} draws x 10 years, "
              f"with capacity limits and DSG balance.", "",
              f"Wall time over {args.repeats} runs: median {statistics.median(times):.2f} s "

@@ -272,3 +272,67 @@ def test_move_probabilities_match_dirichlet_means():
         left = left * (1 - cond[..., r])
     off = ~np.eye(4, dtype=bool)[None]
     assert np.allclose(got.mean(0)[off], mean[off], atol=0.01)
+
+
+def test_numba_binomial_sampler_moments():
+    """The kernel's binomial (inversion; normal approximation for big cells) by moments."""
+    from sendforecast.models import cohort as C
+
+    if C._numba_kernel() is None:
+        pytest.skip("numba not installed")
+    st = np.zeros(1, np.uint64)  # the kernels' SplitMix64 stream state
+    C._nb_seed(st, np.uint64(12345), 0)
+    for nn, pp in [(3, 0.3), (40, 0.3), (60, 0.8), (400, 0.3), (5000, 0.02), (5000, 0.7)]:
+        x = np.array([C._nb_binom(st, nn, pp, C.NORMAL_VAR, C._INV) for _ in range(20_000)])
+        assert (x >= 0).all() and (x <= nn).all()
+        v = nn * pp * (1 - pp)
+        assert abs(x.mean() - nn * pp) < 4 * np.sqrt(v / 20_000) + 0.01
+        assert abs(x.var() - v) < 0.06 * v + 0.05
+
+
+@pytest.mark.parametrize("param_draws", [None, 3])
+def test_numba_and_numpy_engines_agree(monkeypatch, param_draws):
+    """Same model through the numba kernel and the numpy fallback: conservation in both
+    and the same distribution of the projected totals (different random streams)."""
+    from sendforecast.models import cohort as C
+
+    if C._numba_kernel() is None:
+        pytest.skip("numba not installed")
+    m = _random_model(5, 6, 4)
+    m.initial = m.initial * 20
+    res = {}
+    for eng in ("numba", "numpy"):
+        monkeypatch.setattr(C, "_ENGINE", eng)
+        p = m.project(years=4, draws=3000, seed=11, param_draws=param_draws)
+        _check_conservation(p)
+        res[eng] = p.draws.sum(axis=(2, 3))
+    a, b = res["numba"], res["numpy"]
+    se = np.sqrt((a.var(0) + b.var(0)) / a.shape[0])
+    assert (np.abs(a.mean(0) - b.mean(0)) < 5 * se + 1).all()
+    assert np.allclose(a.std(0), b.std(0), rtol=0.12, atol=1)
+    assert not np.array_equal(a, b)
+
+
+def test_cell_streams_pair_unaffected_cells():
+    """Common random numbers: a change in one cell's stock leaves the other cells' draws
+    of that step unchanged (each draw x cell has its own stream)."""
+    from sendforecast.models import cohort as C
+
+    if C._numba_kernel() is None:
+        pytest.skip("numba not installed")
+    step = C._numba_kernel()[0]
+    rng = np.random.default_rng(4)
+    D, A, K = 30, 4, 3
+    stock = rng.integers(0, 60, size=(D, A * K)).astype(np.int32)
+    q = rng.uniform(0.05, 0.6, size=(D, A * K))
+    r = rng.uniform(0, 1, size=(D, A * K))
+    dest = np.tile(np.array([[1, 2]]), (A * K, 1)).astype(np.int64)
+    cond = np.tile(np.array([0.5, 1.0], np.float32), (D, A * K, 1))
+    args = (np.arange(D), dest, cond, K, C.NORMAL_VAR, C._INV)
+    lv1, st1, _ = step(np.uint64(99), stock, q, r, *args)
+    s2 = stock.copy()
+    s2[:, 5] += 7
+    lv2, st2, _ = step(np.uint64(99), s2, q, r, *args)
+    other = np.arange(A * K) != 5
+    assert np.array_equal(lv1[:, other], lv2[:, other])
+    assert np.array_equal(st1[:, other], st2[:, other])

@@ -15,6 +15,24 @@ child or per cell):
    see :meth:`CohortModel.joiner_draws` - or a supplied forecast) split over
    age x state by Multinomial(mix).
 
+Sampling engine: steps 1, 2 and 4 run in numba kernels (``cache=True``; compiled once
+per checkout in ~6 s, then loaded in ~1 s) looping over draws x cells; a vectorised
+numpy fallback (``_step_numpy``) is used when numba is missing or ``_ENGINE = "numpy"``.
+Random numbers in the kernels: every step takes two seeds from the projection's
+``numpy.random.Generator`` (so a seed fixes every draw and different seeds differ), and
+each (draw, cell) of the step - each draw, for the joiners - runs its own SplitMix64
+stream started at a hash of the seed and the cell.  No numba global RNG state is used.
+The per-cell streams are common random numbers: a scenario that changes some cells'
+counts leaves every other cell's draws unchanged, so baseline-vs-strategy differences
+carry far less process noise than with one shared stream.  Binomials are exact
+(inversion, numpy's algorithm) where ``n p (1-p) < 25`` and a clipped rounded normal
+above (as in the numpy path); cells of at most 3 children draw each child's fate
+directly; movers' destinations are drawn mover by mover from the destinations' cdf (up
+to 64 movers, else conditional binomials); joiners' placements one by one from Walker
+alias tables of each draw's mix (32-bit uniforms, probabilities resolved to 2**-32).
+All are exact multinomials: the two engines have the same distributions but not the
+same random streams.
+
 Parameter uncertainty: each draw uses its own ``p_leave`` ~ Beta, ``p_move`` ~
 Dirichlet and ``mix`` ~ Dirichlet (posteriors of :mod:`sendforecast.models.rates`)
 and its own joiner-trend coefficients; process uncertainty: the binomial and
@@ -406,6 +424,7 @@ class CohortModel:
         jt = self.joiner_draws(H, D, rng, joiners)
         if adjust is not None and adjust.is_null:
             adjust = None
+        rng_s = None
         if adjust is not None:
             if adjust.horizon < H or list(adjust.states) != list(self.states):
                 raise ValueError("flow adjustments were built for another model or horizon")
@@ -427,59 +446,60 @@ class CohortModel:
         pl = p_leave.reshape(P, AK).astype(np.float32)
         ps = p_stay.reshape(P, AK)
 
-        def leave_or_move(pl_):
+        def leave_or_move(pl_, expand=True):
             q_ = np.where(ps >= 1, pl_, np.maximum(1 - (1 - pl_) * ps, pl_)).clip(0, 1)
             r_ = np.divide(pl_, q_, out=np.zeros_like(q_), where=q_ > 0).clip(0, 1)
-            return (q_[pidx], r_[pidx]) if P < D else (q_, r_)
+            return (q_[pidx], r_[pidx]) if P < D and expand else (q_, r_)
 
-        q, r_leave = leave_or_move(pl)
-        if P < D:
-            m = m[pidx]
         dest_f = dest.reshape(AK, -1)
         cond_f = cond.reshape(P, AK, -1)
-        R_ = dest_f.shape[1]
         age_of = np.repeat(np.arange(A), K)
+        kernel = _numba_kernel() if _ENGINE == "numba" else None
+        if kernel is not None:  # the kernels index the parameter sets: no per-draw copies
+            step_k, alias_k, join_k = kernel
+            q, r_leave = leave_or_move(pl, expand=False)
+            q, r_leave = q.astype(np.float64), r_leave.astype(np.float64)
+            cond_k = cond_f  # float32
+            j_prob, j_alias = alias_k(np.ascontiguousarray(m))
+            jcols_k = jcols.astype(np.int64)
+            # the kernels' random streams: hashes of these seeds and the cell / draw
+            seeds = rng.integers(0, 2**63, size=(H, 2), dtype=np.uint64)
+        else:
+            q, r_leave = leave_or_move(pl)
+            if P < D:
+                m = m[pidx]
 
         out = np.zeros((D, H, A, K), np.int32)
         flows = {k: np.zeros((D, H, A, K), np.int32) for k in ("leavers", "movers", "joiners")} \
             if keep_flows else {}
         stock = np.broadcast_to(np.rint(self.initial).astype(np.int32).ravel(), (D, AK)).copy()
+        use_numba = kernel is not None
         for h in range(H):
             q_h, r_h = q, r_leave
             if adjust is not None and not np.all(adjust.leave_scale[h] == 1):
                 pl_h = adjust.leave_probability(h, pl).reshape(P, A, K).copy()
                 pl_h[:, -1, :] = 1.0  # the age-25 limit holds under any scenario
-                q_h, r_h = leave_or_move(pl_h.reshape(P, AK))
-            out_ = _binomial(rng, stock, q_h)  # leave or move: Multinomial(n; leave, move, stay)
-            leave = _binomial(rng, out_, r_h)
-            cont = stock - leave
-            nxt = stock - out_  # stayers
-            movers = (out_ - leave).ravel()
-            idx = np.flatnonzero(movers)
-            if idx.size:  # destinations: conditional binomials over valid destinations only
-                rem = movers[idx]
-                d, ak = np.divmod(idx, AK)
-                pi = pidx[d]
-                base = idx - ak + age_of[ak] * K  # flat index of (draw, age, state 0)
-                tgt, cnt = [], []
-                for r in range(R_):
-                    live = np.flatnonzero(rem > 0)
-                    if not live.size:
-                        break
-                    dj = dest_f[ak[live], r]
-                    x = _binomial(rng, rem[live], cond_f[pi[live], ak[live], r])
-                    rem[live] -= x
-                    tgt.append(base[live] + dj)
-                    cnt.append(x)
-                inflow = np.bincount(np.concatenate(tgt), np.concatenate(cnt),
-                                     minlength=D * AK).astype(np.int32).reshape(D, AK)
+                q_h, r_h = leave_or_move(pl_h.reshape(P, AK), expand=not use_numba)
+                if use_numba:
+                    q_h, r_h = q_h.astype(np.float64), r_h.astype(np.float64)
+            if use_numba:
+                leave, nxt, inflow = step_k(seeds[h, 0], stock, q_h, r_h, pidx, dest_f, cond_k, K,
+                                            NORMAL_VAR, _INV)
+                cont = stock - leave
                 if adjust is not None:  # scenarios: movers heading to X go to Y instead
                     inflow = adjust.apply_redirects("movers", h, inflow, rng_s)
                 nxt = nxt + inflow
+            else:
+                leave, cont, nxt = _step_numpy(rng, stock, q_h, r_h, pidx, age_of, dest_f,
+                                               cond_f, h, adjust, rng_s)
             aged = np.zeros_like(nxt)
             aged[:, K:] = nxt[:, :-K]
-            join = np.zeros((D, AK), np.int32)
-            join[:, jcols] = rng.multinomial(jt[:, h], m)
+            if use_numba:
+                join = join_k(seeds[h, 1], np.ascontiguousarray(jt[:, h], dtype=np.int64), pidx,
+                              j_prob, j_alias, jcols_k, AK)
+            else:
+                join = np.zeros((D, AK), np.int32)
+                join[:, jcols] = rng.multinomial(jt[:, h], m)
             if adjust is not None:  # scenarios: joiners heading to X go to Y instead
                 join = adjust.apply_redirects("joiners", h, join, rng_s)
             stock = aged + join
@@ -571,6 +591,261 @@ def _binomial(rng: np.random.Generator, n: np.ndarray, p: np.ndarray) -> np.ndar
     out.ravel()[sm] = rng.binomial(n.ravel()[sm], p.ravel()[sm])
     return out
 
+
+def _step_numpy(rng, stock, q_h, r_h, pidx, age_of, dest_f, cond_f, h, adjust, rng_s):
+    """One step's leavers and movers with numpy (fallback when numba is unavailable).
+
+    ``q_h``, ``r_h`` are per draw ``[D, A*K]``; returns ``leave``, ``cont`` (stock minus
+    leavers) and ``nxt`` (stayers + movers' inflow, after any mover redirects).
+    """
+    D, AK = stock.shape
+    K = AK // (age_of.max() + 1)
+    R_ = dest_f.shape[1]
+    out_ = _binomial(rng, stock, q_h)  # leave or move: Multinomial(n; leave, move, stay)
+    leave = _binomial(rng, out_, r_h)
+    cont = stock - leave
+    nxt = stock - out_  # stayers
+    movers = (out_ - leave).ravel()
+    idx = np.flatnonzero(movers)
+    if idx.size:  # destinations: conditional binomials over valid destinations only
+        rem = movers[idx]
+        d, ak = np.divmod(idx, AK)
+        pi = pidx[d]
+        base = idx - ak + age_of[ak] * K  # flat index of (draw, age, state 0)
+        tgt, cnt = [], []
+        for r in range(R_):
+            live = np.flatnonzero(rem > 0)
+            if not live.size:
+                break
+            dj = dest_f[ak[live], r]
+            x = _binomial(rng, rem[live], cond_f[pi[live], ak[live], r])
+            rem[live] -= x
+            tgt.append(base[live] + dj)
+            cnt.append(x)
+        inflow = np.bincount(np.concatenate(tgt), np.concatenate(cnt),
+                             minlength=D * AK).astype(np.int32).reshape(D, AK)
+        if adjust is not None:  # scenarios: movers heading to X go to Y instead
+            inflow = adjust.apply_redirects("movers", h, inflow, rng_s)
+        nxt = nxt + inflow
+    return leave, cont, nxt
+
+
+# numba engine: one compiled pass over draws x cells per projection step.  It draws
+# from the *same* numpy Generator as the rest of :meth:`CohortModel.project` (numba
+# supports ``np.random.Generator`` arguments and reproduces numpy's algorithms), so a
+# seed fixes every draw and no global numba RNG state is used or touched.
+_INV = 1.0 / np.maximum(np.arange(256), 1)  # reciprocals for the inversion sampler
+_ENGINE = "numba"  # "numpy" forces the vectorised numpy fallback
+
+
+def _numba_kernel():
+    """The compiled kernels ``(step, alias_tables, joiners)``, or ``None`` without numba."""
+    return _NB_KERNELS
+
+
+try:  # numba kernels (module level, so that ``cache=True`` keeps them across processes)
+    from numba import njit
+except ImportError:  # pragma: no cover - numba is a declared dependency
+    njit = None
+
+if njit is not None:
+    @njit(cache=True, error_model="numpy")
+    def _nb_mix(z):
+        """SplitMix64 finaliser (a bijection of uint64)."""
+        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        return z ^ (z >> np.uint64(31))
+
+    @njit(cache=True, error_model="numpy")
+    def _nb_seed(st, seed, key):
+        """Start the stream of ``key`` (a cell or a draw) in ``st[0]``: a hash of both."""
+        st[0] = _nb_mix(seed ^ _nb_mix(np.uint64(key) + np.uint64(0x9E3779B97F4A7C15)))
+
+    @njit(cache=True, error_model="numpy")
+    def _nb_next(st):
+        """Next 64 bits of the SplitMix64 stream in ``st[0]``."""
+        st[0] += np.uint64(0x9E3779B97F4A7C15)
+        return _nb_mix(st[0])
+
+    @njit(cache=True, error_model="numpy")
+    def _nb_unif(st):
+        """Uniform on [0, 1) with 53 bits (numpy's conversion of 64 random bits)."""
+        return (_nb_next(st) >> np.uint64(11)) * (1.0 / 9007199254740992.0)
+
+    @njit(cache=True, error_model="numpy")
+    def _nb_normal(st):
+        """Standard normal by Box-Muller (one of the pair; used for the big cells only)."""
+        u = 1.0 - _nb_unif(st)  # (0, 1]
+        return np.sqrt(-2.0 * np.log(u)) * np.cos(2.0 * np.pi * _nb_unif(st))
+
+    @njit(cache=True, error_model="numpy")
+    def _nb_inversion(st, n, p, inv):
+        """Binomial(n, p) by inversion (numpy's algorithm) for p <= 1/2;
+        ``inv[x] = 1 / x``.  ``(1-p)**n`` by repeated squaring and one dependent
+        multiplication per step (the pmf ratio is formed off the critical path)."""
+        qq = 1.0 - p
+        ratio = p / qq
+        qn = qq ** n
+        bound = min(n, n * p + 10.0 * np.sqrt(n * p * qq + 1.0))
+        x = 0
+        px = qn
+        u = _nb_unif(st)
+        while u > px:
+            x += 1
+            if x > bound:
+                x = 0
+                px = qn
+                u = _nb_unif(st)
+            else:
+                u -= px
+                px = px * ((n - x + 1) * ratio * (inv[x] if x < inv.size else 1.0 / x))
+        return x
+
+    @njit(cache=True, error_model="numpy")
+    def _nb_binom(st, n, p, big_var, inv):
+        """Binomial(n, p): the clipped rounded normal where n p (1-p) >= big_var, else
+        exact by inversion (there n min(p, 1-p) < 2 big_var, so the inversion's
+        expected steps stay small and (1 - p)**n >= 2**(-4 big_var) is far from underflow)."""
+        if n <= 0 or p <= 0.0:
+            return 0
+        if p >= 1.0:
+            return n
+        var = n * p * (1.0 - p)
+        if var >= big_var:
+            x = np.rint(n * p + np.sqrt(var) * _nb_normal(st))
+            return int(min(max(x, 0.0), n))
+        if p <= 0.5:
+            return _nb_inversion(st, n, p, inv)
+        return n - _nb_inversion(st, n, 1.0 - p, inv)
+
+    @njit(cache=True, error_model="numpy")
+    def _nb_step(seed, stock, q, r, pidx, dest, cond, K, big_var, inv):
+        """Leavers, stayers and movers' inflow ``[D, A*K]`` (int32) for one step.
+
+        Per cell of each draw: leave-or-move ~ Binomial(n, q); leavers among them ~
+        Binomial(., r); the movers' destinations ~ Multinomial over the valid ones
+        (each mover by inversion of the cdf when there are few, else conditional
+        binomials with the stick-breaking ``cond``; the last valid destination has
+        probability 1, so every mover is placed).  Parameters ``[P, A*K]`` are
+        indexed by the draw's parameter set ``pidx[d]``.  Each (draw, cell) has its own
+        random stream, a hash of the step's ``seed`` and the cell: a cell's draws do not
+        depend on any other cell's counts (common random numbers across scenarios).
+        """
+        D, AK = stock.shape
+        R = dest.shape[1]
+        cdf = np.ones(R)
+        st = np.zeros(1, np.uint64)
+        leave = np.zeros((D, AK), np.int32)
+        stay = np.zeros((D, AK), np.int32)
+        inflow = np.zeros((D, AK), np.int32)
+        for d in range(D):
+            pi = pidx[d]
+            for c in range(AK):
+                n = stock[d, c]
+                if n == 0:
+                    continue
+                _nb_seed(st, seed, d * AK + c)
+                if n <= 3:  # a few children: each one's fate (leave, move, stay) directly
+                    qc = q[pi, c]
+                    pl = qc * r[pi, c]
+                    o = lv = 0
+                    for _ in range(n):
+                        u = _nb_unif(st)
+                        if u < qc:
+                            o += 1
+                            if u < pl:
+                                lv += 1
+                else:
+                    o = _nb_binom(st, n, q[pi, c], big_var, inv)
+                    lv = _nb_binom(st, o, r[pi, c], big_var, inv) if o else 0
+                stay[d, c] = n - o
+                if o == 0:
+                    continue
+                leave[d, c] = lv
+                rem = o - lv
+                base = c - c % K
+                if rem <= 64:  # few movers: each by inversion of the destinations' cdf
+                    left = 1.0
+                    for j in range(R):  # cdf from the stick-breaking conditionals
+                        left *= 1.0 - cond[pi, c, j]
+                        cdf[j] = 1.0 - left if cond[pi, c, j] < 1.0 else 1.0
+                    for _ in range(rem):
+                        u = _nb_unif(st)
+                        j = 0
+                        while j < R - 1 and u >= cdf[j]:
+                            j += 1
+                        inflow[d, base + dest[c, j]] += 1
+                    continue
+                for j in range(R):
+                    if rem == 0:
+                        break
+                    x = rem if j == R - 1 else _nb_binom(st, rem, cond[pi, c, j], big_var, inv)
+                    inflow[d, base + dest[c, j]] += x
+                    rem -= x
+        return leave, stay, inflow
+
+    @njit(cache=True, error_model="numpy")
+    def _nb_alias_tables(m):
+        """Walker alias tables ``(prob, alias)`` of each row of ``m [P, J]`` (rows sum to 1)."""
+        P, J = m.shape
+        prob = np.ones((P, J))
+        alias = np.zeros((P, J), np.int64)
+        small = np.empty(J, np.int64)
+        large = np.empty(J, np.int64)
+        for i in range(P):
+            s = m[i] * J
+            ns = nl = 0
+            for j in range(J):
+                alias[i, j] = j
+                if s[j] < 1.0:
+                    small[ns] = j
+                    ns += 1
+                else:
+                    large[nl] = j
+                    nl += 1
+            while ns > 0 and nl > 0:
+                ns -= 1
+                sm = small[ns]
+                lg = large[nl - 1]
+                prob[i, sm] = s[sm]
+                alias[i, sm] = lg
+                s[lg] = (s[lg] + s[sm]) - 1.0
+                if s[lg] < 1.0:
+                    nl -= 1
+                    small[ns] = lg
+                    ns += 1
+            # leftovers (rounding): probability 1 of themselves (prob already 1)
+        return prob, alias
+
+    @njit(cache=True, error_model="numpy")
+    def _nb_joiners(seed, n, pidx, prob, alias, cols, AK):
+        """Multinomial(n[d], mix[pidx[d]]) joiners ``[D, A*K]`` (int32), one alias draw each."""
+        D = n.shape[0]
+        J = cols.shape[0]
+        out = np.zeros((D, AK), np.int32)
+        # 32-bit uniforms (two per 64-bit output): column from the high bits of u * J,
+        # alias test on the low 32 bits (probabilities resolved to 2**-32)
+        thr = np.minimum(prob * 4294967296.0, 4294967296.0).astype(np.uint64)
+        mask = np.uint64(0xFFFFFFFF)
+        st = np.zeros(1, np.uint64)
+        for d in range(D):
+            pi = pidx[d]
+            k = n[d]
+            _nb_seed(st, seed, d)  # one stream per draw
+            while k > 0:
+                bits = _nb_next(st)
+                for half in range(2 if k > 1 else 1):
+                    v = ((bits >> np.uint64(32 * half)) & mask) * np.uint64(J)
+                    j = np.int64(v >> np.uint64(32))
+                    if (v & mask) >= thr[pi, j]:
+                        j = alias[pi, j]
+                    out[d, cols[j]] += 1
+                k -= 2
+        return out
+
+    _NB_KERNELS = (_nb_step, _nb_alias_tables, _nb_joiners)
+else:  # pragma: no cover
+    _NB_KERNELS = None
 
 def _move_parameters(conc: np.ndarray, P: int, rng: np.random.Generator
                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
