@@ -5,9 +5,10 @@ placement mix, joiner totals) are identical across the baseline and every
 strategy: draw ``d`` of a strategy is draw ``d`` of the baseline with the
 intervention applied (common random numbers).  Differences are taken draw by
 draw, so their quantiles and P(saving > 0) carry the right uncertainty.
-Process noise after an intervention changes a count is only partly paired
-(binomial sampling consumes random numbers depending on the counts), which
-widens difference intervals slightly: conservative, not optimistic.
+Process noise is paired too: the simulator gives every (draw, cell) its own
+random stream each year, so an intervention that changes some cells leaves the
+other cells' random draws unchanged (with the numpy fallback engine pairing is
+only partial, which widens difference intervals: conservative, not optimistic).
 A strategy whose adjustments are all zero reproduces the baseline draw for draw.
 """
 
