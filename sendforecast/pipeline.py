@@ -41,9 +41,9 @@ def run_main_job(data: SEN2Data, la: str, out_dir: str | Path, *, years: int = 1
 
     Writes CSV tables, PNG charts, ``workbook.xlsx`` (one sheet per table, an
     "About" sheet with inputs and settings) and ``run.json`` into ``out_dir``.
-    ``costs`` defaults to :meth:`CostAssumptions.defaults`; the DSG balance needs
-    an ``allocation`` (:class:`sendforecast.hnb.HNBAllocation`) and is skipped
-    without one; ``capacity`` (:class:`sendforecast.sufficiency.Capacity`) turns
+    ``costs`` defaults to :meth:`CostAssumptions.defaults` (HNB cost is always
+    reported); the DSG balance needs an ``allocation``
+    (:class:`sendforecast.hnb.HNBAllocation`) and is skipped without one; ``capacity`` (:class:`sendforecast.sufficiency.Capacity`) turns
     on capacity-constrained placement and the sufficiency gap.
     """
     import matplotlib.pyplot as plt
@@ -80,20 +80,23 @@ def run_main_job(data: SEN2Data, la: str, out_dir: str | Path, *, years: int = 1
     res.tables["specialist_places"] = proj.specialist_places()
     res.tables["projection_totals"] = proj.totals()
 
-    if allocation is not None:
-        from .hnb import budget
+    from .hnb import HNBAllocation, budget
 
-        say("Costs, sufficiency and DSG balance")
-        costs = costs or CostAssumptions.defaults()
-        b = budget(proj, costs, allocation, capacity=capacity, routing=routing)
-        res.budget = b
-        res.tables["costs"] = b.costs
-        res.tables["dsg_balance"] = b.dsg_balance
-        if b.sufficiency is not None:
-            res.tables["sufficiency"] = b.sufficiency
-            res.tables["first_full_year"] = b.first_full_year
+    costs = costs or CostAssumptions.defaults()
+    if allocation is None:
+        say("Costs and sufficiency (no HNB allocation given: DSG balance skipped; pass --hnb FILE)")
+        fy0 = f"{proj.base_year}-{str(proj.base_year + 1)[-2:]}"
+        b = budget(proj, costs, HNBAllocation(base_year=fy0, base_amount=0.0, growth=0.0),
+                   capacity=capacity, routing=routing)
     else:
-        say("No HNB allocation given: costs and DSG balance skipped (pass --hnb FILE)")
+        say("Costs, sufficiency and DSG balance")
+        b = budget(proj, costs, allocation, capacity=capacity, routing=routing)
+        res.tables["dsg_balance"] = b.dsg_balance
+    res.budget = b
+    res.tables["costs"] = b.costs
+    if b.sufficiency is not None:
+        res.tables["sufficiency"] = b.sufficiency
+        res.tables["first_full_year"] = b.first_full_year
 
     for key, frame in res.tables.items():
         p = out / f"{key}.csv"
@@ -107,8 +110,11 @@ def run_main_job(data: SEN2Data, la: str, out_dir: str | Path, *, years: int = 1
             "placements": plotting.placement_mix(groups, f"{name}: EHC plans by placement"),
             "projection_by_placement": plotting.projection_fan(
                 proj.table(("year", "placement")), groups, f"{name}: projected EHC plans by placement")}
-    if res.budget is not None:
-        figs |= res.budget.plots()
+    for k, f in res.budget.plots().items():
+        if allocation is None and k.startswith("dsg"):
+            plt.close(f)  # no allocation: no balance to chart
+        else:
+            figs[k] = f
     for fname, fig in figs.items():
         fig.savefig(out / f"{fname}.png", dpi=130)
         plt.close(fig)
@@ -128,9 +134,12 @@ def run_main_job(data: SEN2Data, la: str, out_dir: str | Path, *, years: int = 1
                   index="year", columns="placement_group", values="value").reset_index(),
               "Projection by phase": res.tables["projection_by_phase"],
               "Specialist places (SCAP)": res.tables["specialist_places"]}
-    if res.budget is not None:
-        sheets |= res.budget.sheets()
-        about |= {f"budget: {k}": str(v) for k, v in res.budget.settings.items()}
+    budget_sheets = res.budget.sheets()
+    if allocation is None:  # no allocation: the balance sheets would be meaningless
+        budget_sheets = {k: v for k, v in budget_sheets.items()
+                         if k not in ("HNB allocation", "DSG balance")}
+    sheets |= budget_sheets
+    about |= {f"budget: {k}": str(v) for k, v in res.budget.settings.items()}
     sheets["Data quality"] = res.tables["quality_summary"]
     res.files.append(write_workbook(sheets, out / "workbook.xlsx", about=about))
     (out / "run.json").write_text(json.dumps(about, indent=2, default=str))

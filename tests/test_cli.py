@@ -71,3 +71,15 @@ def test_bad_command_exits_nonzero(argv):
     with pytest.raises(SystemExit) as e:
         main(argv)
     assert e.value.code != 0
+
+
+def test_run_without_allocation_reports_costs_but_no_balance(tmp_path):
+    from sendforecast.data.example import EXAMPLE_DIR
+
+    out = tmp_path / "run"
+    assert main(["run", "--data", str(EXAMPLE_DIR), "--la", "999", "--draws", "50", "--years", "4",
+                 "--out", str(out)]) == 0
+    costs = pd.read_csv(out / "costs.csv")
+    assert list(costs.columns) == ["financial_year", "line", "mean", "p10", "p90", "p2_5", "p97_5"]
+    assert (costs.loc[costs.line == "total_hnb", "mean"] > 0).all()
+    assert not (out / "dsg_balance.csv").exists() and not (out / "dsg_balance_fan.png").exists()
