@@ -144,6 +144,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .taxonomy import phase_of_age
+
 EXAMPLE_DIR = Path(__file__).resolve().parent / "example"
 EXAMPLE_LA_CODE = "999"
 DEFAULT_SEED = 2025
@@ -289,19 +291,11 @@ _PHASES = ("early", "nursery", "reception", "primary", "secondary", "post16", "p
 
 
 def _phase(age: int) -> str:
-    if age <= 2:
-        return "early"
-    if age == 3:
-        return "nursery"
-    if age == 4:
-        return "reception"
-    if age <= 10:
-        return "primary"
-    if age <= 15:
-        return "secondary"
-    if age <= 18:
-        return "post16"
-    return "post19"
+    """The library's phases, with the early years split finer (mixes differ a lot there)."""
+    if age <= 4:
+        return "early" if age <= 2 else ("nursery" if age == 3 else "reception")
+    phase = phase_of_age(age)
+    return "post19" if phase == "19-25" else phase
 
 
 #: Stock placement-group mix by phase, January 2019 (real SEN2 2025, South East/England 2023/24

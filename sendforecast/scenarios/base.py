@@ -25,8 +25,6 @@ from typing import ClassVar
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..data.taxonomy import PLACEMENT_GROUPS
-
 
 def ramp(start: int, ramp_years: int, calendar_years: np.ndarray) -> np.ndarray:
     """Fraction of full strength in each calendar year: 0 before ``start``, then linear
@@ -167,9 +165,3 @@ class FlowAdjustments:
         if np.all(s == 1):
             return p_leave
         return np.clip(p_leave * s, 0.0, 1.0).astype(p_leave.dtype)
-
-
-def validate_groups(*names: str) -> None:
-    bad = [n for n in names if n not in PLACEMENT_GROUPS]
-    if bad:
-        raise ValueError(f"unknown placement group(s) {bad}; expected one of {PLACEMENT_GROUPS}")
