@@ -256,20 +256,18 @@ def test_move_probabilities_match_dirichlet_means():
 
     conc = np.array([[[4.0, 1.0, 0.0, 5.0], [0.0, 2.0, 0.0, 0.0], [1.0, 1.0, 1.0, 1.0],
                       [0.0, 0.0, 3.0, 1.0]]])
-    ps, dest, cond = _move_parameters(conc, 20_000, np.random.default_rng(1))
+    ps, dest, cdf = _move_parameters(conc, 20_000, np.random.default_rng(1))
     mean = conc / conc.sum(-1, keepdims=True)
     assert np.allclose(ps.mean(0), mean[:, np.arange(4), np.arange(4)], atol=0.01)
     assert (ps[:, 0, 1] == 1).all()  # no valid move: always stays
-    # probability of each destination = (1 - stay) * stick-breaking product
-    left = np.ones(cond.shape[:-1])
+    assert (np.diff(cdf, axis=-1) >= 0).all() and (cdf[..., -1] == 1).all()
+    # probability of each destination = (1 - stay) * its step of the cdf
+    step = np.diff(cdf, axis=-1, prepend=0)
     got = np.zeros((20_000, 1, 4, 4))
-    for r in range(cond.shape[-1]):
-        pr = (1 - ps) * left * cond[..., r]
-        for a_ in range(1):
-            for k in range(4):
-                if k != 1 and r < (conc[0, k] > 0).sum() - (conc[0, k, k] > 0):
-                    got[:, a_, k, dest[a_, k, r]] += pr[:, a_, k]
-        left = left * (1 - cond[..., r])
+    for r in range(cdf.shape[-1]):
+        for k in range(4):
+            if k != 1 and r < (conc[0, k] > 0).sum() - (conc[0, k, k] > 0):
+                got[:, 0, k, dest[0, k, r]] += (1 - ps[:, 0, k]) * step[:, 0, k, r]
     off = ~np.eye(4, dtype=bool)[None]
     assert np.allclose(got.mean(0)[off], mean[off], atol=0.01)
 
@@ -324,15 +322,44 @@ def test_cell_streams_pair_unaffected_cells():
     rng = np.random.default_rng(4)
     D, A, K = 30, 4, 3
     stock = rng.integers(0, 60, size=(D, A * K)).astype(np.int32)
-    q = rng.uniform(0.05, 0.6, size=(D, A * K))
-    r = rng.uniform(0, 1, size=(D, A * K))
+    q = rng.uniform(0.05, 0.6, size=(D, A * K)).astype(np.float32)
+    pl = (q * rng.uniform(0, 1, size=(D, A * K))).astype(np.float32)
     dest = np.tile(np.array([[1, 2]]), (A * K, 1)).astype(np.int64)
-    cond = np.tile(np.array([0.5, 1.0], np.float32), (D, A * K, 1))
-    args = (np.arange(D), dest, cond, K, C.NORMAL_VAR, C._INV)
-    lv1, st1, _ = step(np.uint64(99), stock, q, r, *args)
+    cdf = np.tile(np.array([0.5, 1.0], np.float32), (D, A * K, 1))
+    args = (cdf, np.arange(D), dest, K, C.NORMAL_VAR, C._INV)
+    lv1, st1, _ = step(np.uint64(99), stock, q, pl, *args)
     s2 = stock.copy()
     s2[:, 5] += 7
-    lv2, st2, _ = step(np.uint64(99), s2, q, r, *args)
+    lv2, st2, _ = step(np.uint64(99), s2, q, pl, *args)
     other = np.arange(A * K) != 5
     assert np.array_equal(lv1[:, other], lv2[:, other])
     assert np.array_equal(st1[:, other], st2[:, other])
+
+
+@pytest.mark.parametrize("n", [1, 10, 24, 25, 60, 5000])
+def test_numba_step_is_a_multinomial_over_leave_destinations_stay(n):
+    """Both paths of the step kernel (a uniform per child up to SMALL_CELL children,
+    binomials above) give the multinomial's means and variances of leave / each
+    destination / stay, and conserve every child."""
+    from sendforecast.models import cohort as C
+
+    if C._numba_kernel() is None:
+        pytest.skip("numba not installed")
+    step = C._numba_kernel()[0]
+    D, K = 20_000, 4
+    q = np.full((1, K), 0.55, np.float32)
+    pl = np.full((1, K), 0.15, np.float32)
+    dest = np.tile(np.array([[1, 2, 3]]), (K, 1)).astype(np.int64)
+    cdf = np.tile(np.array([0.5, 0.8, 1.0], np.float32), (1, K, 1))
+    stock = np.zeros((D, K), np.int32)
+    stock[:, 0] = n
+    lv, sy, inflow = step(np.uint64(3), stock, q, pl, cdf, np.zeros(D, np.int64), dest, K,
+                          C.NORMAL_VAR, C._INV)
+    assert (lv[:, 0] + sy[:, 0] + inflow.sum(1) == n).all()
+    probs = {"leave": 0.15, "stay": 0.45, 1: 0.4 * 0.5, 2: 0.4 * 0.3, 3: 0.4 * 0.2}
+    got = {"leave": lv[:, 0], "stay": sy[:, 0], 1: inflow[:, 1], 2: inflow[:, 2],
+           3: inflow[:, 3]}
+    for k, p in probs.items():
+        v = n * p * (1 - p)
+        assert abs(got[k].mean() - n * p) < 5 * np.sqrt(v / D) + 1e-9, k
+        assert abs(got[k].var() - v) < 0.08 * v + 0.02, k

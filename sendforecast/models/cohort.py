@@ -26,9 +26,10 @@ The per-cell streams are common random numbers: a scenario that changes some cel
 counts leaves every other cell's draws unchanged, so baseline-vs-strategy differences
 carry far less process noise than with one shared stream.  Binomials are exact
 (inversion, numpy's algorithm) where ``n p (1-p) < 25`` and a clipped rounded normal
-above (as in the numpy path); cells of at most 3 children draw each child's fate
-directly; movers' destinations are drawn mover by mover from the destinations' cdf (up
-to 64 movers, else conditional binomials); joiners' placements one by one from Walker
+above (as in the numpy path); cells of at most ``SMALL_CELL`` (8) children draw each
+child's fate (leave, move to a destination, stay) from one uniform; in bigger cells
+movers' destinations are drawn mover by mover from the destinations' cdf (up to 64
+movers, else conditional binomials); joiners' placements one by one from Walker
 alias tables of each draw's mix (32-bit uniforms, probabilities resolved to 2**-32).
 All are exact multinomials: the two engines have the same distributions but not the
 same random streams.
@@ -434,38 +435,33 @@ class CohortModel:
         p_leave = rng.beta(np.maximum(self.leave_a, 1e-9), np.maximum(self.leave_b, 1e-9),
                            size=(P, A, K))
         p_leave[:, -1, :] = 1.0  # everyone at the top age leaves (age 25 limit)
-        p_stay, dest, cond = _move_parameters(self.move_conc, P, rng)
+        p_stay, dest, cdf = _move_parameters(self.move_conc, P, rng)
         # joiners' mix: Dirichlet over the cells with positive concentration, largest
         # first (the multinomial's sequential binomials then run out of joiners early)
         jc = self.joiner_conc.ravel()
         jcols = np.argsort(-jc, kind="stable")[: int((jc > 0).sum())]
         m = rng.standard_gamma(jc[jcols], size=(P, jcols.size))
         m /= m.sum(-1, keepdims=True)
-        # per-draw parameters, flat over (age, state): leaving or moving (q), leaving
-        # given that (r); no copy when there is one parameter set per draw
+        # per-parameter-set arrays, flat over (age, state): leaving (pl), leaving or
+        # moving (q)
         pl = p_leave.reshape(P, AK).astype(np.float32)
         ps = p_stay.reshape(P, AK)
 
-        def leave_or_move(pl_, expand=True):
-            q_ = np.where(ps >= 1, pl_, np.maximum(1 - (1 - pl_) * ps, pl_)).clip(0, 1)
-            r_ = np.divide(pl_, q_, out=np.zeros_like(q_), where=q_ > 0).clip(0, 1)
-            return (q_[pidx], r_[pidx]) if P < D and expand else (q_, r_)
+        def leave_or_move(pl_):
+            return np.where(ps >= 1, pl_, np.maximum(1 - (1 - pl_) * ps, pl_)).clip(0, 1)
 
         dest_f = dest.reshape(AK, -1)
-        cond_f = cond.reshape(P, AK, -1)
-        age_of = np.repeat(np.arange(A), K)
+        cdf_f = cdf.reshape(P, AK, -1)
         kernel = _numba_kernel() if _ENGINE == "numba" else None
         if kernel is not None:  # the kernels index the parameter sets: no per-draw copies
             step_k, alias_k, join_k = kernel
-            q, r_leave = leave_or_move(pl, expand=False)
-            q, r_leave = q.astype(np.float64), r_leave.astype(np.float64)
-            cond_k = cond_f  # float32
             j_prob, j_alias = alias_k(np.ascontiguousarray(m))
             jcols_k = jcols.astype(np.int64)
             # the kernels' random streams: hashes of these seeds and the cell / draw
             seeds = rng.integers(0, 2**63, size=(H, 2), dtype=np.uint64)
         else:
-            q, r_leave = leave_or_move(pl)
+            age_of = np.repeat(np.arange(A), K)
+            cond_f = _cond_from_cdf(cdf_f)
             if P < D:
                 m = m[pidx]
 
@@ -473,41 +469,39 @@ class CohortModel:
         flows = {k: np.zeros((D, H, A, K), np.int32) for k in ("leavers", "movers", "joiners")} \
             if keep_flows else {}
         stock = np.broadcast_to(np.rint(self.initial).astype(np.int32).ravel(), (D, AK)).copy()
-        use_numba = kernel is not None
+        q = leave_or_move(pl)
         for h in range(H):
-            q_h, r_h = q, r_leave
+            q_h, pl_h = q, pl
             if adjust is not None and not np.all(adjust.leave_scale[h] == 1):
                 pl_h = adjust.leave_probability(h, pl).reshape(P, A, K).copy()
                 pl_h[:, -1, :] = 1.0  # the age-25 limit holds under any scenario
-                q_h, r_h = leave_or_move(pl_h.reshape(P, AK), expand=not use_numba)
-                if use_numba:
-                    q_h, r_h = q_h.astype(np.float64), r_h.astype(np.float64)
-            if use_numba:
-                leave, nxt, inflow = step_k(seeds[h, 0], stock, q_h, r_h, pidx, dest_f, cond_k, K,
-                                            NORMAL_VAR, _INV)
-                cont = stock - leave
+                pl_h = pl_h.reshape(P, AK).astype(np.float32)
+                q_h = leave_or_move(pl_h)
+            if kernel is not None:
+                leave, nxt, inflow = step_k(seeds[h, 0], stock, q_h, pl_h, cdf_f, pidx, dest_f,
+                                            K, NORMAL_VAR, _INV)
                 if adjust is not None:  # scenarios: movers heading to X go to Y instead
                     inflow = adjust.apply_redirects("movers", h, inflow, rng_s)
-                nxt = nxt + inflow
-            else:
-                leave, cont, nxt = _step_numpy(rng, stock, q_h, r_h, pidx, age_of, dest_f,
-                                               cond_f, h, adjust, rng_s)
-            aged = np.zeros_like(nxt)
-            aged[:, K:] = nxt[:, :-K]
-            if use_numba:
+                nxt += inflow
                 join = join_k(seeds[h, 1], np.ascontiguousarray(jt[:, h], dtype=np.int64), pidx,
                               j_prob, j_alias, jcols_k, AK)
             else:
+                r_h = np.divide(pl_h, q_h, out=np.zeros_like(q_h), where=q_h > 0).clip(0, 1)
+                if P < D:
+                    q_h, r_h = q_h[pidx], r_h[pidx]
+                leave, _, nxt = _step_numpy(rng, stock, q_h, r_h, pidx, age_of, dest_f,
+                                            cond_f, h, adjust, rng_s)
                 join = np.zeros((D, AK), np.int32)
                 join[:, jcols] = rng.multinomial(jt[:, h], m)
             if adjust is not None:  # scenarios: joiners heading to X go to Y instead
                 join = adjust.apply_redirects("joiners", h, join, rng_s)
-            stock = aged + join
-            out[:, h] = stock.reshape(D, A, K)
             if keep_flows:
                 flows["leavers"][:, h] = leave.reshape(D, A, K)
-                flows["movers"][:, h] = (nxt - cont).reshape(D, A, K)
+                flows["movers"][:, h] = (nxt - stock + leave).reshape(D, A, K)
                 flows["joiners"][:, h] = join.reshape(D, A, K)
+            stock = join  # ageing on: this January's joiners + last January's continuers
+            stock[:, K:] += nxt[:, :-K]
+            out[:, h] = stock.reshape(D, A, K)
         proj_years = list(range(self.base_year + 1, self.base_year + H + 1))
         settings = {**self.settings, "years": H, "draws": D, "seed": seed,
                     "param_draws": P, "joiners": _describe(joiners),
@@ -555,6 +549,9 @@ def _describe(joiners) -> str:
 
 # ====================================================================== sampling
 NORMAL_VAR = 25.0  # n p (1 - p) from which a binomial is drawn by its normal approximation
+TWO_M32 = 1.0 / 4294967296.0  # 32-bit uniforms: fates and destinations (float32 parameters)
+MASK32 = np.uint64(0xFFFFFFFF)
+SMALL_CELL = 8  # cells of at most this many children: each child's fate drawn directly
 
 
 def _binomial(rng: np.random.Generator, n: np.ndarray, p: np.ndarray) -> np.ndarray:
@@ -643,6 +640,7 @@ def _numba_kernel():
     return _NB_KERNELS
 
 
+
 try:  # numba kernels (module level, so that ``cache=True`` keeps them across processes)
     from numba import njit
 except ImportError:  # pragma: no cover - numba is a declared dependency
@@ -719,21 +717,24 @@ if njit is not None:
         return n - _nb_inversion(st, n, 1.0 - p, inv)
 
     @njit(cache=True, error_model="numpy")
-    def _nb_step(seed, stock, q, r, pidx, dest, cond, K, big_var, inv):
+    def _nb_step(seed, stock, q, pl, cdf, pidx, dest, K, big_var, inv):
         """Leavers, stayers and movers' inflow ``[D, A*K]`` (int32) for one step.
 
-        Per cell of each draw: leave-or-move ~ Binomial(n, q); leavers among them ~
-        Binomial(., r); the movers' destinations ~ Multinomial over the valid ones
-        (each mover by inversion of the cdf when there are few, else conditional
-        binomials with the stick-breaking ``cond``; the last valid destination has
-        probability 1, so every mover is placed).  Parameters ``[P, A*K]`` are
-        indexed by the draw's parameter set ``pidx[d]``.  Each (draw, cell) has its own
-        random stream, a hash of the step's ``seed`` and the cell: a cell's draws do not
-        depend on any other cell's counts (common random numbers across scenarios).
+        Per cell of each draw, a multinomial over (leave, each valid destination,
+        stay): with few children (``<= SMALL_CELL``) each child's fate from one uniform
+        ``u`` (leave if ``u < pl``, move if ``pl <= u < q`` - the destination from the
+        same uniform rescaled to the destinations' ``cdf`` - else stay); otherwise
+        leave-or-move ~ Binomial(n, q), leavers among them ~ Binomial(., pl / q) and
+        the movers' destinations mover by mover from the cdf (up to 64 movers) or by
+        conditional binomials.  The last valid destination has cdf exactly 1, so every
+        mover is placed.  Parameters (float32) ``q, pl [P, A*K]`` and ``cdf [P, A*K, R]``
+        are indexed by the draw's parameter set ``pidx[d]``.  Each (draw, cell) has its
+        own random stream, a hash of the step's ``seed`` and the cell: a cell's draws
+        do not depend on any other cell's counts (common random numbers across
+        scenarios).
         """
         D, AK = stock.shape
         R = dest.shape[1]
-        cdf = np.ones(R)
         st = np.zeros(1, np.uint64)
         leave = np.zeros((D, AK), np.int32)
         stay = np.zeros((D, AK), np.int32)
@@ -744,42 +745,73 @@ if njit is not None:
                 n = stock[d, c]
                 if n == 0:
                     continue
+                qc = np.float64(q[pi, c])
+                if qc <= 0.0:  # nobody leaves or moves: no random numbers needed
+                    stay[d, c] = n
+                    continue
                 _nb_seed(st, seed, d * AK + c)
-                if n <= 3:  # a few children: each one's fate (leave, move, stay) directly
-                    qc = q[pi, c]
-                    pl = qc * r[pi, c]
-                    o = lv = 0
+                plc = np.float64(pl[pi, c])
+                base = c - c % K
+                if n <= SMALL_CELL:  # each child's fate from one uniform
+                    span = qc - plc
+                    lv = sy = 0
+                    half = 0
+                    bits = np.uint64(0)
                     for _ in range(n):
-                        u = _nb_unif(st)
-                        if u < qc:
-                            o += 1
-                            if u < pl:
-                                lv += 1
-                else:
-                    o = _nb_binom(st, n, q[pi, c], big_var, inv)
-                    lv = _nb_binom(st, o, r[pi, c], big_var, inv) if o else 0
+                        if half == 0:  # two 32-bit uniforms from each 64-bit output
+                            bits = _nb_next(st)
+                            u = (bits >> np.uint64(32)) * TWO_M32
+                            half = 1
+                        else:
+                            u = (bits & MASK32) * TWO_M32
+                            half = 0
+                        if u >= qc:
+                            sy += 1
+                        elif u < plc:
+                            lv += 1
+                        else:  # u uniform on [pl, q): rescaled, it picks the destination
+                            v = (u - plc) / span
+                            j = 0
+                            while j < R - 1 and v >= cdf[pi, c, j]:
+                                j += 1
+                            inflow[d, base + dest[c, j]] += 1
+                    leave[d, c] = lv
+                    stay[d, c] = sy
+                    continue
+                o = _nb_binom(st, n, qc, big_var, inv)
                 stay[d, c] = n - o
                 if o == 0:
                     continue
+                lv = _nb_binom(st, o, min(plc / qc, 1.0), big_var, inv)
                 leave[d, c] = lv
                 rem = o - lv
-                base = c - c % K
                 if rem <= 64:  # few movers: each by inversion of the destinations' cdf
-                    left = 1.0
-                    for j in range(R):  # cdf from the stick-breaking conditionals
-                        left *= 1.0 - cond[pi, c, j]
-                        cdf[j] = 1.0 - left if cond[pi, c, j] < 1.0 else 1.0
+                    half = 0
+                    bits = np.uint64(0)
                     for _ in range(rem):
-                        u = _nb_unif(st)
+                        if half == 0:
+                            bits = _nb_next(st)
+                            v = (bits >> np.uint64(32)) * TWO_M32
+                            half = 1
+                        else:
+                            v = (bits & MASK32) * TWO_M32
+                            half = 0
                         j = 0
-                        while j < R - 1 and u >= cdf[j]:
+                        while j < R - 1 and v >= cdf[pi, c, j]:
                             j += 1
                         inflow[d, base + dest[c, j]] += 1
                     continue
+                prev = 0.0  # conditional binomials: P(j | not an earlier destination)
                 for j in range(R):
                     if rem == 0:
                         break
-                    x = rem if j == R - 1 else _nb_binom(st, rem, cond[pi, c, j], big_var, inv)
+                    cj = np.float64(cdf[pi, c, j])
+                    if j == R - 1 or cj >= 1.0:
+                        x = rem
+                    else:
+                        x = _nb_binom(st, rem, min(max((cj - prev) / (1.0 - prev), 0.0), 1.0),
+                                      big_var, inv)
+                    prev = cj
                     inflow[d, base + dest[c, j]] += x
                     rem -= x
         return leave, stay, inflow
@@ -849,16 +881,16 @@ else:  # pragma: no cover
 
 def _move_parameters(conc: np.ndarray, P: int, rng: np.random.Generator
                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Dirichlet draws of the moves as staying + sequential conditional probabilities.
+    """Dirichlet draws of the moves as staying + the movers' destination cdf.
 
     Returns ``p_stay [P, age, state]``, ``dest [age, state, R]`` (the valid - non-zero
     concentration - destinations other than staying, largest concentration first and
-    padded by repeating the last one) and ``cond [P, age, state, R]`` (float32): the
-    probability of going to ``dest[..., r]`` given moving and not going to an earlier
-    one (stick-breaking); the last valid destination has exactly 1, so every mover is
-    placed.  Cells with no valid move stay with probability 1 (and their ``dest`` is
-    the cell itself, with ``cond`` 1, should a mover arise).  Gamma variates are
-    drawn for the valid entries only (float32).
+    padded by repeating the last one) and ``cdf [P, age, state, R]`` (float32): the
+    probability that a mover goes to ``dest[..., 0..r]``; it is exactly 1 from the
+    last valid destination on, so every mover is placed.  Cells with no valid move
+    stay with probability 1 (and their ``dest`` is the cell itself, with ``cdf`` 1,
+    should a mover arise).  Gamma variates are drawn for the valid entries only
+    (float32).
     """
     A, K, _ = conc.shape
     eye = np.eye(K, dtype=bool)
@@ -880,13 +912,24 @@ def _move_parameters(conc: np.ndarray, P: int, rng: np.random.Generator
     stay = np.zeros((P, A, K), np.float32)
     stay[:, sc > 0] = rng.standard_gamma(sc[sc > 0], size=(P, int((sc > 0).sum())),
                                          dtype=np.float32)
-    tail = np.cumsum(go[..., ::-1], -1)[..., ::-1]  # P(this or a later destination)
-    tot = stay + tail[..., 0]
+    cdf = go  # cumulative sum over the (few) destinations, in place: faster than
+    for j in range(1, R_):  # np.cumsum along a short last axis
+        cdf[..., j] += cdf[..., j - 1]
+    moving = cdf[..., -1].copy()  # total of the destinations' gammas
+    tot = stay + moving
     p_stay = np.divide(stay, tot, out=np.ones_like(stay), where=tot > 0)
     p_stay[:, nval == 0] = 1.0
-    cond = np.divide(go, tail, out=np.zeros_like(go), where=tail > 0)
-    cond[:, np.arange(A)[:, None], np.arange(K)[None, :], last[..., 0]] = 1.0
-    return p_stay, dest, cond
+    cdf /= np.where(moving > 0, moving, 1)[..., None]
+    cdf[:, ~live] = 1.0  # from the last valid destination on (padding) exactly 1
+    cdf[:, np.arange(A)[:, None], np.arange(K)[None, :], last[..., 0]] = 1.0
+    return p_stay, dest, cdf
+
+
+def _cond_from_cdf(cdf: np.ndarray) -> np.ndarray:
+    """Stick-breaking conditionals ``P(r | not an earlier destination)`` from the cdf."""
+    prev = np.concatenate([np.zeros_like(cdf[..., :1]), cdf[..., :-1]], -1)
+    den = 1 - prev
+    return np.divide(cdf - prev, den, out=np.ones_like(cdf), where=den > 0).clip(0, 1)
 
 
 # ============================================================ SEN2 identification
@@ -897,17 +940,24 @@ def _phase_list(ages: Sequence[int]) -> list[str]:
 _AREA_CACHE: dict = {}
 
 
+def _store(data) -> dict:
+    """Per-data-object cache (holding the last object only) of frames split by area and
+    of arrays built for all areas at once, so fitting many LAs does not rescan the
+    national frames."""
+    ent = _AREA_CACHE.get(id(data))
+    if ent is None or ent[0] is not data:
+        _AREA_CACHE.clear()
+        ent = _AREA_CACHE[id(data)] = (data, {})
+    return ent[1]
+
+
 def _area(data, frame: str, level: str, code: str) -> pd.DataFrame:
     """Rows of ``data.<frame>`` for one area (``frame="groups"``: placement-group totals).
 
     The frames are split by ``(level, la_code)`` once per data object (a cache holding
     the last object), so fitting many LAs does not rescan the national frames.
     """
-    ent = _AREA_CACHE.get(id(data))
-    if ent is None or ent[0] is not data:
-        _AREA_CACHE.clear()
-        ent = _AREA_CACHE[id(data)] = (data, {})
-    store = ent[1]
+    store = _store(data)
     if frame not in store:
         f = (data.placement_groups("caseload", age="all") if frame == "groups"
              else getattr(data, frame))
@@ -919,9 +969,19 @@ def _area(data, frame: str, level: str, code: str) -> pd.DataFrame:
 
 
 def _group_totals(data, level: str, code: str) -> pd.DataFrame:
-    pg = _area(data, "groups", level, code)
-    t = pg.pivot_table(index="year", columns="placement_group", values="value", aggfunc="sum")
-    return t.reindex(columns=PLACEMENT_GROUPS).fillna(0.0)
+    """Caseload by placement group (columns) and January (index) of one area."""
+    store = _store(data)
+    if "group_totals" not in store:  # all areas at once: one pivot, split by area
+        pg = data.placement_groups("caseload", age="all")
+        t = pg.groupby(["level", "la_code", "year", "placement_group"], observed=True,
+                       sort=False)["value"].sum(min_count=1).unstack("placement_group")
+        t = t.reindex(columns=PLACEMENT_GROUPS)
+        store["group_totals"] = {(str(lv), str(c)): g.droplevel([0, 1]).sort_index()
+                                 for (lv, c), g in t.groupby(level=[0, 1], sort=False)}
+    t = store["group_totals"].get((level, code))
+    if t is None:
+        return pd.DataFrame(columns=PLACEMENT_GROUPS, dtype=float).rename_axis("year")
+    return t.fillna(0.0)
 
 
 def _age_index(label: str) -> list[int] | None:
@@ -934,26 +994,64 @@ def _age_index(label: str) -> list[int] | None:
     return None
 
 
-def _age_group_matrix(frame: pd.DataFrame, years: Sequence[int]) -> np.ndarray:
-    """``[year, age, group]`` counts from single-age x placement rows (NaN -> 0)."""
-    from sendforecast.data.taxonomy import PLACEMENT_TO_GROUP
+def _age_group_cube(data, frame: str, level: str, code: str) -> dict[int, np.ndarray]:
+    """``{year: [age, group] counts}`` from the single-age x placement rows of
+    ``data.<frame>`` for one area (NaN -> 0; ``0-2`` / ``20-25`` split evenly over their
+    ages).  Built for every area at once, once per data object."""
+    store = _store(data)
+    key = ("age_group_cube", frame)
+    if key not in store:
+        from sendforecast.data.taxonomy import PLACEMENT_TO_GROUP
 
+        f = getattr(data, frame)
+        f = f[(f.placement != "total") & (f.age != "all")]
+        if frame == "ceased" and "reason" in f.columns:
+            f = f[f.reason == "total"]
+        f = f.assign(g=f.placement.map(PLACEMENT_TO_GROUP)).dropna(subset=["g", "value"])
+        agg = (f.groupby(["level", "la_code", "year", "age", "g"], observed=True,
+                         sort=False)["value"].sum().reset_index())
+        amap = {lab: _age_index(lab) for lab in agg["age"].astype(str).unique()}
+        agg = agg[agg["age"].astype(str).map(lambda lab: amap[lab] is not None)]
+        labs = agg["age"].astype(str).to_numpy()
+        lens = np.array([len(amap[lab]) for lab in labs], dtype=np.int64)
+        row = np.repeat(np.arange(len(agg)), lens)  # one row per single age
+        ages = np.concatenate([amap[lab] for lab in labs]) if len(labs) else row
+        area, areas = pd.factorize(agg["level"].astype(str) + "|" + agg["la_code"].astype(str))
+        yi, yrs = pd.factorize(agg["year"].astype(int))
+        gidx = agg["g"].map({g: i for i, g in enumerate(PLACEMENT_GROUPS)}).to_numpy(int)
+        cube = np.zeros((len(areas), len(yrs), 26, len(PLACEMENT_GROUPS)))
+        np.add.at(cube, (area[row], yi[row], ages, gidx[row]),
+                  (agg["value"].to_numpy(float) / lens)[row])
+        present = pd.unique(pd.Series(area * len(yrs) + yi))
+        cubes: dict = {}
+        for k in present:
+            a, y = divmod(int(k), len(yrs))
+            lv, c = areas[a].split("|", 1)
+            cubes.setdefault((lv, c), {})[int(yrs[y])] = cube[a, y]
+        store[key] = cubes
+    return store[key].get((level, code), {})
+
+
+def _age_group_matrix(cube: dict[int, np.ndarray], years: Sequence[int]) -> np.ndarray:
+    """``[year, age, group]`` counts of ``years`` from an :func:`_age_group_cube`."""
     out = np.zeros((len(years), 26, len(PLACEMENT_GROUPS)))
-    gi = {g: i for i, g in enumerate(PLACEMENT_GROUPS)}
-    f = frame[(frame.placement != "total") & frame.year.isin(years)]
-    f = f.assign(g=f.placement.map(PLACEMENT_TO_GROUP)).dropna(subset=["g", "value"])
-    agg = f.groupby(["year", "age", "g"], observed=True)["value"].sum()
-    yi = {y: i for i, y in enumerate(years)}
-    for (y, age, g), v in agg.items():
-        ages = _age_index(str(age))
-        if ages:
-            out[yi[y], ages, gi[g]] += v / len(ages)
+    for i, y in enumerate(years):
+        if y in cube:
+            out[i] = cube[y]
     return out
 
 
-def _single_age_years(frame: pd.DataFrame) -> list[int]:
-    f = frame[(frame.placement != "total") & frame.age.str.fullmatch(r"\d+")]
-    return sorted(int(y) for y in f.year.unique())
+def _single_age_years(data, frame: str, level: str, code: str) -> list[int]:
+    """Januaries with caseload by single year of age x placement for one area."""
+    store = _store(data)
+    key = ("single_age_years", frame)
+    if key not in store:
+        f = getattr(data, frame)
+        digits = [a for a in f.age.unique() if str(a).isdigit()]
+        f = f[f.age.isin(digits) & (f.placement != "total")]
+        store[key] = {(str(lv), str(c)): sorted(int(y) for y in g.year.unique())
+                      for (lv, c), g in f.groupby(["level", "la_code"], observed=True)}
+    return store[key].get((level, code), [])
 
 
 def _transport(cont: np.ndarray, target: np.ndarray) -> np.ndarray:
@@ -1003,16 +1101,15 @@ def _reference_area(data, la: str, T: int) -> tuple[str, str, str]:
 def _sen2_parts(data, level: str, code: str, T: int) -> dict:
     """Stock, leaving probabilities, joiner mix and inferred moves for one area at January T."""
     K = len(PLACEMENT_GROUPS)
-    cl = _area(data, "caseload", level, code)
     totals = _group_totals(data, level, code)
     # ---- age x group profiles
-    sa_years = _single_age_years(cl)
+    sa_years = _single_age_years(data, "caseload", level, code)
     if not sa_years:  # no single age at all for this area: borrow England's shape
-        ncl = _area(data, "caseload", "national", ENGLAND)
-        sa_years = _single_age_years(ncl)
-        profiles = _age_group_matrix(ncl, sa_years)
+        sa_years = _single_age_years(data, "caseload", "national", ENGLAND)
+        profiles = _age_group_matrix(_age_group_cube(data, "caseload", "national", ENGLAND),
+                                     sa_years)
     else:
-        profiles = _age_group_matrix(cl, sa_years)
+        profiles = _age_group_matrix(_age_group_cube(data, "caseload", level, code), sa_years)
     if not sa_years:
         raise ValueError(f"no caseload by single age x placement for {level} {code} or England")
 
@@ -1076,11 +1173,10 @@ def _sen2_parts(data, level: str, code: str, T: int) -> dict:
     p = p.clip(0.001, 0.95)
     p[25] = 0.95
     # ---- joiners
-    np_sa = npl[(npl.placement != "total") & (npl.age != "all")]
-    mix_years = sorted(int(y) for y in np_sa.year.unique()
-                       if any(_age_index(str(a)) for a in np_sa[np_sa.year == y].age.unique()))
+    mix_cube = _age_group_cube(data, "new_plans", level, code)
+    mix_years = sorted(mix_cube)
     use = [y for y in mix_years if y < T] or mix_years[-1:]
-    mix_counts = _age_group_matrix(np_sa, use).sum(0) if use else np.zeros((26, K))
+    mix_counts = _age_group_matrix(mix_cube, use).sum(0) if use else np.zeros((26, K))
     # ---- moves (minimal flows between consecutive ages)
     mix_p = mix_counts / max(mix_counts.sum(), 1e-9)
     recent = hist[hist.year < T]["value"]
