@@ -10,6 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from sendforecast.data.taxonomy import PLACEMENT_GROUPS
 from sendforecast.models.cohort import QUANTILES, CohortModel
 from tests.conftest import WITAN
 
@@ -131,6 +132,68 @@ def test_sen2_backtest_origin_uses_past(sen2):
     assert m.base_year == 2023
     assert m.initial.sum() == pytest.approx(5890)
     assert m.joiner_history.year.max() <= 2023
+
+
+def test_impute_missing_mix_uses_nearest_earlier_breakdown():
+    from sendforecast.models.cohort import _impute_missing_mix
+
+    t = pd.DataFrame(0.0, index=[2022, 2023, 2024], columns=PLACEMENT_GROUPS)
+    t.loc[2022, ["mainstream", "state_special"]] = [60, 40]
+    t.loc[2023, ["mainstream", "state_special"]] = [50, 50]
+    t.loc[2024, "not_recorded"] = 120  # published total, no placement breakdown
+    out, imputed = _impute_missing_mix(t, 2024)
+    assert imputed == [2024]
+    assert out.loc[2024, "mainstream"] == pytest.approx(60) and out.loc[2024].sum() == 120
+    assert out.loc[[2022, 2023]].equals(t.loc[[2022, 2023]])
+    same, none = _impute_missing_mix(t.loc[[2022, 2023]], 2023)
+    assert none == [] and same.equals(t.loc[[2022, 2023]])
+
+
+def test_sen2_la_without_placement_breakdown_keeps_its_total(sen2):
+    """Hackney's January 2024 return has a total (3,525) but no placements: the model
+    keeps the total, takes the 2023 mix and England's age shape, and says so."""
+    m = CohortModel.from_sen2(sen2, "204")
+    nr = PLACEMENT_GROUPS.index("not_recorded")
+    assert m.initial.sum() == pytest.approx(3525)
+    assert m.initial[:, nr].sum() < 0.1 * 3525
+    assert m.settings["imputed_mix_years"] == [2024]
+    assert str(m.settings["profile_years"]).startswith("England")
+    assert (m.initial.sum(1)[5:16] > 0).all()  # children at every school age
+
+
+def test_allocate_unrecorded_shares_out_by_row():
+    from sendforecast.models.cohort import _allocate_unrecorded
+
+    nr = PLACEMENT_GROUPS.index("not_recorded")
+    x = np.zeros((2, len(PLACEMENT_GROUPS)))
+    x[0, 0], x[0, 2], x[0, nr] = 30.0, 10.0, 8.0  # row with recorded children: 3:1
+    x[1, nr] = 4.0  # nothing recorded in this row: the mix of all rows (3:1)
+    y = _allocate_unrecorded(x)
+    assert y[:, nr].sum() == 0 and y.sum() == pytest.approx(x.sum())
+    assert y[0, 0] == pytest.approx(36.0) and y[0, 2] == pytest.approx(12.0)
+    assert y[1, 0] == pytest.approx(3.0) and y[1, 2] == pytest.approx(1.0)
+
+
+def test_sen2_unrecorded_placements_kept_or_allocated(sen2):
+    """Jan 2023 (first person-level SEN2) has many unrecorded placements: "keep" projects
+    them as published, "allocate" shares them over recorded placements, same total."""
+    from sendforecast.models.cohort import _group_totals
+
+    nr = PLACEMENT_GROUPS.index("not_recorded")
+    la = next(c for c in sen2.la_codes() if 2023 in (t := _group_totals(sen2, "la", c)).index
+              and t.loc[2023, "not_recorded"] > 50)
+    keep = CohortModel.from_sen2(sen2, la, base_year=2023)
+    alloc = CohortModel.from_sen2(sen2, la, base_year=2023, unrecorded="allocate")
+    assert keep.initial[:, nr].sum() == pytest.approx(t.loc[2023, "not_recorded"])
+    assert alloc.initial[:, nr].sum() == 0
+    assert alloc.initial.sum() == pytest.approx(keep.initial.sum())
+    others = np.arange(len(PLACEMENT_GROUPS)) != nr
+    assert (alloc.initial[:, others].sum(0) >= keep.initial[:, others].sum(0) - 1e-9).all()
+    assert alloc.joiner_conc[:, nr].sum() == 0
+    assert alloc.settings["unrecorded"] == "allocate"
+    _check_conservation(alloc.project(years=2, draws=20, seed=1))
+    with pytest.raises(ValueError, match="unrecorded"):
+        CohortModel.from_sen2(sen2, la, unrecorded="drop")
 
 
 # ------------------------------------------------------------------ witan demo
