@@ -142,21 +142,26 @@ def test_impute_missing_mix_uses_nearest_earlier_breakdown():
     t.loc[2023, ["mainstream", "state_special"]] = [50, 50]
     t.loc[2024, "not_recorded"] = 120  # published total, no placement breakdown
     out, imputed = _impute_missing_mix(t, 2024)
-    assert imputed == [2024]
+    assert imputed == {2024: 2023}
     assert out.loc[2024, "mainstream"] == pytest.approx(60) and out.loc[2024].sum() == 120
     assert out.loc[[2022, 2023]].equals(t.loc[[2022, 2023]])
     same, none = _impute_missing_mix(t.loc[[2022, 2023]], 2023)
-    assert none == [] and same.equals(t.loc[[2022, 2023]])
+    assert none == {} and same.equals(t.loc[[2022, 2023]])
 
 
 def test_sen2_la_without_placement_breakdown_keeps_its_total(sen2):
     """Hackney's January 2024 return has a total (3,525) but no placements: the model
     keeps the total, takes the 2023 mix and England's age shape, and says so."""
-    m = CohortModel.from_sen2(sen2, "204")
+    from sendforecast.errors import SendForecastWarning
+
+    with pytest.warns(SendForecastWarning) as rec:
+        m = CohortModel.from_sen2(sen2, "204")
+    msgs = " ".join(str(w.message) for w in rec)
+    assert "no published placement breakdown" in msgs and "follow England" in msgs
     nr = PLACEMENT_GROUPS.index("not_recorded")
     assert m.initial.sum() == pytest.approx(3525)
     assert m.initial[:, nr].sum() < 0.1 * 3525
-    assert m.settings["imputed_mix_years"] == [2024]
+    assert m.settings["imputed_mix_years"] == {2024: 2023}
     assert str(m.settings["profile_years"]).startswith("England")
     assert (m.initial.sum(1)[5:16] > 0).all()  # children at every school age
 
@@ -180,8 +185,9 @@ def test_sen2_unrecorded_placements_kept_or_allocated(sen2):
     from sendforecast.models.cohort import _group_totals
 
     nr = PLACEMENT_GROUPS.index("not_recorded")
-    la = next(c for c in sen2.la_codes() if 2023 in (t := _group_totals(sen2, "la", c)).index
-              and t.loc[2023, "not_recorded"] > 50)
+    la = next(c for c in sen2.la_codes() if {2023, 2024} <= set((t := _group_totals(
+        sen2, "la", c)).index) and t.loc[2023, "not_recorded"] > 50
+        and t.loc[2024, "not_recorded"] < 0.5 * t.loc[2024].sum())
     keep = CohortModel.from_sen2(sen2, la, base_year=2023)
     alloc = CohortModel.from_sen2(sen2, la, base_year=2023, unrecorded="allocate")
     assert keep.initial[:, nr].sum() == pytest.approx(t.loc[2023, "not_recorded"])

@@ -83,6 +83,7 @@ assumptions, stated plainly:
 from __future__ import annotations
 
 import time
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -90,6 +91,7 @@ import numpy as np
 import pandas as pd
 
 from sendforecast.data.taxonomy import PLACEMENT_GROUPS, SPECIALIST_PROVISION, phase_of_age
+from sendforecast.errors import SendForecastWarning
 from sendforecast.models import rates as R
 
 __all__ = ["CohortModel", "CohortProjection", "QUANTILES"]
@@ -318,6 +320,15 @@ class CohortModel:
         if unrecorded not in ("allocate", "keep"):
             raise ValueError(f"unrecorded must be 'allocate' or 'keep', not {unrecorded!r}")
         loc = _sen2_parts(data, "la", la, T, unrecorded)
+        if T in loc["imputed_mix_years"]:
+            warnings.warn(f"LA {la}: January {T} has no published placement breakdown; its "
+                          f"total ({totals.loc[T].sum():,.0f}) is split with the placement mix "
+                          f"of January {loc['imputed_mix_years'][T]}", SendForecastWarning,
+                          stacklevel=2)
+        if isinstance(loc["profile_years"], str):
+            warnings.warn(f"LA {la}: no usable single-age x placement January; ages within "
+                          f"each placement group follow {loc['profile_years']}",
+                          SendForecastWarning, stacklevel=2)
         if ref_level == "la":  # no England / region rows: pool toward the LA itself
             nat = loc
         else:
@@ -1072,25 +1083,26 @@ def _single_age_years(data, frame: str, level: str, code: str) -> list[int]:
     return store[key].get((level, code), [])
 
 
-def _impute_missing_mix(totals: pd.DataFrame, T: int) -> tuple[pd.DataFrame, list[int]]:
+def _impute_missing_mix(totals: pd.DataFrame, T: int) -> tuple[pd.DataFrame, dict[int, int]]:
     """Group totals with the placement mix of Januaries whose breakdown is missing (more
     than half of the published total not in any placement, e.g. Hackney and
     Peterborough 2024: see :meth:`SEN2Data.placement_groups`) taken from the nearest
     January with a breakdown (an earlier one first, and none after ``T`` for years up to
-    ``T``); the published total is kept.  Returns the totals and the imputed years."""
+    ``T``); the published total is kept.  Returns the totals and ``{imputed year: the
+    January whose mix it took}``."""
     tot = totals.sum(axis=1)
     broken = (totals["not_recorded"] > 0.5 * tot) & (tot > 0)
     good = [int(y) for y in totals.index[~broken & (tot > 0)]]
     if not broken.any() or not good:
-        return totals, []
+        return totals, {}
     out = totals.copy()
-    imputed = []
+    imputed = {}
     for y in (int(v) for v in totals.index[broken]):
         cand = [g for g in good if g <= T] if y <= T else good
         cand = cand or good
         src = min(cand, key=lambda g: (abs(g - y), g > y))
         out.loc[y] = totals.loc[src].to_numpy() / tot[src] * tot[y]
-        imputed.append(y)
+        imputed[y] = src
     return out, imputed
 
 
