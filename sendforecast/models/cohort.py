@@ -28,8 +28,8 @@ carry far less process noise than with one shared stream.  Binomials are exact
 (inversion, numpy's algorithm) where ``n p (1-p) < 25`` and a clipped rounded normal
 above (as in the numpy path); cells of at most ``SMALL_CELL`` (8) children draw each
 child's fate (leave, move to a destination, stay) from one uniform; in bigger cells
-movers' destinations are drawn mover by mover from the destinations' cdf (up to 64
-movers, else conditional binomials); joiners' placements one by one from Walker
+movers' destinations are drawn mover by mover from the destinations' cdf (up to
+``FEW_MOVERS`` (16) movers, else conditional binomials); joiners' placements one by one from Walker
 alias tables of each draw's mix (32-bit uniforms, probabilities resolved to 2**-32).
 All are exact multinomials: the two engines have the same distributions but not the
 same random streams.
@@ -754,7 +754,7 @@ if njit is not None:
         ``u`` (leave if ``u < pl``, move if ``pl <= u < q`` - the destination from the
         same uniform rescaled to the destinations' ``cdf`` - else stay); otherwise
         leave-or-move ~ Binomial(n, q), leavers among them ~ Binomial(., pl / q) and
-        the movers' destinations mover by mover from the cdf (up to 64 movers) or by
+        the movers' destinations mover by mover from the cdf (up to ``FEW_MOVERS``) or by
         conditional binomials.  The last valid destination has cdf exactly 1, so every
         mover is placed.  Parameters (float32) ``q, pl [P, A*K]`` and ``cdf [P, A*K, R]``
         are indexed by the draw's parameter set ``pidx[d]``.  Each (draw, cell) has its
