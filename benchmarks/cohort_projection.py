@@ -9,8 +9,8 @@ Errors: mean absolute error and weighted absolute percentage error (sum |err| /
 sum actual) over LAs, by placement group; for the target groups (state and independent
 special) also pooled over origins, with a paired bootstrap interval of the difference.
 LA-years whose published placement breakdown is missing (more than half of the total
-not in any placement: Redcar and Cleveland 2023, Hackney and Peterborough 2024) are
-not used as targets; as a base January the model and the baseline both take the mix
+not in any placement; among the targets Redcar and Cleveland 2023, Hackney and
+Peterborough 2024) are not used as targets; as a base January the model and the baseline both take the mix
 of the nearest January with a breakdown (``_impute_missing_mix``).
 
 Caveat (documented in cohort.py): the real data have single age x placement only for
@@ -130,8 +130,9 @@ def main():
              "", "Caveat: within-group age shapes come from January 2024 and the age shape "
              "of leaving from calendar 2023 (the only single-age years in the data); group "
              "totals, flows and trends use years <= T only. LA-years whose placement "
-             "breakdown is unpublished (more than half of the total in no placement: Redcar "
-             "and Cleveland 2023, Hackney and Peterborough 2024) are not scored as targets.",
+             "breakdown is unpublished (more than half of the total in no placement; here "
+             "Redcar and Cleveland 2023, Hackney and Peterborough 2024) are not scored as "
+             "targets.",
              ""]
     lines += _target_table(df, a.origins)
     for T in a.origins:
@@ -159,7 +160,8 @@ def _target_table(df: pd.DataFrame, origins, groups=("state_special", "independe
     rng = np.random.default_rng(0)
     lines = ["## Target groups: model vs carry shares (WAPE %, horizon 1)", "",
              "Difference = model - carry shares (negative: the model is better), with a 95% "
-             "interval from resampling LAs (2,000 paired bootstrap replicates).", "",
+             "interval from resampling LAs (2,000 paired bootstrap replicates; in the pooled "
+             "row an LA's six origins are resampled together).", "",
              "| placement group | origin | WAPE model | WAPE carry shares | difference "
              "(95% interval) | LAs model better | LAs |", "|---|---|---|---|---|---|---|"]
     for g in groups:
@@ -171,8 +173,11 @@ def _target_table(df: pd.DataFrame, origins, groups=("state_special", "independe
                              d.index.get_level_values(0)), ("all", d)]:
             em, ec, act = (sub[c].to_numpy() for c in ("model", "carry_shares", "actual"))
             wm, wc = 100 * em.sum() / act.sum(), 100 * ec.sum() / act.sum()
-            i = rng.integers(0, len(sub), size=(reps, len(sub)))
-            diff = 100 * (em[i].sum(1) - ec[i].sum(1)) / act[i].sum(1)
+            # resample whole LAs (an LA's origins stay together in the pooled row)
+            per_la = sub.groupby(level="la")[["model", "carry_shares", "actual"]].sum()
+            lm, lc, la_ = (per_la[c].to_numpy() for c in ("model", "carry_shares", "actual"))
+            i = rng.integers(0, len(per_la), size=(reps, len(per_la)))
+            diff = 100 * (lm[i].sum(1) - lc[i].sum(1)) / la_[i].sum(1)
             lo, hi = np.percentile(diff, [2.5, 97.5])
             lines.append(f"| {g} | {label} | {wm:.2f} | {wc:.2f} | {wm - wc:+.2f} "
                          f"({lo:+.2f} to {hi:+.2f}) | {(em < ec).sum()} | {len(sub)} |")

@@ -147,6 +147,10 @@ def test_impute_missing_mix_uses_nearest_earlier_breakdown():
     assert out.loc[[2022, 2023]].equals(t.loc[[2022, 2023]])
     same, none = _impute_missing_mix(t.loc[[2022, 2023]], 2023)
     assert none == {} and same.equals(t.loc[[2022, 2023]])
+    # at origin 2024 only a later January would have a breakdown: not used, kept as is
+    late = t.loc[[2024, 2023]].rename(index={2024: 2021, 2023: 2025}).sort_index()
+    kept, none = _impute_missing_mix(late, 2024)
+    assert none == {} and kept.equals(late)
 
 
 def test_sen2_la_without_placement_breakdown_keeps_its_total(sen2):

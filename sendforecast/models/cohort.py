@@ -50,8 +50,10 @@ assumptions, stated plainly:
   split of earlier Januaries borrows the 2024 shape; group totals are exact).
   ``"0-2"`` is split evenly over ages 0, 1, 2.  A January whose published placement
   breakdown is missing (more than half of the total in no placement: Hackney and
-  Peterborough 2024, Redcar and Cleveland 2023) keeps its published total with the
-  mix of the nearest January that has one, and its single-age profile is replaced by
+  Peterborough 2024, Redcar and Cleveland 2023, Stockton-on-Tees 2016, Darlington
+  2013) keeps its published total with the mix of the nearest January up to the base
+  January that has one (none: kept as published), and a single-age profile without
+  a breakdown is replaced by
   England's shape (``settings["imputed_mix_years"]``, ``settings["profile_years"]``).
   Children whose placement is "not recorded" are a state of their own by default
   (``unrecorded="allocate"`` shares them over the recorded placements instead).
@@ -1099,7 +1101,8 @@ def _impute_missing_mix(totals: pd.DataFrame, T: int) -> tuple[pd.DataFrame, dic
     imputed = {}
     for y in (int(v) for v in totals.index[broken]):
         cand = [g for g in good if g <= T] if y <= T else good
-        cand = cand or good
+        if not cand:  # only later Januaries have a breakdown: do not use them at origin T
+            continue
         src = min(cand, key=lambda g: (abs(g - y), g > y))
         out.loc[y] = totals.loc[src].to_numpy() / tot[src] * tot[y]
         imputed[y] = src
