@@ -702,6 +702,28 @@ if njit is not None:
         return (_nb_next(st) >> np.uint64(11)) * (1.0 / 9007199254740992.0)
 
     @njit(cache=True, error_model="numpy")
+    def _nb_unif32(st):
+        """Uniform on [0, 1) with 32 bits: the two halves of each 64-bit output in turn
+        (``st[1]`` keeps the unused half, ``st[2]`` says whether there is one)."""
+        if st[2]:
+            st[2] = 0
+            return (st[1] & MASK32) * TWO_M32
+        bits = _nb_next(st)
+        st[1] = bits
+        st[2] = 1
+        return (bits >> np.uint64(32)) * TWO_M32
+
+    @njit(cache=True, error_model="numpy")
+    def _nb_destination(cdf, pi, c, v):
+        """Index of the destination a mover with uniform ``v`` goes to (inversion of the
+        cdf of parameter set ``pi``, cell ``c``; the last valid entry is exactly 1)."""
+        j = 0
+        last = cdf.shape[2] - 1
+        while j < last and v >= cdf[pi, c, j]:
+            j += 1
+        return j
+
+    @njit(cache=True, error_model="numpy")
     def _nb_normal(st):
         """Standard normal by Box-Muller (one of the pair; used for the big cells only)."""
         u = 1.0 - _nb_unif(st)  # (0, 1]
@@ -766,7 +788,7 @@ if njit is not None:
         """
         D, AK = stock.shape
         R = dest.shape[1]
-        st = np.zeros(1, np.uint64)
+        st = np.zeros(3, np.uint64)  # SplitMix64 state, spare 32-bit half, has-spare flag
         leave = np.zeros((D, AK), np.int32)
         stay = np.zeros((D, AK), np.int32)
         inflow = np.zeros((D, AK), np.int32)
@@ -781,30 +803,20 @@ if njit is not None:
                     stay[d, c] = n
                     continue
                 _nb_seed(st, seed, d * AK + c)
+                st[2] = 0  # no 32-bit half left over from another cell
                 plc = np.float64(pl[pi, c])
                 base = c - c % K
                 if n <= SMALL_CELL:  # each child's fate from one uniform
                     span = qc - plc
                     lv = sy = 0
-                    half = 0
-                    bits = np.uint64(0)
                     for _ in range(n):
-                        if half == 0:  # two 32-bit uniforms from each 64-bit output
-                            bits = _nb_next(st)
-                            u = (bits >> np.uint64(32)) * TWO_M32
-                            half = 1
-                        else:
-                            u = (bits & MASK32) * TWO_M32
-                            half = 0
+                        u = _nb_unif32(st)
                         if u >= qc:
                             sy += 1
                         elif u < plc:
                             lv += 1
                         else:  # u uniform on [pl, q): rescaled, it picks the destination
-                            v = (u - plc) / span
-                            j = 0
-                            while j < R - 1 and v >= cdf[pi, c, j]:
-                                j += 1
+                            j = _nb_destination(cdf, pi, c, (u - plc) / span)
                             inflow[d, base + dest[c, j]] += 1
                     leave[d, c] = lv
                     stay[d, c] = sy
@@ -817,19 +829,8 @@ if njit is not None:
                 leave[d, c] = lv
                 rem = o - lv
                 if rem <= FEW_MOVERS:  # few movers: each by inversion of the destinations' cdf
-                    half = 0
-                    bits = np.uint64(0)
                     for _ in range(rem):
-                        if half == 0:
-                            bits = _nb_next(st)
-                            v = (bits >> np.uint64(32)) * TWO_M32
-                            half = 1
-                        else:
-                            v = (bits & MASK32) * TWO_M32
-                            half = 0
-                        j = 0
-                        while j < R - 1 and v >= cdf[pi, c, j]:
-                            j += 1
+                        j = _nb_destination(cdf, pi, c, _nb_unif32(st))
                         inflow[d, base + dest[c, j]] += 1
                     continue
                 prev = 0.0  # conditional binomials: P(j | not an earlier destination)
