@@ -6,7 +6,8 @@ placement-group counts with the published ones.  Baseline: the latest (January T
 placement-group shares carried forward and applied to the *same total* as the
 model's projected mean total, so the comparison is about the placement mix.
 Errors: mean absolute error and weighted absolute percentage error (sum |err| /
-sum actual) over LAs, by placement group; for the target groups (state and independent
+sum actual) over LAs, by placement group, and the coverage of the 80% / 95% intervals;
+for the target groups (state and independent
 special) also pooled over origins, with a paired bootstrap interval of the difference.
 LA-years whose published placement breakdown is missing (more than half of the total
 not in any placement; among the targets Redcar and Cleveland 2023, Hackney and
@@ -75,11 +76,14 @@ def _one(args):
     if raw.loc[T + 1, "not_recorded"] > 0.5 * raw.loc[T + 1].sum():
         return la, T, None, f"placement breakdown missing in January {T + 1}"
     tot, _ = _impute_missing_mix(raw, T)  # the base mix the model sees (T's own if present)
-    g = p.draws[:, 0].sum(axis=1).mean(0)  # mean by state, year T+1
+    gd = p.draws[:, 0].sum(axis=1)  # draws by state, year T+1
+    g = gd.mean(0)
     base = tot.loc[T].to_numpy()
     shares = base / base.sum()
+    lo80, hi80, lo95, hi95 = np.quantile(gd, [0.1, 0.9, 0.025, 0.975], axis=0)
     return la, T, {"model": g, "carry_shares": shares * g.sum(),
-                   "actual": tot.loc[T + 1].to_numpy()}, None
+                   "actual": tot.loc[T + 1].to_numpy(), "lo80": lo80, "hi80": hi80,
+                   "lo95": lo95, "hi95": hi95}, None
 
 
 def main():
@@ -109,9 +113,13 @@ def main():
                 for k, gname in enumerate(PLACEMENT_GROUPS):
                     if not np.isfinite(res["actual"][k]):
                         continue
+                    act = res["actual"][k]
+                    cover = {"in80": res["lo80"][k] <= act <= res["hi80"][k],
+                             "in95": res["lo95"][k] <= act <= res["hi95"][k]}
                     for meth in ("model", "carry_shares"):
                         rows.append({"origin": t, "la": la, "placement": gname, "method": meth,
-                                     "forecast": res[meth][k], "actual": res["actual"][k]})
+                                     "forecast": res[meth][k], "actual": act,
+                                     **(cover if meth == "model" else {})})
         df = pd.DataFrame(rows)
         df["abs_err"] = (df.forecast - df.actual).abs()
         with np.errstate(divide="ignore", invalid="ignore"):  # groups with no children
@@ -135,6 +143,7 @@ def main():
              "targets.",
              ""]
     lines += _target_table(df, a.origins)
+    lines += _coverage_table(df, a.origins[0])
     for T in a.origins:
         s = summ.loc[T]
         lines += [f"## Origin January {T} -> January {T + 1}", "",
@@ -181,6 +190,26 @@ def _target_table(df: pd.DataFrame, origins, groups=("state_special", "independe
             lo, hi = np.percentile(diff, [2.5, 97.5])
             lines.append(f"| {g} | {label} | {wm:.2f} | {wc:.2f} | {wm - wc:+.2f} "
                          f"({lo:+.2f} to {hi:+.2f}) | {(em < ec).sum()} | {len(sub)} |")
+    return lines + [""]
+
+
+def _coverage_table(df: pd.DataFrame, latest: int) -> list[str]:
+    """Share of LAs whose January T+1 count lies inside the model's 80% / 95% interval."""
+    from sendforecast.data.taxonomy import PLACEMENT_GROUPS
+
+    m = df[df.method == "model"]
+    lines = ["## Interval coverage (model, horizon 1)", "",
+             "Share of LA x origin cases whose published count lies inside the projection's "
+             "80% (p10-p90) and 95% (p2.5-p97.5) interval (nominal 80% and 95%).", "",
+             f"| placement group | 80% all origins | 95% all origins | 80% {latest} | "
+             f"95% {latest} | cases |", "|---|---|---|---|---|---|"]
+    for g in PLACEMENT_GROUPS:
+        d = m[m.placement == g]
+        if d.empty:
+            continue
+        d1 = d[d.origin == latest]
+        lines.append(f"| {g} | {100 * d.in80.mean():.0f}% | {100 * d.in95.mean():.0f}% | "
+                     f"{100 * d1.in80.mean():.0f}% | {100 * d1.in95.mean():.0f}% | {len(d)} |")
     return lines + [""]
 
 
