@@ -51,9 +51,11 @@ def _check_conservation(p):
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(seed=st.integers(0, 10_000), A=st.integers(2, 8), K=st.integers(1, 5),
-       years=st.integers(1, 4), draws=st.integers(1, 30))
-def test_conservation_property(seed, A, K, years, draws):
-    p = _random_model(seed, A, K).project(years=years, draws=draws, seed=seed)
+       years=st.integers(1, 4), draws=st.integers(1, 30), sd=st.sampled_from([0.0, 0.3, 1.5]))
+def test_conservation_property(seed, A, K, years, draws, sd):
+    m = _random_model(seed, A, K)
+    m.year_effects = {"leave": sd, "intake": sd}  # 1.5: probabilities pushed against 1
+    p = m.project(years=years, draws=draws, seed=seed)
     assert p.draws.shape == (draws, years, A, K)
     _check_conservation(p)
 
@@ -301,10 +303,12 @@ def test_bucks_ten_year_projection_is_damped(sen2):
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(seed=st.integers(0, 10_000), A=st.integers(2, 6), K=st.integers(1, 6),
        scale=st.sampled_from([1, 50, 2_000]), draws=st.integers(1, 20),
-       param_draws=st.integers(1, 5))
-def test_conservation_large_stocks_and_shared_parameters(seed, A, K, scale, draws, param_draws):
+       param_draws=st.integers(1, 5), sd=st.sampled_from([0.0, 0.5]))
+def test_conservation_large_stocks_and_shared_parameters(seed, A, K, scale, draws, param_draws,
+                                                         sd):
     """Cells big enough for the normal approximation, and parameter sets shared by draws."""
     m = _random_model(seed, A, K)
+    m.year_effects = {"leave": sd, "intake": sd, "rho": 0.5}
     m.initial = m.initial * scale
     m.move_conc[:, 0, 1:] = 0  # state 0 has no valid move: its children stay or leave
     p = m.project(years=3, draws=draws, seed=seed, param_draws=param_draws)
@@ -361,27 +365,86 @@ def test_numba_binomial_sampler_moments():
         assert abs(x.var() - v) < 0.06 * v + 0.05
 
 
-@pytest.mark.parametrize("param_draws", [None, 3])
-def test_numba_and_numpy_engines_agree(monkeypatch, param_draws):
-    """Same model through the numba kernel and the numpy fallback: conservation in both
-    and the same distribution of the projected totals (different random streams)."""
+@pytest.mark.parametrize("param_draws,sd", [(None, 0.0), (3, 0.0), (None, 0.4), (3, 0.4)])
+def test_numba_and_numpy_engines_agree(monkeypatch, param_draws, sd):
+    """Same model through the numba kernel and the numpy fallback, with and without year
+    effects: conservation in both and the same distribution of the projected totals and
+    of each state's count (different random streams)."""
     from sendforecast.models import cohort as C
 
     if C._numba_kernel() is None:
         pytest.skip("numba not installed")
     m = _random_model(5, 6, 4)
     m.initial = m.initial * 20
+    m.year_effects = {"leave": sd, "intake": sd}
     res = {}
     for eng in ("numba", "numpy"):
         monkeypatch.setattr(C, "_ENGINE", eng)
         p = m.project(years=4, draws=3000, seed=11, param_draws=param_draws)
         _check_conservation(p)
-        res[eng] = p.draws.sum(axis=(2, 3))
+        res[eng] = np.concatenate([p.draws.sum(axis=(2, 3)), p.draws.sum(axis=2)[:, -1]], 1)
     a, b = res["numba"], res["numpy"]
     se = np.sqrt((a.var(0) + b.var(0)) / a.shape[0])
     assert (np.abs(a.mean(0) - b.mean(0)) < 5 * se + 1).all()
     assert np.allclose(a.std(0), b.std(0), rtol=0.12, atol=1)
     assert not np.array_equal(a, b)
+
+
+def test_year_effects_are_mean_one_random_walks():
+    from sendforecast.models.cohort import draw_year_effects
+
+    rng = np.random.default_rng(0)
+    e = draw_year_effects({"leave": 0.2, "intake": [0.0, 0.1, 0.4]}, 40_000, 4, 3, rng)
+    assert e.shape == (40_000, 4, 2, 3)
+    assert np.allclose(e.mean(0), 1.0, atol=0.02)
+    assert (e[:, :, 1, 0] == 1).all()  # sd 0: no effect
+    v = np.log(e).var(0)  # random walk: variance grows linearly with the horizon
+    assert np.allclose(v[:, 0, 0], 0.04 * np.arange(1, 5), rtol=0.05)
+    assert np.allclose(v[:, 1, 2], 0.16 * np.arange(1, 5), rtol=0.05)
+    e0 = draw_year_effects({"leave": 0.2, "intake": 0.2, "rho": 0.0}, 40_000, 4, 3, rng)
+    assert np.allclose(np.log(e0).var(0), 0.04, rtol=0.05)  # independent years
+    assert draw_year_effects(None, 5, 4, 3, rng) is None
+    assert draw_year_effects({"leave": 0, "intake": 0}, 5, 4, 3, rng) is None
+    with pytest.raises(ValueError, match="year effect"):
+        draw_year_effects({"leave": -0.1, "intake": 0.1}, 5, 4, 3, rng)
+
+
+def test_year_effects_widen_intervals_and_keep_means(sen2):
+    """On a real LA: year effects widen the 80% interval of big groups several-fold at
+    horizon 1 and at every horizon; means move by < 3% (capping of rare large effects)."""
+    m = CohortModel.from_sen2(sen2, "825", base_year=2023)
+    assert m.year_effects is not None  # SEN2 models carry the calibrated defaults
+    with_e = m.project(years=5, draws=2000, seed=4, keep_flows=False).draws.sum(2)
+    spec, m.year_effects = m.year_effects, None
+    without = m.project(years=5, draws=2000, seed=4, keep_flows=False).draws.sum(2)
+    m.year_effects = spec
+    big = [PLACEMENT_GROUPS.index(g) for g in ("state_special", "post16_fe")]
+    w1, w0 = (np.subtract(*np.quantile(x[:, :, big], [0.9, 0.1], axis=0)) for x in
+              (with_e, without))
+    assert (w1[0] > 2 * w0[0]).all()  # horizon 1: rates fixed -> far too narrow
+    assert (w1 > w0).all() and (w1[4] > w1[0]).all()  # wider at every horizon; fans open
+    assert np.allclose(with_e.mean(0)[:, big], without.mean(0)[:, big], rtol=0.03)
+
+
+def test_joiners_kernel_is_the_multinomial_of_the_mix():
+    """Two-stage joiners (groups, then ages within a group) without effects: the
+    multinomial's means and variances of every age x group cell."""
+    from sendforecast.models import cohort as C
+
+    if C._numba_kernel() is None:
+        pytest.skip("numba not installed")
+    _, alias_k, join_k = C._numba_kernel()
+    K, D, n = 2, 40_000, 50
+    mix = np.array([[0.1, 0.05], [0.3, 0.0], [0.2, 0.35]])  # [A, K], sums to 1
+    gw = mix.sum(0)[None]
+    prob, alias = alias_k(np.ascontiguousarray((mix / gw).T))
+    out = join_k(np.uint64(5), np.full(D, n, np.int64), np.zeros(D, np.int64), gw, prob,
+                 alias, K, np.ones((0, K)), C.NORMAL_VAR, C._INV)
+    assert (out.sum(1) == n).all()
+    p = mix.ravel()
+    v = n * p * (1 - p)
+    assert (np.abs(out.mean(0) - n * p) < 5 * np.sqrt(v / D) + 1e-9).all()
+    assert np.allclose(out.var(0), v, rtol=0.05, atol=1e-9)
 
 
 def test_cell_streams_pair_unaffected_cells():
@@ -399,7 +462,7 @@ def test_cell_streams_pair_unaffected_cells():
     pl = (q * rng.uniform(0, 1, size=(D, A * K))).astype(np.float32)
     dest = np.tile(np.array([[1, 2]]), (A * K, 1)).astype(np.int64)
     cdf = np.tile(np.array([0.5, 1.0], np.float32), (D, A * K, 1))
-    args = (cdf, np.arange(D), dest, K, C.NORMAL_VAR, C._INV)
+    args = (cdf, np.arange(D), dest, K, C.NORMAL_VAR, C._INV, np.ones((0, 2, K)), np.zeros(K))
     lv1, st1, _ = step(np.uint64(99), stock, q, pl, *args)
     s2 = stock.copy()
     s2[:, 5] += 7
@@ -427,7 +490,7 @@ def test_numba_step_is_a_multinomial_over_leave_destinations_stay(n):
     stock = np.zeros((D, K), np.int32)
     stock[:, 0] = n
     lv, sy, inflow = step(np.uint64(3), stock, q, pl, cdf, np.zeros(D, np.int64), dest, K,
-                          C.NORMAL_VAR, C._INV)
+                          C.NORMAL_VAR, C._INV, np.ones((0, 2, K)), np.zeros(K))
     assert (lv[:, 0] + sy[:, 0] + inflow.sum(1) == n).all()
     probs = {"leave": 0.15, "stay": 0.45, 1: 0.4 * 0.5, 2: 0.4 * 0.3, 3: 0.4 * 0.2}
     got = {"leave": lv[:, 0], "stay": sy[:, 0], 1: inflow[:, 1], 2: inflow[:, 2],
@@ -436,3 +499,44 @@ def test_numba_step_is_a_multinomial_over_leave_destinations_stay(n):
         v = n * p * (1 - p)
         assert abs(got[k].mean() - n * p) < 5 * np.sqrt(v / D) + 1e-9, k
         assert abs(got[k].var() - v) < 0.08 * v + 0.02, k
+
+
+def test_year_effect_transforms_keep_the_flows_means():
+    """The effects are mean-one; the bounded transforms must keep each flow's mean:
+    leaving (multiplier below LOGIT_FROM, corrected logit above) and the largest-outcome-
+    takes-the-rest rule for moves and joiners' mix."""
+    from sendforecast.models import cohort as C
+
+    rng = np.random.default_rng(1)
+    for v in (0.1, 1.0, 2.3):
+        x = rng.normal(-v / 2, np.sqrt(v), 200_000)
+        e = np.exp(x)
+        for p in (0.03, 0.3, 0.7):
+            _, pl = C._apply_year_effects(
+                np.full((e.size, 1), p), np.full((e.size, 1), p), np.ones((e.size, 1, 1)),
+                np.zeros((1, 1), np.int64), np.ones((e.size, 1)),
+                np.stack([e, np.ones_like(e)], 1)[:, :, None], np.array([v]), 1)[:2]
+            assert abs(pl.mean() / p - 1) < 0.03, (p, v, pl.mean())
+            if C._numba_kernel() is not None:  # the kernel's scalar version agrees
+                f = C._nb_effect_leave
+                assert np.isclose(f(p, e[0], v), pl[0, 0]) and np.isclose(f(p, e[7], v), pl[7, 0])
+    # moves / joiners: multiplied outcomes keep their means exactly unless they overflow
+    p = np.array([0.6, 0.25, 0.1, 0.05])
+    f = np.exp(rng.normal(-0.125, 0.5, (200_000, 4)))
+    n = C._largest_takes_rest(np.broadcast_to(p, f.shape), f)
+    assert np.allclose(n.sum(1), 1.0)
+    assert np.allclose(n.mean(0), p, rtol=0.01)
+    assert (n[:, 0] != 0.6).any() and (n >= 0).all()
+
+
+def test_year_effects_option_of_from_sen2(example):
+    from sendforecast.models.cohort import SEN2_YEAR_EFFECTS
+
+    m = CohortModel.from_sen2(example, "999")
+    assert m.year_effects == SEN2_YEAR_EFFECTS
+    p = m.project(years=2, draws=20, seed=1, keep_flows=False)
+    assert p.settings["year_effects"]["rho"] == SEN2_YEAR_EFFECTS["rho"]  # recorded
+    off = CohortModel.from_sen2(example, "999", year_effects=None)
+    assert off.project(years=2, draws=20, seed=1).settings["year_effects"] is None
+    with pytest.raises(ValueError, match="year_effects"):
+        CohortModel.from_sen2(example, "999", year_effects="wide")

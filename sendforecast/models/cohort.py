@@ -37,7 +37,15 @@ same random streams.
 Parameter uncertainty: each draw uses its own ``p_leave`` ~ Beta, ``p_move`` ~
 Dirichlet and ``mix`` ~ Dirichlet (posteriors of :mod:`sendforecast.models.rates`)
 and its own joiner-trend coefficients; process uncertainty: the binomial and
-multinomial counts.  By construction, in every draw ``stock(t+1) = stock(t) +
+multinomial counts.  Year-to-year variation of the rates (``year_effects``, see
+:func:`draw_year_effects`): in each draw and projection year, each placement group's
+leaving probabilities and its *intake* (the joiners' mix weight of the group and every
+move into it) are multiplied by mean-one log-normal effects, AR(1) over the years.
+Without them the rates of a draw are fixed over time and the intervals were far too
+narrow on backtests (the 80% interval covered 25-65% of published counts at horizon 1);
+SEN2 models carry effects calibrated on rolling-origin backtests of all LAs
+(:data:`SEN2_YEAR_EFFECTS`).  The effects are drawn from the projection's generator
+before any count, so scenarios with the same seed share them (paired draws).  By construction, in every draw ``stock(t+1) = stock(t) +
 joiners - leavers`` and movers net to zero.
 
 Identification from SEN2 aggregates (:meth:`CohortModel.from_sen2`) - the
@@ -96,11 +104,28 @@ from sendforecast.data.taxonomy import PLACEMENT_GROUPS, SPECIALIST_PROVISION, p
 from sendforecast.errors import SendForecastWarning
 from sendforecast.models import rates as R
 
-__all__ = ["CohortModel", "CohortProjection", "QUANTILES"]
+__all__ = ["CohortModel", "CohortProjection", "QUANTILES", "SEN2_YEAR_EFFECTS", "draw_year_effects"]
 
 QUANTILES = {"p10": 0.10, "p90": 0.90, "p2_5": 0.025, "p97_5": 0.975}
 SEN2_AGES = list(range(26))
 ENGLAND = "E92000001"
+# Year effects of SEN2 models (see :func:`draw_year_effects`): sd of the log multiplier of
+# each placement group's leaving and intake (PLACEMENT_GROUPS order) and the AR(1)
+# coefficient over years.  Chosen by benchmarks/cohort_calibration.py on rolling-origin
+# backtests of all LAs (origins January 2018-2023; results in
+# benchmarks/results/cohort_calibration.md): each group's sd makes the mean of its 80% and
+# 95% horizon-1 coverage 87.5%; rho is the best of 0 / 0.5 / 0.75 / 1 at horizons 2-3.
+# Both flows of a group share its sd.
+# Out of sample (sds and rho chosen on origins 2018-2021 only), the 80% / 95% intervals at
+# horizon 1 covered state special 84% / 94%, independent special 79% / 91%, resourced
+# provision 73% / 81% and mainstream 68% / 84% of the January 2023 and 2024 outcomes
+# (benchmarks/results/cohort_calibration_fit2018-2021.md; 41% / 59%, 46% / 64%, 36% / 51%
+# and 54% / 70% without year effects).  Groups whose published counts jump with
+# reporting changes (resourced provision, post-16 FE, specialist post-16, educated
+# elsewhere, not recorded) reach the grid's cap of 1.0 and stay under-covered (post-16
+# FE 67% / 83% on the fitting origins).
+_SD = (0.70, 1.0, 0.42, 0.60, 0.83, 1.0, 1.0, 1.0, 0.64, 1.0)
+SEN2_YEAR_EFFECTS = {"leave": _SD, "intake": _SD, "rho": 0.75}
 SCAP_PHASES = ("primary", "secondary", "post16")
 _NATIONAL_CACHE: dict = {}
 
@@ -256,18 +281,24 @@ class CohortModel:
     age_offset: int = 0
     specialist: dict = field(default_factory=dict)
     settings: dict = field(default_factory=dict)
+    year_effects: dict | None = None  # see draw_year_effects; None: rates fixed over years
 
     # ------------------------------------------------------------------ witan
     @classmethod
     def from_transitions(cls, transitions: pd.DataFrame, population: pd.DataFrame | None = None,
                          valid_states: pd.DataFrame | None = None, by_need: bool = False,
-                         specialist: dict | None = None, **priors) -> CohortModel:
+                         specialist: dict | None = None, year_effects: dict | None = None,
+                         **priors) -> CohortModel:
         """Model from witan.send person-level transitions (``read_transitions`` output).
 
         ``population`` (``read_witan_population`` output) makes joiners a rate per
         population of the modelled academic years.  The base January is the side-2
         census of the last calendar year.  ``specialist`` maps setting letters to a
         provision label (default: the ``setting_group`` of ``valid_states``).
+        ``year_effects``: a spec for :func:`draw_year_effects` (default ``None``: the
+        witan rates are pooled over the transition years and the SEN2 calibration is by
+        placement group, not by setting letter; pass e.g. ``{"leave": 0.3, "intake":
+        0.3, "rho": 0.5}`` for year-to-year variation of each setting's flows).
         """
         c = R.witan_counts(transitions, by_need=by_need)
         r = R.witan_rates(c, valid_states, **priors)
@@ -286,6 +317,7 @@ class CohortModel:
                    initial=c["last_stock"], leave_a=r["leave_a"], leave_b=r["leave_b"],
                    move_conc=r["move_conc"], joiner_conc=r["joiner_conc"], joiner_history=hist,
                    population=pop, age_offset=4, specialist=specialist or {},
+                   year_effects=year_effects,
                    settings={"mode": "witan", "by_need": by_need, "priors": priors,
                              "transition_years": years})
 
@@ -294,7 +326,8 @@ class CohortModel:
     def from_sen2(cls, data, la: str, base_year: int | None = None,
                   population: pd.DataFrame | None = None, *, leave_strength: float = 10.0,
                   move_strength: float = 5.0, mix_strength: float = 50.0,
-                  unrecorded: str = "keep") -> CohortModel:
+                  unrecorded: str = "keep",
+                  year_effects: dict | str | None = "calibrated") -> CohortModel:
         """Model of one LA from SEN2 aggregates (see the module docstring for assumptions).
 
         ``base_year`` is the last January used (default: the LA's latest caseload);
@@ -310,6 +343,11 @@ class CohortModel:
         On the backtests ``"allocate"`` was *not* more accurate (origin 2018, the other
         year with many unrecorded placements: state special WAPE 6.5% vs 5.4%,
         independent special 16.5% vs 16.3%), so it is not the default.
+        ``year_effects``: ``"calibrated"`` (default: :data:`SEN2_YEAR_EFFECTS`, the
+        year-to-year variation of each group's flows calibrated on backtests), a spec
+        for :func:`draw_year_effects`, or ``None`` (rates fixed over the years of a
+        draw: intervals then cover far too little - 25-65% of outcomes at the 80%
+        level on the backtests).
         """
         la = str(la)
         totals = _group_totals(data, "la", la)
@@ -319,6 +357,11 @@ class CohortModel:
         if T not in totals.index:
             raise KeyError(f"no caseload for LA {la} in January {T}")
         ref_level, ref_code, ref_note = _reference_area(data, la, T)
+        if isinstance(year_effects, str):
+            if year_effects != "calibrated":
+                raise ValueError(f"year_effects must be 'calibrated', a dict or None, not "
+                                 f"{year_effects!r}")
+            year_effects = dict(SEN2_YEAR_EFFECTS)
         if unrecorded not in ("allocate", "keep"):
             raise ValueError(f"unrecorded must be 'allocate' or 'keep', not {unrecorded!r}")
         loc = _sen2_parts(data, "la", la, T, unrecorded)
@@ -368,6 +411,7 @@ class CohortModel:
                    initial=loc["initial"], leave_a=la_, leave_b=lb_, move_conc=mconc,
                    joiner_conc=jconc, joiner_history=loc["joiner_history"], population=pop,
                    age_offset=0, specialist=dict(SPECIALIST_PROVISION),
+                   year_effects=year_effects,
                    settings={"mode": "sen2", "la": la, "base_year": T,
                              "reference": {"level": ref_level, "code": ref_code,
                                            "note": ref_note},
@@ -482,18 +526,23 @@ class CohortModel:
 
         dest_f = dest.reshape(AK, -1)
         cdf_f = cdf.reshape(P, AK, -1)
+        mfull = np.zeros((P, AK))
+        mfull[:, jcols] = m
+        eff = draw_year_effects(self.year_effects, D, H, K, rng)  # [D, H, 2, K] or None
+        evar = year_effect_variance(self.year_effects, H, K)  # [H, 2, K]
         kernel = _numba_kernel() if _ENGINE == "numba" else None
         if kernel is not None:  # the kernels index the parameter sets: no per-draw copies
             step_k, alias_k, join_k = kernel
-            j_prob, j_alias = alias_k(np.ascontiguousarray(m))
-            jcols_k = jcols.astype(np.int64)
+            gw = mfull.reshape(P, A, K).sum(1)  # joiners' group weights [P, K]
+            cond = mfull.reshape(P, A, K).transpose(0, 2, 1) / np.where(gw > 0, gw, 1)[..., None]
+            cond[gw <= 0] = 1.0 / A  # never used (the group gets no joiners)
+            j_prob, j_alias = alias_k(np.ascontiguousarray(cond.reshape(P * K, A)))
             # the kernels' random streams: hashes of these seeds and the cell / draw
             seeds = rng.integers(0, 2**63, size=(H, 2), dtype=np.uint64)
+            no_eff = np.ones((0, 2, K))
         else:
             age_of = np.repeat(np.arange(A), K)
             cond_f = _cond_from_cdf(cdf_f)
-            if P < D:
-                m = m[pidx]
 
         out = np.zeros((D, H, A, K), np.int32)
         flows = {k: np.zeros((D, H, A, K), np.int32) for k in ("leavers", "movers", "joiners")} \
@@ -508,21 +557,26 @@ class CohortModel:
                 pl_h = pl_h.reshape(P, AK).astype(np.float32)
                 q_h = leave_or_move(pl_h)
             if kernel is not None:
+                eff_h = no_eff if eff is None else np.ascontiguousarray(eff[:, h])
                 leave, nxt, inflow = step_k(seeds[h, 0], stock, q_h, pl_h, cdf_f, pidx, dest_f,
-                                            K, NORMAL_VAR, _INV)
+                                            K, NORMAL_VAR, _INV, eff_h, evar[h, 0])
                 if adjust is not None:  # scenarios: movers heading to X go to Y instead
                     inflow = adjust.apply_redirects("movers", h, inflow, rng_s)
                 nxt += inflow
                 join = join_k(seeds[h, 1], np.ascontiguousarray(jt[:, h], dtype=np.int64), pidx,
-                              j_prob, j_alias, jcols_k, AK)
+                              gw, j_prob, j_alias, K, np.ascontiguousarray(eff_h[:, 1]),
+                              NORMAL_VAR, _INV)
             else:
-                r_h = np.divide(pl_h, q_h, out=np.zeros_like(q_h), where=q_h > 0).clip(0, 1)
-                if P < D:
-                    q_h, r_h = q_h[pidx], r_h[pidx]
-                leave, _, nxt = _step_numpy(rng, stock, q_h, r_h, pidx, age_of, dest_f,
-                                            cond_f, h, adjust, rng_s)
-                join = np.zeros((D, AK), np.int32)
-                join[:, jcols] = rng.multinomial(jt[:, h], m)
+                q_d, pl_d, cond_d = q_h[pidx], pl_h[pidx], cond_f[pidx]
+                m_d = mfull[pidx]
+                if eff is not None:
+                    q_d, pl_d, cond_d, m_d = _apply_year_effects(q_d, pl_d, cdf_f[pidx], dest_f,
+                                                                 m_d, eff[:, h], evar[h, 0], K)
+                r_h = np.divide(pl_d, q_d, out=np.zeros_like(q_d), where=q_d > 0).clip(0, 1)
+                leave, _, nxt = _step_numpy(rng, stock, q_d, r_h, np.arange(D), age_of, dest_f,
+                                            cond_d, h, adjust, rng_s)
+                join = rng.multinomial(jt[:, h], m_d / m_d.sum(-1, keepdims=True)
+                                       ).astype(np.int32)
             if adjust is not None:  # scenarios: joiners heading to X go to Y instead
                 join = adjust.apply_redirects("joiners", h, join, rng_s)
             if keep_flows:
@@ -535,6 +589,7 @@ class CohortModel:
         proj_years = list(range(self.base_year + 1, self.base_year + H + 1))
         settings = {**self.settings, "years": H, "draws": D, "seed": seed,
                     "param_draws": P, "joiners": _describe(joiners),
+                    "year_effects": _jsonable(self.year_effects),
                     "adjusted": adjust is not None,
                     "seconds": round(time.perf_counter() - t0, 3)}
         return CohortProjection(draws=out, years=proj_years, ages=list(self.ages),
@@ -566,6 +621,10 @@ class CohortModel:
         return pd.DataFrame(rows)
 
 
+def _jsonable(spec: dict | None) -> dict | None:
+    return None if spec is None else {k: np.asarray(v).tolist() for k, v in spec.items()}
+
+
 def _describe(joiners) -> str:
     if joiners is None or (isinstance(joiners, str) and joiners == "damped"):
         return "damped log-linear trend (phi 0.8)"
@@ -583,6 +642,7 @@ TWO_M32 = 1.0 / 4294967296.0  # 32-bit uniforms: fates and destinations (float32
 MASK32 = np.uint64(0xFFFFFFFF)
 FEW_MOVERS = 16  # up to this many movers of a cell: each mover's destination drawn directly
 SMALL_CELL = 8  # cells of at most this many children: each child's fate drawn directly
+LOGIT_FROM = 0.1  # leave effects act on the logit scale above this leaving probability
 
 
 def _binomial(rng: np.random.Generator, n: np.ndarray, p: np.ndarray) -> np.ndarray:
@@ -714,12 +774,12 @@ if njit is not None:
         return (bits >> np.uint64(32)) * TWO_M32
 
     @njit(cache=True, error_model="numpy")
-    def _nb_destination(cdf, pi, c, v):
+    def _nb_destination(lc, v):
         """Index of the destination a mover with uniform ``v`` goes to (inversion of the
-        cdf of parameter set ``pi``, cell ``c``; the last valid entry is exactly 1)."""
+        cell's destination cdf ``lc``; the last valid entry is exactly 1)."""
         j = 0
-        last = cdf.shape[2] - 1
-        while j < last and v >= cdf[pi, c, j]:
+        last = lc.shape[0] - 1
+        while j < last and v >= lc[j]:
             j += 1
         return j
 
@@ -770,7 +830,65 @@ if njit is not None:
         return n - _nb_inversion(st, n, 1.0 - p, inv)
 
     @njit(cache=True, error_model="numpy")
-    def _nb_step(seed, stock, q, pl, cdf, pidx, dest, K, big_var, inv):
+    def _nb_effect_leave(p, e, v):
+        """Leaving probability ``p`` after a leave effect ``e`` (mean one, log variance
+        ``v``): ``p e`` where ``p <= LOGIT_FROM`` (a cap at 1 would bind very rarely);
+        above, on the logit scale with the probit-approximation correction,
+        ``logit p' = logit(p) sqrt(1 + pi v / 8) + log(e) + v / 2``, which keeps the mean
+        (to ~1%) where capping ``p e`` at 1 would shrink it."""
+        if p <= LOGIT_FROM:
+            return min(p * e, 1.0)
+        z = np.log(p / (1.0 - p)) * np.sqrt(1.0 + np.pi * v / 8.0) + np.log(e) + v / 2.0
+        return 1.0 / (1.0 + np.exp(-z))
+
+    @njit(cache=True, error_model="numpy")
+    def _nb_effect_moves(lc, cdf, pi, c, dest, mv, eff, d):
+        """Year effects on the moves of cell ``c`` in draw ``d``: fills ``lc`` with the
+        destinations' cdf and returns the probability of moving (given continuing).
+
+        Outcomes of a continuing child: stay (``1 - mv``) or destination ``j`` (``mv``
+        times its share).  Each destination's probability is multiplied by the intake
+        effect of its group, except the *most likely* outcome, which takes what is left
+        (staying, the usual case, is never multiplied) - so every multiplied flow keeps
+        its mean (the effects have mean 1), unlike a renormalisation, which would
+        shrink the large flows.  Should the multiplied outcomes exceed 1 they are
+        scaled down to 1 (rare: they are the less likely outcomes)."""
+        R = lc.shape[0]
+        prev = 0.0
+        big = 1.0 - mv
+        bj = -1  # the most likely outcome (-1: staying)
+        for j in range(R):
+            cj = np.float64(cdf[pi, c, j])
+            lc[j] = mv * (cj - prev)
+            if lc[j] > big:
+                big = lc[j]
+                bj = j
+            prev = cj
+        other = 0.0 if bj == -1 else 1.0 - mv  # staying is never multiplied
+        for j in range(R):
+            if j != bj:
+                lc[j] *= eff[d, 1, dest[c, j]]
+                other += lc[j]
+        if other > 1.0:
+            for j in range(R):
+                lc[j] = 0.0 if j == bj else lc[j] / other
+            stay_p = 0.0 if bj == -1 else (1.0 - mv) / other
+        elif bj == -1:
+            stay_p = 1.0 - other
+        else:
+            stay_p = 1.0 - mv
+            lc[bj] = 1.0 - other
+        mv = 1.0 - stay_p
+        if mv <= 0.0:
+            return 0.0
+        acc = 0.0
+        for j in range(R):
+            acc += lc[j]
+            lc[j] = 1.0 if cdf[pi, c, j] >= 1.0 else min(acc / mv, 1.0)
+        return mv
+
+    @njit(cache=True, error_model="numpy")
+    def _nb_step(seed, stock, q, pl, cdf, pidx, dest, K, big_var, inv, eff, lvar):
         """Leavers, stayers and movers' inflow ``[D, A*K]`` (int32) for one step.
 
         Per cell of each draw, a multinomial over (leave, each valid destination,
@@ -781,14 +899,20 @@ if njit is not None:
         the movers' destinations mover by mover from the cdf (up to ``FEW_MOVERS``) or by
         conditional binomials.  The last valid destination has cdf exactly 1, so every
         mover is placed.  Parameters (float32) ``q, pl [P, A*K]`` and ``cdf [P, A*K, R]``
-        are indexed by the draw's parameter set ``pidx[d]``.  Each (draw, cell) has its
+        are indexed by the draw's parameter set ``pidx[d]``.  ``eff [D, 2, K]`` (or
+        ``[0, 2, K]``: none) are the draw's year effects of this step, ``lvar [K]`` the
+        variance of the log leave effects: leaving probabilities of group ``k`` after
+        ``eff[d, 0, k]`` (``_nb_effect_leave``) and every move *into* group ``k`` times
+        ``eff[d, 1, k]`` (``_nb_effect_moves``), both keeping the flows' means.  Each (draw, cell) has its
         own random stream, a hash of the step's ``seed`` and the cell: a cell's draws
         do not depend on any other cell's counts (common random numbers across
         scenarios).
         """
         D, AK = stock.shape
         R = dest.shape[1]
+        use_eff = eff.shape[0] == D
         st = np.zeros(3, np.uint64)  # SplitMix64 state, spare 32-bit half, has-spare flag
+        lc = np.empty(R)  # the cell's destination cdf (after any year effects)
         leave = np.zeros((D, AK), np.int32)
         stay = np.zeros((D, AK), np.int32)
         inflow = np.zeros((D, AK), np.int32)
@@ -799,12 +923,22 @@ if njit is not None:
                 if n == 0:
                     continue
                 qc = np.float64(q[pi, c])
+                plc = np.float64(pl[pi, c])
+                if use_eff:
+                    mv = (qc - plc) / (1.0 - plc) if plc < 1.0 else 0.0  # P(move | continue)
+                    if plc < 1.0:  # certain leaving (the age-25 limit) stays certain
+                        plc = _nb_effect_leave(plc, eff[d, 0, c % K], lvar[c % K])
+                    if mv > 0.0:
+                        mv = _nb_effect_moves(lc, cdf, pi, c, dest, mv, eff, d)
+                    qc = plc + (1.0 - plc) * mv
+                elif qc > 0.0:
+                    for j in range(R):
+                        lc[j] = cdf[pi, c, j]
                 if qc <= 0.0:  # nobody leaves or moves: no random numbers needed
                     stay[d, c] = n
                     continue
                 _nb_seed(st, seed, d * AK + c)
                 st[2] = 0  # no 32-bit half left over from another cell
-                plc = np.float64(pl[pi, c])
                 base = c - c % K
                 if n <= SMALL_CELL:  # each child's fate from one uniform
                     span = qc - plc
@@ -816,7 +950,7 @@ if njit is not None:
                         elif u < plc:
                             lv += 1
                         else:  # u uniform on [pl, q): rescaled, it picks the destination
-                            j = _nb_destination(cdf, pi, c, (u - plc) / span)
+                            j = _nb_destination(lc, (u - plc) / span)
                             inflow[d, base + dest[c, j]] += 1
                     leave[d, c] = lv
                     stay[d, c] = sy
@@ -830,14 +964,14 @@ if njit is not None:
                 rem = o - lv
                 if rem <= FEW_MOVERS:  # few movers: each by inversion of the destinations' cdf
                     for _ in range(rem):
-                        j = _nb_destination(cdf, pi, c, _nb_unif32(st))
+                        j = _nb_destination(lc, _nb_unif32(st))
                         inflow[d, base + dest[c, j]] += 1
                     continue
                 prev = 0.0  # conditional binomials: P(j | not an earlier destination)
                 for j in range(R):
                     if rem == 0:
                         break
-                    cj = np.float64(cdf[pi, c, j])
+                    cj = lc[j]
                     if j == R - 1 or cj >= 1.0:
                         x = rem
                     else:
@@ -882,34 +1016,156 @@ if njit is not None:
         return prob, alias
 
     @njit(cache=True, error_model="numpy")
-    def _nb_joiners(seed, n, pidx, prob, alias, cols, AK):
-        """Multinomial(n[d], mix[pidx[d]]) joiners ``[D, A*K]`` (int32), one alias draw each."""
+    def _nb_joiners(seed, n, pidx, gw, prob, alias, K, eff, big_var, inv):
+        """Multinomial joiners ``[D, A*K]`` (int32) in two stages: the draw's total
+        ``n[d]`` over groups with weights ``gw[pidx[d]]`` (sequential binomials; with
+        year effects ``eff [D, K]`` - ``[0, K]``: none - every group's weight but the
+        largest's is multiplied by its effect and the largest group takes the rest, so
+        the expected joiners of every group are kept),
+        then each group's joiners over ages one by one from the Walker alias tables
+        ``prob, alias [P*K, A]`` of the group's age distribution (32-bit uniforms).
+        Without effects this is exactly Multinomial(n, mix) of the age x group mix."""
         D = n.shape[0]
-        J = cols.shape[0]
+        A = prob.shape[1]
+        AK = A * K
+        use_eff = eff.shape[0] == D
         out = np.zeros((D, AK), np.int32)
-        # 32-bit uniforms (two per 64-bit output): column from the high bits of u * J,
-        # alias test on the low 32 bits (probabilities resolved to 2**-32)
-        thr = np.minimum(prob * 4294967296.0, 4294967296.0).astype(np.uint64)
-        mask = np.uint64(0xFFFFFFFF)
-        st = np.zeros(1, np.uint64)
+        st = np.zeros(3, np.uint64)
+        w = np.empty(K)
         for d in range(D):
             pi = pidx[d]
-            k = n[d]
             _nb_seed(st, seed, d)  # one stream per draw
-            while k > 0:
-                bits = _nb_next(st)
-                for half in range(2 if k > 1 else 1):
-                    v = ((bits >> np.uint64(32 * half)) & mask) * np.uint64(J)
-                    j = np.int64(v >> np.uint64(32))
-                    if (v & mask) >= thr[pi, j]:
-                        j = alias[pi, j]
-                    out[d, cols[j]] += 1
-                k -= 2
+            st[2] = 0
+            tot = 0.0
+            best = 0
+            for k in range(K):
+                w[k] = gw[pi, k]
+                tot += w[k]
+                if w[k] > w[best]:
+                    best = k
+            if use_eff:  # the largest group takes what the multiplied others leave
+                other = 0.0
+                for k in range(K):
+                    if k != best:
+                        w[k] *= eff[d, k]
+                        other += w[k]
+                if other > tot:
+                    for k in range(K):
+                        w[k] = 0.0 if k == best else w[k] * tot / other
+                else:
+                    w[best] = tot - other
+            lastk = -1
+            for k in range(K):
+                if w[k] > 0.0:
+                    lastk = k
+            rem = n[d]
+            for k in range(lastk + 1):
+                if rem <= 0:
+                    break
+                if k == lastk:  # the last group with any weight takes the rest
+                    x = rem
+                else:
+                    x = _nb_binom(st, rem, min(w[k] / tot, 1.0), big_var, inv)
+                tot -= w[k]
+                rem -= x
+                row = pi * K + k
+                for _ in range(x):
+                    v = _nb_unif32(st) * A
+                    j = min(np.int64(v), A - 1)
+                    if v - j >= prob[row, j]:
+                        j = alias[row, j]
+                    out[d, j * K + k] += 1
         return out
 
     _NB_KERNELS = (_nb_step, _nb_alias_tables, _nb_joiners)
 else:  # pragma: no cover
     _NB_KERNELS = None
+
+def draw_year_effects(spec: dict | None, draws: int, years: int, K: int,
+                      rng: np.random.Generator) -> np.ndarray | None:
+    """Year effects ``[draw, year, 2, state]``: multipliers of leaving (``[..., 0, :]``)
+    and of the intake - joiners' and movers' flows *into* a state - (``[..., 1, :]``).
+
+    ``spec``: ``{"leave": sd, "intake": sd, "rho": r}`` with ``sd`` a number or one per
+    state.  Log effects follow an AR(1) over the projection years, ``x_h = r x_{h-1} +
+    sd z_h`` (``r = 1``: a random walk, the default), and each multiplier is
+    ``exp(x_h - var(x_h) / 2)`` so its mean is 1.  ``None`` or all-zero sds: ``None``.
+    """
+    if not spec:
+        return None
+    sd = np.stack([np.broadcast_to(np.asarray(spec.get(k, 0.0), float), (K,))
+                   for k in ("leave", "intake")])  # [2, K]
+    if not np.any(sd > 0):
+        return None
+    if np.any(sd < 0) or not np.all(np.isfinite(sd)):
+        raise ValueError(f"year effect sds must be finite and >= 0, got {spec}")
+    rho = float(spec.get("rho", 1.0))
+    z = rng.standard_normal((draws, years, 2, K))
+    out = np.empty_like(z)
+    x = np.zeros((draws, 2, K))
+    v = np.zeros((2, K))
+    for h in range(years):
+        x = rho * x + sd * z[:, h]
+        v = rho**2 * v + sd**2
+        out[:, h] = np.exp(x - v / 2)
+    return out
+
+
+def year_effect_variance(spec: dict | None, years: int, K: int) -> np.ndarray:
+    """Variance ``[year, 2, state]`` of the log year effects of :func:`draw_year_effects`
+    (zeros without effects)."""
+    v = np.zeros((years, 2, K))
+    if not spec:
+        return v
+    sd = np.stack([np.broadcast_to(np.asarray(spec.get(k, 0.0), float), (K,))
+                   for k in ("leave", "intake")])
+    rho = float(spec.get("rho", 1.0))
+    acc = np.zeros((2, K))
+    for h in range(years):
+        acc = rho**2 * acc + sd**2
+        v[h] = acc
+    return v
+
+
+def _largest_takes_rest(p: np.ndarray, f: np.ndarray) -> np.ndarray:
+    """Outcome probabilities ``p [..., O]`` after multipliers ``f``: every outcome but the
+    most likely (first on ties) is multiplied and the most likely takes the rest; if the
+    multiplied ones exceed the total they are scaled down to it (as in the kernels)."""
+    dom = np.arange(p.shape[-1]) == p.argmax(-1)[..., None]
+    n = np.where(dom, 0.0, p * f)
+    other = n.sum(-1)
+    tot = p.sum(-1)
+    over = other > tot
+    n = np.where(over[..., None], n * (tot / np.where(over, other, 1.0))[..., None], n)
+    return np.where(dom, np.where(over, 0.0, tot - other)[..., None], n)
+
+
+def _apply_year_effects(q, pl, cdf, dest, m, e, lvar, K):
+    """Numpy engine: per-draw ``q, pl [D, AK]``, destination conditionals ``[D, AK, R]``
+    and joiners' mix ``[D, AK]`` after year effects ``e [D, 2, K]`` (as in the kernels)."""
+    D, AK = q.shape
+    g = np.arange(AK) % K
+    pl = pl.astype(float)
+    mv = np.divide(q - pl, 1 - pl, out=np.zeros_like(pl), where=pl < 1)
+    el, v = e[:, 0][:, g], lvar[g]
+    with np.errstate(divide="ignore"):
+        z = (np.log(pl / (1 - pl)) * np.sqrt(1 + np.pi * v / 8) + np.log(el) + v / 2)
+    pl2 = np.where(pl <= LOGIT_FROM, np.minimum(pl * el, 1.0), 1 / (1 + np.exp(-z)))
+    pl2 = np.where(pl < 1, pl2, pl)  # the age-25 limit is kept
+    inc = np.diff(cdf.astype(float), axis=-1, prepend=0.0)
+    p = np.concatenate([(1 - mv)[..., None], mv[..., None] * inc], -1)
+    f = np.concatenate([np.ones((D, AK, 1)), e[:, 1][:, dest]], -1)
+    n = np.where((mv > 0)[..., None], _largest_takes_rest(p, f), p)
+    mv2 = np.clip(1 - n[..., 0], 0.0, 1.0)
+    cdf2 = np.divide(np.cumsum(n[..., 1:], -1), mv2[..., None],
+                     out=np.ones_like(inc), where=mv2[..., None] > 0).clip(0, 1)
+    cdf2[cdf >= 1] = 1.0
+    q2 = pl2 + (1 - pl2) * mv2
+    gw = m.reshape(D, -1, K).sum(1)  # joiners' group weights
+    gw2 = _largest_takes_rest(gw, e[:, 1])
+    ratio = np.divide(gw2, gw, out=np.zeros_like(gw2), where=gw > 0)
+    return q2, pl2, _cond_from_cdf(cdf2), m * ratio[:, g]
+
 
 def _move_parameters(conc: np.ndarray, P: int, rng: np.random.Generator
                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
