@@ -81,9 +81,11 @@ def _one(args):
     base = tot.loc[T].to_numpy()
     shares = base / base.sum()
     lo80, hi80, lo95, hi95 = np.quantile(gd, [0.1, 0.9, 0.025, 0.975], axis=0)
+    td = gd.sum(1)  # the total over placements
     return la, T, {"model": g, "carry_shares": shares * g.sum(),
                    "actual": tot.loc[T + 1].to_numpy(), "lo80": lo80, "hi80": hi80,
-                   "lo95": lo95, "hi95": hi95}, None
+                   "lo95": lo95, "hi95": hi95,
+                   "total": (td.mean(), *np.quantile(td, [0.1, 0.9, 0.025, 0.975]))}, None
 
 
 def main():
@@ -110,6 +112,11 @@ def main():
                 if res is None:
                     failed.append((la, t, err))
                     continue
+                tm, t10, t90, t2, t97 = res["total"]
+                ta = np.nansum(res["actual"])
+                rows.append({"origin": t, "la": la, "placement": "total", "method": "model",
+                             "forecast": tm, "actual": ta, "in80": t10 <= ta <= t90,
+                             "in95": t2 <= ta <= t97})
                 for k, gname in enumerate(PLACEMENT_GROUPS):
                     if not np.isfinite(res["actual"][k]):
                         continue
@@ -203,7 +210,7 @@ def _coverage_table(df: pd.DataFrame, latest: int) -> list[str]:
              "80% (p10-p90) and 95% (p2.5-p97.5) interval (nominal 80% and 95%).", "",
              f"| placement group | 80% all origins | 95% all origins | 80% {latest} | "
              f"95% {latest} | cases |", "|---|---|---|---|---|---|"]
-    for g in PLACEMENT_GROUPS:
+    for g in [*PLACEMENT_GROUPS, "total"]:
         d = m[m.placement == g]
         if d.empty:
             continue
