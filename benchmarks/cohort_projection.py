@@ -207,7 +207,10 @@ def _coverage_table(df: pd.DataFrame, latest: int) -> list[str]:
     m = df[df.method == "model"]
     lines = ["## Interval coverage (model, horizon 1)", "",
              "Share of LA x origin cases whose published count lies inside the projection's "
-             "80% (p10-p90) and 95% (p2.5-p97.5) interval (nominal 80% and 95%).", "",
+             "80% (p10-p90) and 95% (p2.5-p97.5) interval (nominal 80% and 95%). The "
+             "year-effect sds were chosen on these same origins "
+             "(benchmarks/cohort_calibration.py); for coverage out of sample see "
+             "benchmarks/results/cohort_calibration_fit2018-2021.md.", "",
              f"| placement group | 80% all origins | 95% all origins | 80% {latest} | "
              f"95% {latest} | cases |", "|---|---|---|---|---|---|"]
     for g in [*PLACEMENT_GROUPS, "total"]:
