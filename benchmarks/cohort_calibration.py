@@ -56,7 +56,7 @@ def _cases(args):
 
     from cohort_projection import _data
 
-    from sendforecast.models.cohort import CohortModel, _group_totals
+    from sendforecast.models.cohort import CohortModel, _breakdown_missing, _group_totals
 
     data = _data()
     with warnings.catch_warnings():
@@ -66,11 +66,12 @@ def _cases(args):
         except (KeyError, ValueError):
             return []
     raw = _group_totals(data, "la", la)
+    missing = _breakdown_missing(raw)
     H = min(horizons, LAST - T)
     targets = {}
     for h in range(1, H + 1):
         y = T + h
-        if y in raw.index and raw.loc[y, "not_recorded"] <= 0.5 * raw.loc[y].sum():
+        if y in raw.index and not missing.loc[y]:
             targets[h] = raw.loc[y].to_numpy()
     if not targets or T not in raw.index:
         return []

@@ -60,7 +60,12 @@ def _data():
 
 def _one(args):
     la, T, draws, years, keep = args  # T None = latest January
-    from sendforecast.models.cohort import CohortModel, _group_totals, _impute_missing_mix
+    from sendforecast.models.cohort import (
+        CohortModel,
+        _breakdown_missing,
+        _group_totals,
+        _impute_missing_mix,
+    )
 
     data = _data()
     try:
@@ -73,7 +78,7 @@ def _one(args):
     raw = _group_totals(data, "la", la)
     if T + 1 not in raw.index or T not in raw.index:
         return la, T, None, "no actual"
-    if raw.loc[T + 1, "not_recorded"] > 0.5 * raw.loc[T + 1].sum():
+    if _breakdown_missing(raw).loc[T + 1]:
         return la, T, None, f"placement breakdown missing in January {T + 1}"
     tot, _ = _impute_missing_mix(raw, T)  # the base mix the model sees (T's own if present)
     gd = p.draws[:, 0].sum(axis=1)  # draws by state, year T+1

@@ -546,7 +546,7 @@ class CohortModel:
             no_eff = np.ones((0, 2, K))
         else:
             age_of = np.repeat(np.arange(A), K)
-            cond_f = _cond_from_cdf(cdf_f)
+            cond_f = _cond_from_cdf(cdf_f) if eff is None else None  # else per draw and year
 
         out = np.zeros((D, H, A, K), np.int32)
         flows = {k: np.zeros((D, H, A, K), np.int32) for k in ("leavers", "movers", "joiners")} \
@@ -571,9 +571,10 @@ class CohortModel:
                               gw, j_prob, j_alias, K, np.ascontiguousarray(eff_h[:, 1]),
                               NORMAL_VAR, _INV)
             else:
-                q_d, pl_d, cond_d = q_h[pidx], pl_h[pidx], cond_f[pidx]
-                m_d = mfull[pidx]
-                if eff is not None:
+                q_d, pl_d, m_d = q_h[pidx], pl_h[pidx], mfull[pidx]
+                if eff is None:
+                    cond_d = cond_f[pidx]
+                else:
                     q_d, pl_d, cond_d, m_d = _apply_year_effects(q_d, pl_d, cdf_f[pidx], dest_f,
                                                                  m_d, eff[:, h], evar[h, 0], K)
                 r_h = np.divide(pl_d, q_d, out=np.zeros_like(q_d), where=q_d > 0).clip(0, 1)
@@ -733,7 +734,6 @@ _ENGINE = "numba"  # "numpy" forces the vectorised numpy fallback
 def _numba_kernel():
     """The compiled kernels ``(step, alias_tables, joiners)``, or ``None`` without numba."""
     return _NB_KERNELS
-
 
 
 try:  # numba kernels (module level, so that ``cache=True`` keeps them across processes)
@@ -1106,6 +1106,7 @@ if njit is not None:
 else:  # pragma: no cover
     _NB_KERNELS = None
 
+
 def _effect_sds(spec: dict, K: int) -> tuple[np.ndarray, float]:
     """``(sd [2, K] of the leave and intake effects, rho)``; clear errors for bad specs."""
     unknown = set(spec) - {"leave", "intake", "rho"}
@@ -1378,6 +1379,13 @@ def _single_age_years(data, frame: str, level: str, code: str) -> list[int]:
     return store[key].get((level, code), [])
 
 
+def _breakdown_missing(totals: pd.DataFrame) -> pd.Series:
+    """Januaries (index of group totals) whose placement breakdown is missing: more than
+    half of a non-zero published total in no placement (see :func:`_impute_missing_mix`)."""
+    tot = totals.sum(axis=1)
+    return (totals["not_recorded"] > 0.5 * tot) & (tot > 0)
+
+
 def _impute_missing_mix(totals: pd.DataFrame, T: int) -> tuple[pd.DataFrame, dict[int, int]]:
     """Group totals with the placement mix of Januaries whose breakdown is missing (more
     than half of the published total not in any placement, e.g. Hackney and
@@ -1386,7 +1394,7 @@ def _impute_missing_mix(totals: pd.DataFrame, T: int) -> tuple[pd.DataFrame, dic
     ``T``); the published total is kept.  Returns the totals and ``{imputed year: the
     January whose mix it took}``."""
     tot = totals.sum(axis=1)
-    broken = (totals["not_recorded"] > 0.5 * tot) & (tot > 0)
+    broken = _breakdown_missing(totals)
     good = [int(y) for y in totals.index[~broken & (tot > 0)]]
     if not broken.any() or not good:
         return totals, {}
@@ -1412,13 +1420,12 @@ def _allocate_unrecorded(x: np.ndarray) -> np.ndarray:
     if not (lost > 0).any():
         return x
     x[..., nr] = 0.0
-    rec = x.sum(-1, keepdims=True)
     overall = x.reshape(-1, x.shape[-1]).sum(0)
-    overall = overall / overall.sum() if overall.sum() > 0 else np.full(x.shape[-1], 0.0)
-    share = np.where(rec > 0, x / np.where(rec > 0, rec, 1.0), overall)
     if overall.sum() == 0:  # nothing recorded anywhere: keep them as they are
         x[..., nr] = lost
         return x
+    rec = x.sum(-1, keepdims=True)
+    share = np.where(rec > 0, x / np.where(rec > 0, rec, 1.0), overall / overall.sum())
     return x + lost[..., None] * share
 
 
