@@ -435,20 +435,26 @@ def test_year_effects_widen_intervals_and_keep_means(sen2):
     assert np.allclose(with_e.mean(0)[:, big], without.mean(0)[:, big], rtol=0.03)
 
 
-def test_joiners_kernel_is_the_multinomial_of_the_mix():
+@pytest.mark.parametrize("n", [12, 80])
+def test_joiners_kernel_is_the_multinomial_of_the_mix(n):
     """Two-stage joiners (groups, then ages within a group) without effects: the
-    multinomial's means and variances of every age x group cell."""
+    multinomial's means and variances of every age x group cell - ages by alias draws
+    (n = 12) and by the chain of binomials (n = 80: more than CHAIN_PER_AGE per age)."""
     from sendforecast.models import cohort as C
 
     if C._numba_kernel() is None:
         pytest.skip("numba not installed")
     _, alias_k, join_k = C._numba_kernel()
-    K, D, n = 2, 40_000, 50
+    K, D = 2, 40_000
     mix = np.array([[0.1, 0.05], [0.3, 0.0], [0.2, 0.35]])  # [A, K], sums to 1
     gw = mix.sum(0)[None]
-    prob, alias = alias_k(np.ascontiguousarray((mix / gw).T))
-    out = join_k(np.uint64(5), np.full(D, n, np.int64), np.zeros(D, np.int64), gw, prob,
-                 alias, K, np.ones((0, K)), C.NORMAL_VAR, C._INV)
+    # the group sizes pick the path: alias draws below CHAIN_PER_AGE * A per group
+    assert (n * gw.max() < C.CHAIN_PER_AGE * 3) == (n == 12)
+    assert (n * gw.min() > C.CHAIN_PER_AGE * 3) == (n == 80)
+    cond = np.ascontiguousarray((mix / gw).T)  # [K, A]: each group's age distribution
+    tables = (*alias_k(cond), *C._age_chains(cond[None], mix))
+    out = join_k(np.uint64(5), np.full(D, n, np.int64), np.zeros(D, np.int64), gw, *tables,
+                 K, np.ones((0, K)), C.NORMAL_VAR, C._INV)
     assert (out.sum(1) == n).all()
     p = mix.ravel()
     v = n * p * (1 - p)
@@ -483,9 +489,10 @@ def test_cell_streams_pair_unaffected_cells():
 
 @pytest.mark.parametrize("n", [1, 10, 24, 25, 60, 5000])
 def test_numba_step_is_a_multinomial_over_leave_destinations_stay(n):
-    """Both paths of the step kernel (a uniform per child up to SMALL_CELL children,
-    binomials above) give the multinomial's means and variances of leave / each
-    destination / stay, and conserve every child."""
+    """Every path of the step kernel (a uniform per child up to SMALL_CELL children;
+    above, leave-or-move ~ Binomial and then a uniform each for up to FEW_MOVERS of them
+    - n = 10 to 25 - or binomials - n = 60, 5000) gives the multinomial's means and
+    variances of leave / each destination / stay, and conserves every child."""
     from sendforecast.models import cohort as C
 
     if C._numba_kernel() is None:
@@ -542,6 +549,29 @@ def test_year_effect_transforms_keep_the_flows_means():
     assert np.allclose(n[~over].mean(0)[1:] / f[~over, 1:].mean(0), p[1:], rtol=0.01)
 
 
+def test_age_chains_rebuild_each_groups_age_distribution():
+    """The chain of conditional binomials gives back every age's probability:
+    P(age order[r]) = chain[r] * prod_{l < r} (1 - chain[l]), with zero-share ages
+    (here age 3 of group 1) never reached, and is exactly 1 at the last positive age."""
+    from sendforecast.models import cohort as C
+
+    rng = np.random.default_rng(8)
+    P, K, A = 50, 3, 6
+    conc = rng.uniform(0.1, 5, (A, K))
+    conc[3, 1] = 0.0
+    cond = rng.dirichlet(np.ones(A), size=(P, K))
+    cond[:, 1, 3] = 0.0
+    cond /= cond.sum(-1, keepdims=True)
+    order, chain = C._age_chains(cond, conc)
+    assert (order == np.argsort(-conc.T, axis=1, kind="stable")).all()
+    chain = chain.reshape(P, K, A)
+    left = np.cumprod(np.concatenate([np.ones((P, K, 1)), 1 - chain[..., :-1]], -1), -1)
+    rebuilt = np.take_along_axis(chain * left, np.argsort(order, axis=1)[None], axis=2)
+    assert np.allclose(rebuilt, cond, atol=1e-12)
+    assert (chain[:, 1, -2:] == 1).all()  # group 1: last positive age, then age 3 (unused)
+    assert (chain[:, [0, 2], -1] == 1).all()
+
+
 def test_joiners_kernel_with_effects_keeps_the_rule_means():
     """Joiners under effects: every group's expected joiners are n times the weights of
     the largest-takes-the-rest rule; ages within a group keep the group's age mix."""
@@ -553,10 +583,11 @@ def test_joiners_kernel_with_effects_keeps_the_rule_means():
     K, D, n = 3, 30_000, 40
     mix = np.array([[0.3, 0.1, 0.05], [0.3, 0.05, 0.2]])  # [A, K]
     gw = mix.sum(0)[None]
-    prob, alias = alias_k(np.ascontiguousarray((mix / gw).T))
+    cond = np.ascontiguousarray((mix / gw).T)  # [K, A]: each group's age distribution
+    tables = (*alias_k(cond), *C._age_chains(cond[None], mix))
     eff = np.exp(np.random.default_rng(2).normal(-0.125, 0.5, (D, K)))
-    out = join_k(np.uint64(9), np.full(D, n, np.int64), np.zeros(D, np.int64), gw, prob,
-                 alias, K, eff, C.NORMAL_VAR, C._INV).reshape(D, 2, K)
+    out = join_k(np.uint64(9), np.full(D, n, np.int64), np.zeros(D, np.int64), gw, *tables,
+                 K, eff, C.NORMAL_VAR, C._INV).reshape(D, 2, K)
     assert (out.sum((1, 2)) == n).all()
     w = C._largest_takes_rest(np.broadcast_to(gw, (D, K)), eff)
     by_group = out.sum(1)

@@ -28,9 +28,11 @@ carry far less process noise than with one shared stream.  Binomials are exact
 (inversion, numpy's algorithm) where ``n p (1-p) < 25`` and a clipped rounded normal
 above (as in the numpy path); cells of at most ``SMALL_CELL`` (8) children draw each
 child's fate (leave, move to a destination, stay) from one uniform; in bigger cells
-movers' destinations are drawn mover by mover from the destinations' cdf (up to
-``FEW_MOVERS`` (16) movers, else conditional binomials); joiners' placements one by one from Walker
-alias tables of each draw's mix (32-bit uniforms, probabilities resolved to 2**-32).
+those who leave or move ~ Binomial, and up to ``FEW_MOVERS`` (16) of them each get
+their fate (leave or a destination) from one uniform, else leavers ~ Binomial and the
+movers' destinations mover by mover or by conditional binomials; joiners by placement
+group with sequential binomials, then by age from Walker alias tables (32-bit
+uniforms, probabilities resolved to 2**-32) or, for large groups, conditional binomials.
 All are exact multinomials: the two engines have the same distributions but not the
 same random streams.
 
@@ -518,8 +520,9 @@ class CohortModel:
         # variates for those cells only, largest concentration first)
         jc = self.joiner_conc.ravel()
         jcols = np.argsort(-jc, kind="stable")[: int((jc > 0).sum())]
-        m = rng.standard_gamma(jc[jcols], size=(P, jcols.size))
-        m /= m.sum(-1, keepdims=True)
+        m = rng.standard_gamma(jc[jcols], size=(P, jcols.size), dtype=np.float32)
+        tot = m.sum(-1, keepdims=True)
+        m = np.where(tot > 0, m / np.where(tot > 0, tot, 1), jc[jcols] / jc[jcols].sum())
         # per-parameter-set arrays, flat over (age, state): leaving (pl), leaving or
         # moving (q)
         pl = p_leave.reshape(P, AK).astype(np.float32)
@@ -540,7 +543,8 @@ class CohortModel:
             gw = mfull.reshape(P, A, K).sum(1)  # joiners' group weights [P, K]
             cond = mfull.reshape(P, A, K).transpose(0, 2, 1) / np.where(gw > 0, gw, 1)[..., None]
             cond[gw <= 0] = 1.0 / A  # never used (the group gets no joiners)
-            j_prob, j_alias = alias_k(np.ascontiguousarray(cond.reshape(P * K, A)))
+            j_tables = (*alias_k(np.ascontiguousarray(cond.reshape(P * K, A))),
+                        *_age_chains(cond, self.joiner_conc))
             # the kernels' random streams: hashes of these seeds and the cell / draw
             seeds = rng.integers(0, 2**63, size=(H, 2), dtype=np.uint64)
             no_eff = np.ones((0, 2, K))
@@ -568,7 +572,7 @@ class CohortModel:
                     inflow = adjust.apply_redirects("movers", h, inflow, rng_s)
                 nxt += inflow
                 join = join_k(seeds[h, 1], np.ascontiguousarray(jt[:, h], dtype=np.int64), pidx,
-                              gw, j_prob, j_alias, K, np.ascontiguousarray(eff_h[:, 1]),
+                              gw, *j_tables, K, np.ascontiguousarray(eff_h[:, 1]),
                               NORMAL_VAR, _INV)
             else:
                 q_d, pl_d, m_d = q_h[pidx], pl_h[pidx], mfull[pidx]
@@ -646,6 +650,7 @@ NORMAL_VAR = 25.0  # n p (1 - p) from which a binomial is drawn by its normal ap
 TWO_M32 = 1.0 / 4294967296.0  # 32-bit uniforms: fates and destinations (float32 parameters)
 MASK32 = np.uint64(0xFFFFFFFF)
 FEW_MOVERS = 16  # up to this many movers of a cell: each mover's destination drawn directly
+CHAIN_PER_AGE = 8  # joiners of a group per age from which ages are drawn as binomials
 SMALL_CELL = 8  # cells of at most this many children: each child's fate drawn directly
 LOGIT_FROM = 0.1  # leave effects act on the logit scale above this leaving probability
 
@@ -751,8 +756,10 @@ if njit is not None:
 
     @njit(cache=True, error_model="numpy")
     def _nb_seed(st, seed, key):
-        """Start the stream of ``key`` (a cell or a draw) in ``st[0]``: a hash of both."""
-        st[0] = _nb_mix(seed ^ _nb_mix(np.uint64(key) + np.uint64(0x9E3779B97F4A7C15)))
+        """Start the stream of ``key`` (a cell or a draw) in ``st[0]``: a hash of both
+        (the seed plus ``key`` steps of the SplitMix64 increment, mixed - so distinct
+        keys of one seed start at distinct, unrelated states)."""
+        st[0] = _nb_mix(seed + np.uint64(key) * np.uint64(0x9E3779B97F4A7C15))
 
     @njit(cache=True, error_model="numpy")
     def _nb_next(st):
@@ -778,13 +785,14 @@ if njit is not None:
         return (bits >> np.uint64(32)) * TWO_M32
 
     @njit(cache=True, error_model="numpy")
-    def _nb_destination(lc, v):
+    def _nb_destination(lc, v, nv):
         """Index of the destination a mover with uniform ``v`` goes to (inversion of the
-        cell's destination cdf ``lc``; the last valid entry is exactly 1)."""
+        cell's destination cdf ``lc``, whose entry ``nv - 1`` - the last valid one - is
+        exactly 1): the number of valid entries before the last that ``v`` reaches.
+        Branch-free: a search loop's unpredictable exit cost ~4x more."""
         j = 0
-        last = lc.shape[0] - 1
-        while j < last and v >= lc[j]:
-            j += 1
+        for i in range(nv - 1):
+            j += v >= lc[i]
         return j
 
     @njit(cache=True, error_model="numpy")
@@ -858,26 +866,27 @@ if njit is not None:
         shrink the large flows.  Should the multiplied outcomes exceed 1 they are
         scaled down to 1 (rare: they are the less likely outcomes).  ``nv``: the cell's
         number of valid destinations (the rest of ``dest`` is padding)."""
-        R = nv
         prev = 0.0
         big = 1.0 - mv
         bj = -1  # the most likely outcome (-1: staying)
-        for j in range(R):
+        for j in range(nv):  # branch-free: selects, not jumps
             cj = np.float64(cdf[pi, c, j])
-            lc[j] = mv * (cj - prev)
-            if lc[j] > big:
-                big = lc[j]
-                bj = j
+            pj = mv * (cj - prev)
+            lc[j] = pj
+            bj = j if pj > big else bj
+            big = max(big, pj)
             prev = cj
         other = 0.0 if bj == -1 else 1.0 - mv  # staying is never multiplied
-        for j in range(R):
-            if j != bj:
-                lc[j] *= eff[d, 1, dest[c, j]]
-                other += lc[j]
-        if other > 1.0:
-            for j in range(R):
-                lc[j] = 0.0 if j == bj else lc[j] / other
-            stay_p = 0.0 if bj == -1 else (1.0 - mv) / other
+        for j in range(nv):
+            pj = lc[j] * eff[d, 1, dest[c, j]]
+            pj = 0.0 if j == bj else pj
+            lc[j] = pj
+            other += pj
+        if other > 1.0:  # rare: the multiplied outcomes are the less likely ones
+            sc = 1.0 / other
+            for j in range(nv):
+                lc[j] *= sc
+            stay_p = 0.0 if bj == -1 else (1.0 - mv) * sc
         elif bj == -1:
             stay_p = 1.0 - other
         else:
@@ -887,9 +896,10 @@ if njit is not None:
         if mv <= 0.0:
             return 0.0
         acc = 0.0
-        for j in range(R):
+        im = 1.0 / mv
+        for j in range(nv):  # exactly 1 from where the drawn cdf reaches 1
             acc += lc[j]
-            lc[j] = 1.0 if cdf[pi, c, j] >= 1.0 else min(acc / mv, 1.0)
+            lc[j] = 1.0 if cdf[pi, c, j] >= 1.0 else min(acc * im, 1.0)
         return mv
 
     @njit(cache=True, error_model="numpy")
@@ -900,9 +910,10 @@ if njit is not None:
         stay): with few children (``<= SMALL_CELL``) each child's fate from one uniform
         ``u`` (leave if ``u < pl``, move if ``pl <= u < q`` - the destination from the
         same uniform rescaled to the destinations' ``cdf`` - else stay); otherwise
-        leave-or-move ~ Binomial(n, q), leavers among them ~ Binomial(., pl / q) and
-        the movers' destinations mover by mover from the cdf (up to ``FEW_MOVERS``) or by
-        conditional binomials.  The last valid destination has cdf exactly 1, so every
+        leave-or-move ~ Binomial(n, q); up to ``FEW_MOVERS`` of them each leave (``u <
+        pl / q``) or move to the destination of the rescaled ``u``; more: leavers among
+        them ~ Binomial(., pl / q) and the movers' destinations mover by mover from the
+        cdf (up to ``FEW_MOVERS``) or by conditional binomials.  The last valid destination has cdf exactly 1, so every
         mover is placed.  Parameters (float32) ``q, pl [P, A*K]`` and ``cdf [P, A*K, R]``
         are indexed by the draw's parameter set ``pidx[d]``.  ``eff [D, 2, K]`` (or
         ``[0, 2, K]``: none) are the draw's year effects of this step, ``lvar [K]`` the
@@ -921,6 +932,7 @@ if njit is not None:
         st = np.zeros(3, np.uint64)  # SplitMix64 state, spare 32-bit half, has-spare flag
         lc = np.ones(R)  # the cell's destination cdf (after any year effects)
         nval = np.ones(AK, np.int64)  # valid destinations per cell: dest repeats the last
+        kof = np.arange(AK) % K  # each cell's group (no integer division per cell-draw)
         for c in range(AK):
             for j in range(1, R):
                 if dest[c, j] != dest[c, j - 1]:
@@ -944,7 +956,7 @@ if njit is not None:
                 if use_eff:
                     mv = (qc - plc) / (1.0 - plc) if plc < 1.0 else 0.0  # P(move | continue)
                     if plc < 1.0:  # certain leaving (the age-25 limit) stays certain
-                        k = c % K
+                        k = kof[c]
                         plc = _nb_effect_leave(plc, eff[d, 0, k], lx[k], kf[k])
                     if mv > 0.0:
                         mv = _nb_effect_moves(lc, cdf, pi, c, dest, mv, eff, d, nval[c])
@@ -957,7 +969,7 @@ if njit is not None:
                     continue
                 _nb_seed(st, seed, d * AK + c)
                 st[2] = 0  # no 32-bit half left over from another cell
-                base = c - c % K
+                base = c - kof[c]
                 if n <= SMALL_CELL:  # each child's fate from one uniform
                     span = qc - plc
                     lv = sy = 0
@@ -968,7 +980,7 @@ if njit is not None:
                         elif u < plc:
                             lv += 1
                         else:  # u uniform on [pl, q): rescaled, it picks the destination
-                            j = _nb_destination(lc, (u - plc) / span)
+                            j = _nb_destination(lc, (u - plc) / span, nval[c])
                             inflow[d, base + dest[c, j]] += 1
                     leave[d, c] = lv
                     stay[d, c] = sy
@@ -977,12 +989,25 @@ if njit is not None:
                 stay[d, c] = n - o
                 if o == 0:
                     continue
-                lv = _nb_binom(st, o, min(plc / qc, 1.0), big_var, inv)
+                r = min(plc / qc, 1.0)  # P(leave | leave or move)
+                if o <= FEW_MOVERS:  # few leave or move: each one's fate from one uniform
+                    nv = nval[c]
+                    ir = 1.0 / (1.0 - r) if r < 1.0 else 0.0
+                    lv = 0
+                    for _ in range(o):  # branch-free: u < r leaves, else u rescaled to
+                        u = _nb_unif32(st)  # [0, 1) picks the destination
+                        gone = u < r
+                        lv += gone
+                        j = _nb_destination(lc, (u - r) * ir, nv)
+                        inflow[d, base + dest[c, j]] += 1 - gone
+                    leave[d, c] = lv
+                    continue
+                lv = _nb_binom(st, o, r, big_var, inv)
                 leave[d, c] = lv
                 rem = o - lv
                 if rem <= FEW_MOVERS:  # few movers: each by inversion of the destinations' cdf
                     for _ in range(rem):
-                        j = _nb_destination(lc, _nb_unif32(st))
+                        j = _nb_destination(lc, _nb_unif32(st), nval[c])
                         inflow[d, base + dest[c, j]] += 1
                     continue
                 prev = 0.0  # conditional binomials: P(j | not an earlier destination)
@@ -1002,7 +1027,9 @@ if njit is not None:
 
     @njit(cache=True, error_model="numpy")
     def _nb_alias_tables(m):
-        """Walker alias tables ``(prob, alias)`` of each row of ``m [P, J]`` (rows sum to 1)."""
+        """Walker alias tables of each row of ``m [P, J]`` (rows sum to 1): ``(thr, alias)``,
+        with the probability of keeping column ``j`` resolved to 2**-32 as the integer
+        threshold ``thr`` for 32 random bits."""
         P, J = m.shape
         prob = np.ones((P, J))
         alias = np.zeros((P, J), np.int64)
@@ -1031,28 +1058,32 @@ if njit is not None:
                     small[ns] = lg
                     ns += 1
             # leftovers (rounding): probability 1 of themselves (prob already 1)
-        return prob, alias
+        # the thresholds the joiners kernel compares 32 random bits with (computed here,
+        # once per projection, not at every step)
+        thr = np.minimum(prob * 4294967296.0, 4294967296.0).astype(np.uint64)
+        return thr, alias
 
     @njit(cache=True, error_model="numpy")
-    def _nb_joiners(seed, n, pidx, gw, prob, alias, K, eff, big_var, inv):
+    def _nb_joiners(seed, n, pidx, gw, thr, alias, order, chain, K, eff, big_var, inv):
         """Multinomial joiners ``[D, A*K]`` (int32) in two stages: the draw's total
         ``n[d]`` over groups with weights ``gw[pidx[d]]`` (sequential binomials; with
         year effects ``eff [D, K]`` - ``[0, K]``: none - every group's weight but the
         largest's is multiplied by its effect and the largest group takes the rest, so
         the expected joiners of every group are kept),
         then each group's joiners over ages one by one from the Walker alias tables
-        ``prob, alias [P*K, A]`` of the group's age distribution (two per 64 random
-        bits; probabilities resolved to 2**-32).
+        ``thr, alias [P*K, A]`` of the group's age distribution (two per 64 random
+        bits; probabilities resolved to 2**-32) - or, for more than ``CHAIN_PER_AGE``
+        joiners per age, by conditional binomials over the ages in decreasing order of
+        mean share (``order [K, A]``; ``chain [P*K, A]``: P(age | not an earlier one),
+        see :func:`_age_chains`), whose cost does not grow with the count.
         Without effects this is exactly Multinomial(n, mix) of the age x group mix."""
         D = n.shape[0]
-        A = prob.shape[1]
+        A = thr.shape[1]
         AK = A * K
         use_eff = eff.shape[0] == D
         out = np.zeros((D, AK), np.int32)
         st = np.zeros(3, np.uint64)
         w = np.empty(K)
-        # alias probabilities resolved to 2**-32, compared with 32-bit integers
-        thr = np.minimum(prob * 4294967296.0, 4294967296.0).astype(np.uint64)
         mask = np.uint64(0xFFFFFFFF)
         for d in range(D):
             pi = pidx[d]
@@ -1091,6 +1122,15 @@ if njit is not None:
                 tot -= w[k]
                 rem -= x
                 row = pi * K + k
+                if x > CHAIN_PER_AGE * A:
+                    for r in range(A):
+                        cp = chain[row, r]
+                        y = x if cp >= 1.0 else _nb_binom(st, x, cp, big_var, inv)
+                        out[d, order[k, r] * K + k] += y
+                        x -= y
+                        if x == 0:
+                            break
+                    continue
                 while x > 0:  # two alias draws per 64 random bits: the column from the
                     bits = _nb_next(st)  # high bits of u * A, the alias test on the low 32
                     for half in range(2 if x > 1 else 1):
@@ -1105,6 +1145,19 @@ if njit is not None:
     _NB_KERNELS = (_nb_step, _nb_alias_tables, _nb_joiners)
 else:  # pragma: no cover
     _NB_KERNELS = None
+
+
+def _age_chains(cond: np.ndarray, conc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each group's age distribution ``cond [P, K, A]`` as a chain of conditional
+    binomials: ``order [K, A]``, the ages by decreasing mean share (from the joiners'
+    concentrations ``conc [A, K]``; any fixed order is exact, this one ends the chain
+    soonest), and ``chain [P*K, A]``, P(age ``order[k, r]`` | not an earlier age) -
+    exactly 1 at the last age with a positive share."""
+    order = np.argsort(-conc.T, axis=1, kind="stable")
+    cs = np.take_along_axis(cond, order[None], axis=2)
+    rest = np.cumsum(cs[..., ::-1], axis=-1)[..., ::-1]  # includes the age itself
+    chain = np.divide(cs, rest, out=np.ones_like(cs), where=cs < rest)
+    return order, np.ascontiguousarray(chain.reshape(-1, cond.shape[2]))
 
 
 def _effect_sds(spec: dict, K: int) -> tuple[np.ndarray, float]:
@@ -1245,8 +1298,9 @@ def _move_parameters(conc: np.ndarray, P: int, rng: np.random.Generator
     p_stay = np.divide(stay, tot, out=np.ones_like(stay), where=tot > 0)
     p_stay[:, nval == 0] = 1.0
     cdf /= np.where(moving > 0, moving, 1)[..., None]
-    cdf[:, ~live] = 1.0  # from the last valid destination on (padding) exactly 1
-    cdf[:, np.arange(A)[:, None], np.arange(K)[None, :], last[..., 0]] = 1.0
+    # from the last valid destination on (with the padding) exactly 1 (a masked copy:
+    # faster than boolean indexing)
+    np.copyto(cdf, np.float32(1.0), where=(np.arange(R_)[None, None] >= last)[None])
     return p_stay, dest, cdf
 
 
