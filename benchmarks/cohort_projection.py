@@ -282,9 +282,11 @@ def _wall_lines(a, las, one_runs, all_runs, cpu_runs, failed) -> list[str]:
             f"- all {len(las)} LAs x 1,000 draws x 10 years ({a.workers} worker processes, "
             f"fit + project, no flows kept; data already loaded and kernels compiled in each "
             f"worker): {all_las:.1f} s",
-            f"- CPU time of the all-LA run in the workers (does not depend on other jobs "
-            f"sharing the machine): {cpu:.1f} s, i.e. {1000 * cpu / len(las):.0f} ms per LA; "
-            f"on {a.workers} idle cores {cpu / a.workers:.1f} s", "",
+            f"- CPU time of the all-LA run in the workers: {cpu:.1f} s, i.e. "
+            f"{1000 * cpu / len(las):.0f} ms per LA; on {a.workers} idle cores "
+            f"{cpu / a.workers:.1f} s (less sensitive to other jobs than the wall time, but "
+            "on a shared virtual machine not immune: the same code has measured +-10% "
+            "between hours)", "",
             f"LAs skipped (no data at origin): {len(failed)}"
             + (f" e.g. {failed[:5]}" if failed else ""), ""]
 
