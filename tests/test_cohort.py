@@ -467,7 +467,7 @@ def test_joiners_kernel_is_the_multinomial_of_the_mix(n):
 
     if C._numba_kernel() is None:
         pytest.skip("numba not installed")
-    _, alias_k, join_k = C._numba_kernel()
+    join_k = C._numba_kernel()[2]
     K, D = 2, 40_000
     mix = np.array([[0.1, 0.05], [0.3, 0.0], [0.2, 0.35]])  # [A, K], sums to 1
     gw = mix.sum(0)[None]
@@ -475,7 +475,7 @@ def test_joiners_kernel_is_the_multinomial_of_the_mix(n):
     assert (n * gw.max() < C.CHAIN_PER_AGE * 3) == (n == 12)
     assert (n * gw.min() > C.CHAIN_PER_AGE * 3) == (n == 80)
     cond = np.ascontiguousarray((mix / gw).T)  # [K, A]: each group's age distribution
-    tables = (*alias_k(cond), *C._age_chains(cond[None], mix))
+    tables = C._joiner_tables(cond[None], mix)
     out = join_k(np.uint64(5), np.full(D, n, np.int64), np.zeros(D, np.int64), gw, *tables,
                  K, np.ones((0, K)), C.NORMAL_VAR, C._INV)
     assert (out.sum(1) == n).all()
@@ -602,12 +602,12 @@ def test_joiners_kernel_with_effects_keeps_the_rule_means():
 
     if C._numba_kernel() is None:
         pytest.skip("numba not installed")
-    _, alias_k, join_k = C._numba_kernel()
+    join_k = C._numba_kernel()[2]
     K, D, n = 3, 30_000, 40
     mix = np.array([[0.3, 0.1, 0.05], [0.3, 0.05, 0.2]])  # [A, K]
     gw = mix.sum(0)[None]
     cond = np.ascontiguousarray((mix / gw).T)  # [K, A]: each group's age distribution
-    tables = (*alias_k(cond), *C._age_chains(cond[None], mix))
+    tables = C._joiner_tables(cond[None], mix)
     eff = np.exp(np.random.default_rng(2).normal(-0.125, 0.5, (D, K)))
     out = join_k(np.uint64(9), np.full(D, n, np.int64), np.zeros(D, np.int64), gw, *tables,
                  K, eff, C.NORMAL_VAR, C._INV).reshape(D, 2, K)

@@ -540,12 +540,11 @@ class CohortModel:
         evar = year_effect_variance(self.year_effects, H, K)  # [H, 2, K]
         kernel = _numba_kernel() if _ENGINE == "numba" else None
         if kernel is not None:  # the kernels index the parameter sets: no per-draw copies
-            step_k, alias_k, join_k = kernel
+            step_k, _, join_k = kernel
             gw = mfull.reshape(P, A, K).sum(1)  # joiners' group weights [P, K]
             cond = mfull.reshape(P, A, K).transpose(0, 2, 1) / np.where(gw > 0, gw, 1)[..., None]
             cond[gw <= 0] = 1.0 / A  # never used (the group gets no joiners)
-            j_tables = (*alias_k(np.ascontiguousarray(cond.reshape(P * K, A))),
-                        *_age_chains(cond, self.joiner_conc))
+            j_tables = _joiner_tables(cond, self.joiner_conc)
             # the kernels' random streams: hashes of these seeds and the cell / draw
             seeds = rng.integers(0, 2**63, size=(H, 2), dtype=np.uint64)
             no_eff = np.ones((0, 2, K))
@@ -664,9 +663,8 @@ def _cornish_fisher(n, p, z):
     ``sd = sqrt(n p (1-p))`` and skewness ``g = (1 - 2p) / sd`` (unrounded).  Rounded,
     it is within 0.25% total variation of the binomial where ``sd**2 >= 10``; the plain
     normal (no ``g`` term) is 10 times further off for the small ``p`` of leaving and
-    moving.  Same formula in the numba kernel (``_nb_binom``)."""
-    sd = np.sqrt(n * p * (1.0 - p))
-    return n * p + sd * (z + (1.0 - 2.0 * p) / sd * (z * z - 1.0) / 6.0)
+    moving.  The numba kernel (``_nb_binom``) compiles this same function."""
+    return n * p + np.sqrt(n * p * (1.0 - p)) * z + (1.0 - 2.0 * p) * (z * z - 1.0) / 6.0
 
 
 def _binomial(rng: np.random.Generator, n: np.ndarray, p: np.ndarray) -> np.ndarray:
@@ -839,6 +837,8 @@ if njit is not None:
                 px = px * ((n - x + 1) * ratio * (inv[x] if x < inv.size else 1.0 / x))
         return x
 
+    _nb_cornish_fisher = njit(cache=True, error_model="numpy")(_cornish_fisher)
+
     @njit(cache=True, error_model="numpy")
     def _nb_binom(st, n, p, big_var, inv):
         """Binomial(n, p): the clipped rounded skew-corrected normal (``_cornish_fisher``)
@@ -851,9 +851,7 @@ if njit is not None:
             return n
         var = n * p * (1.0 - p)
         if var >= big_var:
-            sd = np.sqrt(var)
-            z = _nb_normal(st)
-            x = np.rint(n * p + sd * (z + (1.0 - 2.0 * p) / sd * (z * z - 1.0) / 6.0))
+            x = np.rint(_nb_cornish_fisher(n, p, _nb_normal(st)))
             return int(min(max(x, 0.0), n))
         if p <= 0.5:
             return _nb_inversion(st, n, p, inv)
@@ -1163,6 +1161,16 @@ if njit is not None:
     _NB_KERNELS = (_nb_step, _nb_alias_tables, _nb_joiners)
 else:  # pragma: no cover
     _NB_KERNELS = None
+
+
+def _joiner_tables(cond: np.ndarray, conc: np.ndarray) -> tuple[np.ndarray, ...]:
+    """The joiners kernel's age tables ``(thr, alias, order, chain)`` of each group's age
+    distribution ``cond [P, K, A]`` (joiners' concentrations ``conc [A, K]``): Walker alias
+    tables (:func:`_nb_alias_tables`) and the chain of conditional binomials
+    (:func:`_age_chains`).  Needs the numba kernels."""
+    P, K, A = cond.shape
+    return (*_numba_kernel()[1](np.ascontiguousarray(cond.reshape(P * K, A))),
+            *_age_chains(cond, conc))
 
 
 def _age_chains(cond: np.ndarray, conc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
