@@ -510,6 +510,40 @@ def test_cell_streams_pair_unaffected_cells():
     assert np.array_equal(st1[:, other], st2[:, other])
 
 
+def test_kernels_overwrite_reused_output_buffers():
+    """The step and joiners kernels write into a caller's buffer (reused from step to
+    step) exactly what they return without one, whatever the buffer held before."""
+    from sendforecast.models import cohort as C
+
+    if C._numba_kernel() is None:
+        pytest.skip("numba not installed")
+    step, _, join_k = C._numba_kernel()
+    rng = np.random.default_rng(8)
+    D, A, K = 25, 4, 3
+    stock = rng.integers(0, 40, size=(D, A * K)).astype(np.int32)
+    stock[:, 4] = 0  # empty cells are skipped by the kernel: their slots must be zeroed
+    q = rng.uniform(0.05, 0.6, size=(D, A * K)).astype(np.float32)
+    pl = (q * rng.uniform(0, 1, size=(D, A * K))).astype(np.float32)
+    dest = np.tile(np.array([[1, 2]]), (A * K, 1)).astype(np.int64)
+    cdf = np.tile(np.array([0.5, 1.0], np.float32), (D, A * K, 1))
+    args = (np.uint64(7), stock, q, pl, cdf, np.arange(D), dest, K, C.NORMAL_VAR, C._INV,
+            np.ones((0, 2, K)), np.zeros(K))
+    fresh = step(*args)
+    buf = np.full((3, D, A * K), 12345, np.int32)
+    reused = step(*args, buf)
+    for x, y in zip(fresh, reused, strict=True):
+        assert np.array_equal(x, y)
+    assert np.array_equal(buf[0], fresh[0])  # written in place
+    mix = np.array([[0.2, 0.1, 0.05], [0.3, 0.05, 0.1], [0.1, 0.0, 0.05], [0.0, 0.0, 0.05]])
+    gw = mix.sum(0)[None]
+    tables = C._joiner_tables(np.ascontiguousarray((mix / gw).T)[None], mix)
+    jargs = (np.uint64(3), np.full(D, 30, np.int64), np.zeros(D, np.int64), gw, *tables, K,
+             np.ones((0, K)), C.NORMAL_VAR, C._INV)
+    jbuf = np.full((D, A * K), -9, np.int32)
+    assert np.array_equal(join_k(*jargs), join_k(*jargs, jbuf))
+    assert (jbuf.sum(1) == 30).all()
+
+
 @pytest.mark.parametrize("n", [1, 10, 24, 25, 60, 5000])
 def test_numba_step_is_a_multinomial_over_leave_destinations_stay(n):
     """Every path of the step kernel (a uniform per child up to SMALL_CELL children;

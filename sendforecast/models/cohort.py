@@ -548,6 +548,11 @@ class CohortModel:
             # the kernels' random streams: hashes of these seeds and the cell / draw
             seeds = rng.integers(0, 2**63, size=(H, 2), dtype=np.uint64)
             no_eff = np.ones((0, 2, K))
+            # output buffers reused from step to step: fresh pages are dear on virtual
+            # machines (all LAs in two processes: ~10% less CPU); the joiners' two
+            # buffers alternate, as one of them is the stock of the next step
+            step_buf = np.empty((3, D, AK), np.int32)
+            join_buf = np.empty((2, D, AK), np.int32)
         else:
             age_of = np.repeat(np.arange(A), K)
             cond_f = _cond_from_cdf(cdf_f) if eff is None else None  # else per draw and year
@@ -567,13 +572,13 @@ class CohortModel:
             if kernel is not None:
                 eff_h = no_eff if eff is None else np.ascontiguousarray(eff[:, h])
                 leave, nxt, inflow = step_k(seeds[h, 0], stock, q_h, pl_h, cdf_f, pidx, dest_f,
-                                            K, NORMAL_VAR, _INV, eff_h, evar[h, 0])
+                                            K, NORMAL_VAR, _INV, eff_h, evar[h, 0], step_buf)
                 if adjust is not None:  # scenarios: movers heading to X go to Y instead
                     inflow = adjust.apply_redirects("movers", h, inflow, rng_s)
                 nxt += inflow
                 join = join_k(seeds[h, 1], np.ascontiguousarray(jt[:, h], dtype=np.int64), pidx,
                               gw, *j_tables, K, np.ascontiguousarray(eff_h[:, 1]),
-                              NORMAL_VAR, _INV)
+                              NORMAL_VAR, _INV, join_buf[h % 2])
             else:
                 q_d, pl_d, m_d = q_h[pidx], pl_h[pidx], mfull[pidx]
                 if eff is None:
@@ -919,7 +924,7 @@ if njit is not None:
         return mv
 
     @njit(cache=True, error_model="numpy")
-    def _nb_step(seed, stock, q, pl, cdf, pidx, dest, K, big_var, inv, eff, lvar):
+    def _nb_step(seed, stock, q, pl, cdf, pidx, dest, K, big_var, inv, eff, lvar, out=None):
         """Leavers, stayers and movers' inflow ``[D, A*K]`` (int32) for one step.
 
         Per cell of each draw, a multinomial over (leave, each valid destination,
@@ -940,7 +945,8 @@ if njit is not None:
         Each (draw, cell) has its
         own random stream, a hash of the step's ``seed`` and the cell: a cell's draws
         do not depend on any other cell's counts (common random numbers across
-        scenarios).
+        scenarios).  ``out [3, D, A*K]`` (int32), when given, holds the three results
+        (overwritten; reusing it from step to step saves fresh pages each step).
         """
         D, AK = stock.shape
         R = dest.shape[1]
@@ -955,9 +961,11 @@ if njit is not None:
                     nval[c] = j + 1
         kf = np.sqrt(1.0 + np.pi * lvar / 8.0)  # logit-scale leave effects: correction
         lx = np.zeros(K)  # log leave effect + v / 2 of the current draw, per group
-        leave = np.zeros((D, AK), np.int32)
-        stay = np.zeros((D, AK), np.int32)
-        inflow = np.zeros((D, AK), np.int32)
+        if out is None:
+            out = np.zeros((3, D, AK), np.int32)
+        else:
+            out[:] = 0
+        leave, stay, inflow = out[0], out[1], out[2]
         for d in range(D):
             pi = pidx[d]
             if use_eff:
@@ -1080,7 +1088,8 @@ if njit is not None:
         return thr, alias
 
     @njit(cache=True, error_model="numpy")
-    def _nb_joiners(seed, n, pidx, gw, thr, alias, order, chain, K, eff, big_var, inv):
+    def _nb_joiners(seed, n, pidx, gw, thr, alias, order, chain, K, eff, big_var, inv,
+                    out=None):
         """Multinomial joiners ``[D, A*K]`` (int32) in two stages: the draw's total
         ``n[d]`` over groups with weights ``gw[pidx[d]]`` (sequential binomials; with
         year effects ``eff [D, K]`` - ``[0, K]``: none - every group's weight but the
@@ -1092,12 +1101,16 @@ if njit is not None:
         joiners per age, by conditional binomials over the ages in decreasing order of
         mean share (``order [K, A]``; ``chain [P*K, A]``: P(age | not an earlier one),
         see :func:`_age_chains`), whose cost does not grow with the count.
-        Without effects this is exactly Multinomial(n, mix) of the age x group mix."""
+        Without effects this is exactly Multinomial(n, mix) of the age x group mix.
+        ``out [D, A*K]`` (int32), when given, is overwritten with the result."""
         D = n.shape[0]
         A = thr.shape[1]
         AK = A * K
         use_eff = eff.shape[0] == D
-        out = np.zeros((D, AK), np.int32)
+        if out is None:
+            out = np.zeros((D, AK), np.int32)
+        else:
+            out[:] = 0
         st = np.zeros(3, np.uint64)
         w = np.empty(K)
         mask = np.uint64(0xFFFFFFFF)
