@@ -110,7 +110,8 @@ from sendforecast.data.taxonomy import PLACEMENT_GROUPS, SPECIALIST_PROVISION, p
 from sendforecast.errors import SendForecastWarning
 from sendforecast.models import rates as R
 
-__all__ = ["CohortModel", "CohortProjection", "QUANTILES", "SEN2_YEAR_EFFECTS", "draw_year_effects"]
+__all__ = ["PARAM_SETS", "CohortModel", "CohortProjection", "QUANTILES", "SEN2_YEAR_EFFECTS",
+           "draw_year_effects"]
 
 QUANTILES = {"p10": 0.10, "p90": 0.90, "p2_5": 0.025, "p97_5": 0.975}
 SEN2_AGES = list(range(26))
@@ -134,6 +135,15 @@ ENGLAND = "E92000001"
 _SD = (0.6, 0.6, 0.42, 0.6, 0.6, 0.6, 0.6, 0.6, 0.6, 0.6)
 SEN2_YEAR_EFFECTS = {"leave": _SD, "intake": _SD, "rho": 0.5}
 SCAP_PHASES = ("primary", "secondary", "post16")
+# Parameter sets of a projection by default (a set is shared by draws / 250 draws, each
+# with its own year effects, joiner totals and binomial counts).  Measured with
+# benchmarks/cohort_param_sets.py (results/cohort_param_sets.md; 5 LAs, 1,000 draws, 20
+# seeds): the Monte Carlo sd of the projected mean and quantiles (2.5% to 97.5%, total and
+# placement groups, horizons 1, 5, 10) is 1.01-1.07 times (median over statistics) that of
+# one set per draw - the rates' posterior is a small part of a projection's spread -
+# while drawing the sets (Beta, Dirichlet) and holding them costs a quarter: all LAs x
+# 1,000 draws x 10 years went from 420 to 291 ms of CPU per LA (results/cohort_backtest.md).
+PARAM_SETS = 250
 _NATIONAL_CACHE: dict = {}
 
 
@@ -490,8 +500,13 @@ class CohortModel:
                 adjust=None) -> CohortProjection:
         """Monte Carlo projection of the Januaries ``base_year+1 .. base_year+years``.
 
-        ``param_draws``: number of parameter sets (default ``draws``: one per draw);
-        draw ``d`` uses set ``d % param_draws`` (fewer sets are faster for many LAs).
+        ``param_draws``: number of parameter sets (posterior draws of the leaving, moving
+        and joiners' mix rates; default :data:`PARAM_SETS` = 250, or ``draws`` if fewer);
+        draw ``d`` uses set ``d % param_draws`` and has its own year effects, joiner
+        totals and binomial counts.  The rates' posterior is a small part of the spread
+        of a projection: with 250 sets the Monte Carlo error of the quantiles is within
+        7% of one set per draw (benchmarks/results/cohort_param_sets.md) at a quarter of
+        the parameter cost and memory.
         ``keep_flows``: keep ``leavers``, ``movers`` and ``joiners`` arrays.
         ``adjust``: a :class:`sendforecast.scenarios.base.FlowAdjustments` (scenarios):
         joiner multipliers, leaving multipliers and redirects of joiners/movers between
@@ -502,7 +517,7 @@ class CohortModel:
         rng = np.random.default_rng(seed)
         A, K, D, H = len(self.ages), len(self.states), int(draws), int(years)
         AK = A * K
-        P = D if param_draws is None else max(1, min(int(param_draws), D))
+        P = min(PARAM_SETS, D) if param_draws is None else max(1, min(int(param_draws), D))
         jt = self.joiner_draws(H, D, rng, joiners)
         if adjust is not None and adjust.is_null:
             adjust = None
