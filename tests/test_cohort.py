@@ -35,11 +35,14 @@ def _check_conservation(p):
     prev = np.broadcast_to(p.initial.astype(np.int64), (D, A, K))
     for h in range(H):
         cur = p.draws[:, h].astype(np.int64)
-        lv, mv, jn = (f[k][:, h].astype(np.int64) for k in ("leavers", "movers", "joiners"))
-        assert (cur >= 0).all() and (lv >= 0).all() and (jn >= 0).all()
+        lv, mv, jn, ti = (f[k][:, h].astype(np.int64)
+                          for k in ("leavers", "movers", "joiners", "transfers_in"))
+        assert (cur >= 0).all() and (lv >= 0).all() and (jn >= 0).all() and (ti >= 0).all()
+        assert (ti[:, 0] == 0).all()  # transfers in arrive with the continuers, a year older
+        jn = jn + ti  # everyone who is there next January without being there this one
         # movers net to zero for every draw and age
         assert (mv.sum(-1) == 0).all()
-        # stock(t+1) = stock(t) + joiners - leavers, in every draw
+        # stock(t+1) = stock(t) + joiners + transfers in - leavers, in every draw
         assert (cur.sum((1, 2)) == prev.sum((1, 2)) + jn.sum((1, 2)) - lv.sum((1, 2))).all()
         # cell by cell: age on after leaving and moving, then add joiners
         aged = np.zeros_like(prev)
@@ -51,10 +54,12 @@ def _check_conservation(p):
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(seed=st.integers(0, 10_000), A=st.integers(2, 8), K=st.integers(1, 5),
-       years=st.integers(1, 4), draws=st.integers(1, 30), sd=st.sampled_from([0.0, 0.3, 1.5]))
-def test_conservation_property(seed, A, K, years, draws, sd):
+       years=st.integers(1, 4), draws=st.integers(1, 30), sd=st.sampled_from([0.0, 0.3, 1.5]),
+       net=st.sampled_from([0.0, 0.05, 0.2]))
+def test_conservation_property(seed, A, K, years, draws, sd, net):
     m = _random_model(seed, A, K)
-    m.year_effects = {"leave": sd, "intake": sd}  # 1.5: probabilities pushed against 1
+    # sd 1.5: probabilities pushed against 1; net: transfers out (extra leaving) and in
+    m.year_effects = {"leave": sd, "intake": sd, "net": net}
     p = m.project(years=years, draws=draws, seed=seed)
     assert p.draws.shape == (draws, years, A, K)
     _check_conservation(p)
@@ -308,7 +313,7 @@ def test_conservation_large_stocks_and_shared_parameters(seed, A, K, scale, draw
                                                          sd):
     """Cells big enough for the normal approximation, and parameter sets shared by draws."""
     m = _random_model(seed, A, K)
-    m.year_effects = {"leave": sd, "intake": sd, "rho": 0.5}
+    m.year_effects = {"leave": sd, "intake": sd, "rho": 0.5, "net": sd / 10}
     m.initial = m.initial * scale
     m.move_conc[:, 0, 1:] = 0  # state 0 has no valid move: its children stay or leave
     p = m.project(years=3, draws=draws, seed=seed, param_draws=param_draws)
@@ -402,8 +407,10 @@ def test_big_binomials_follow_the_binomial_cdf(n, p):
         assert np.abs(ecdf - exact).max() < 0.006, engine
 
 
-@pytest.mark.parametrize("param_draws,sd", [(None, 0.0), (3, 0.0), (None, 0.4), (3, 0.4)])
-def test_numba_and_numpy_engines_agree(monkeypatch, param_draws, sd):
+@pytest.mark.parametrize("param_draws,sd,net", [(None, 0.0, 0.0), (3, 0.0, 0.0),
+                                                (None, 0.4, 0.0), (3, 0.4, 0.0),
+                                                (None, 0.0, 0.08), (3, 0.4, 0.08)])
+def test_numba_and_numpy_engines_agree(monkeypatch, param_draws, sd, net):
     """Same model through the numba kernel and the numpy fallback, with and without year
     effects: conservation in both and the same distribution of the projected totals and
     of each state's count (different random streams)."""
@@ -413,7 +420,7 @@ def test_numba_and_numpy_engines_agree(monkeypatch, param_draws, sd):
         pytest.skip("numba not installed")
     m = _random_model(5, 6, 4)
     m.initial = m.initial * 20
-    m.year_effects = {"leave": sd, "intake": sd}
+    m.year_effects = {"leave": sd, "intake": sd, "net": net}
     res = {}
     for eng in ("numba", "numpy"):
         monkeypatch.setattr(C, "_ENGINE", eng)
@@ -425,6 +432,62 @@ def test_numba_and_numpy_engines_agree(monkeypatch, param_draws, sd):
     assert (np.abs(a.mean(0) - b.mean(0)) < 5 * se + 1).all()
     assert np.allclose(a.std(0), b.std(0), rtol=0.12, atol=1)
     assert not np.array_equal(a, b)
+
+
+def test_net_transfers_are_independent_normal_rates():
+    from sendforecast.models.cohort import NET_CLIP, draw_net_transfers
+
+    rng = np.random.default_rng(1)
+    e = draw_net_transfers({"leave": [0.3, 0.2], "rho": 0.5, "net": 0.04}, 50_000, 3, rng)
+    assert e.shape == (50_000, 3)
+    assert abs(e.mean()) < 0.001 and np.allclose(e.std(0), 0.04, rtol=0.02)
+    assert abs(np.corrcoef(e[:, 0], e[:, 1])[0, 1]) < 0.02  # independent over years
+    assert draw_net_transfers({"leave": 0.3}, 10, 3, rng) is None
+    assert draw_net_transfers(None, 10, 3, rng) is None
+    big = draw_net_transfers({"net": 0.2}, 200_000, 1, rng)
+    assert np.abs(big).max() <= NET_CLIP
+    for bad in (-0.01, 0.5, float("nan"), [0.1, 0.2]):
+        with pytest.raises(ValueError, match="net transfer"):
+            draw_net_transfers({"net": bad}, 10, 3, rng)
+
+
+def test_net_leave_formula():
+    """Positive rates add a chance of leaving and keep P(move | continue); negative and
+    zero rates change nothing; certain leaving stays certain."""
+    from sendforecast.models.cohort import _net_leave
+
+    q = np.array([0.5, 0.5, 0.5, 1.0])
+    pl = np.array([0.2, 0.2, 0.2, 1.0])
+    e = np.array([0.1, 0.0, -0.3, 0.1])
+    q2, pl2 = _net_leave(q, pl, e)
+    assert np.allclose(pl2, [1 - 0.8 * 0.9, 0.2, 0.2, 1.0])
+    mv = (q[:3] - pl[:3]) / (1 - pl[:3])
+    assert np.allclose((q2[:3] - pl2[:3]) / (1 - pl2[:3]), mv)
+    assert np.allclose(q2[1:3], q[1:3]) and q2[3] == 1.0
+
+
+def test_net_transfers_widen_the_total_and_keep_its_mean():
+    """One year ahead, net transfers at rate e ~ Normal(0, s) add about (s * C)**2 to the
+    variance of the total caseload (C: the children who continue, the base of both extra
+    leaving and arrivals) and leave its mean (nearly) where it was."""
+    m = _random_model(3, 6, 4)
+    m.initial = m.initial * 30
+    m.year_effects = {"net": 0.0}
+    b = m.project(years=1, draws=6000, seed=2)
+    base = b.draws[:, 0].sum(axis=(1, 2))
+    m.year_effects = {"net": 0.05}
+    p = m.project(years=1, draws=6000, seed=2)
+    _check_conservation(p)
+    tot = p.draws[:, 0].sum(axis=(1, 2))
+    n = m.initial.sum()
+    assert abs(tot.mean() - base.mean()) < 0.004 * n
+    cont = n - b.flows["leavers"][:, 0].sum(axis=(1, 2)).mean()
+    expected = np.sqrt(base.var() + (0.05 * cont) ** 2)
+    assert tot.std() == pytest.approx(expected, rel=0.12)
+    assert (p.flows["joiners"][:, 0].sum(axis=(1, 2)) == p.joiner_totals[:, 0]).all()
+    arrivals = p.flows["transfers_in"][:, 0].sum(axis=(1, 2))
+    assert arrivals.mean() > 0.01 * n  # transfers in happen (in about half of the draws)
+    assert 0.4 < (arrivals > 0).mean() < 0.6
 
 
 def test_year_effects_are_mean_one_random_walks():
@@ -472,6 +535,20 @@ def test_year_effects_widen_intervals_and_keep_means(sen2):
     assert np.allclose(with_e.mean(0)[:, big], without.mean(0)[:, big], rtol=0.03)
 
 
+def test_net_transfers_widen_the_total_on_a_real_la(sen2):
+    """The calibrated net transfers (SEN2 default) widen the total caseload's 80% interval
+    by over a fifth at horizon 1 (where the joiners' trend uncertainty is smallest), and at
+    every horizon, and leave its mean within 1%."""
+    m = CohortModel.from_sen2(sen2, "825", base_year=2023)
+    assert m.year_effects["net"] > 0
+    full = m.project(years=3, draws=2000, seed=4, keep_flows=False).draws.sum(axis=(2, 3))
+    m.year_effects = {k: v for k, v in m.year_effects.items() if k != "net"}
+    no_net = m.project(years=3, draws=2000, seed=4, keep_flows=False).draws.sum(axis=(2, 3))
+    w_full, w_no = (np.subtract(*np.quantile(x, [0.9, 0.1], axis=0)) for x in (full, no_net))
+    assert w_full[0] > 1.2 * w_no[0] and (w_full > 1.05 * w_no).all()
+    assert np.allclose(full.mean(0), no_net.mean(0), rtol=0.01)
+
+
 @pytest.mark.parametrize("n", [12, 80])
 def test_joiners_kernel_is_the_multinomial_of_the_mix(n):
     """Two-stage joiners (groups, then ages within a group) without effects: the
@@ -514,7 +591,8 @@ def test_cell_streams_pair_unaffected_cells():
     pl = (q * rng.uniform(0, 1, size=(D, A * K))).astype(np.float32)
     dest = np.tile(np.array([[1, 2]]), (A * K, 1)).astype(np.int64)
     cdf = np.tile(np.array([0.5, 1.0], np.float32), (D, A * K, 1))
-    args = (cdf, np.arange(D), dest, K, C.NORMAL_VAR, C._INV, np.ones((0, 2, K)), np.zeros(K))
+    args = (cdf, np.arange(D), dest, K, C.NORMAL_VAR, C._INV, np.ones((0, 2, K)), np.zeros(K),
+            np.zeros(0))
     lv1, st1, _ = step(np.uint64(99), stock, q, pl, *args)
     s2 = stock.copy()
     s2[:, 5] += 7
@@ -531,7 +609,7 @@ def test_kernels_overwrite_reused_output_buffers():
 
     if C._numba_kernel() is None:
         pytest.skip("numba not installed")
-    step, _, join_k = C._numba_kernel()
+    step, _, join_k, _ = C._numba_kernel()
     rng = np.random.default_rng(8)
     D, A, K = 25, 4, 3
     stock = rng.integers(0, 40, size=(D, A * K)).astype(np.int32)
@@ -541,7 +619,7 @@ def test_kernels_overwrite_reused_output_buffers():
     dest = np.tile(np.array([[1, 2]]), (A * K, 1)).astype(np.int64)
     cdf = np.tile(np.array([0.5, 1.0], np.float32), (D, A * K, 1))
     args = (np.uint64(7), stock, q, pl, cdf, np.arange(D), dest, K, C.NORMAL_VAR, C._INV,
-            np.ones((0, 2, K)), np.zeros(K))
+            np.ones((0, 2, K)), np.zeros(K), np.zeros(0))
     fresh = step(*args)
     buf = np.full((3, D, A * K), 12345, np.int32)
     reused = step(*args, buf)
@@ -577,7 +655,7 @@ def test_numba_step_is_a_multinomial_over_leave_destinations_stay(n):
     stock = np.zeros((D, K), np.int32)
     stock[:, 0] = n
     lv, sy, inflow = step(np.uint64(3), stock, q, pl, cdf, np.zeros(D, np.int64), dest, K,
-                          C.NORMAL_VAR, C._INV, np.ones((0, 2, K)), np.zeros(K))
+                          C.NORMAL_VAR, C._INV, np.ones((0, 2, K)), np.zeros(K), np.zeros(0))
     assert (lv[:, 0] + sy[:, 0] + inflow.sum(1) == n).all()
     probs = {"leave": 0.15, "stay": 0.45, 1: 0.4 * 0.5, 2: 0.4 * 0.3, 3: 0.4 * 0.2}
     got = {"leave": lv[:, 0], "stay": sy[:, 0], 1: inflow[:, 1], 2: inflow[:, 2],

@@ -107,12 +107,14 @@ def test_reduce_independent_sign_and_conservation(model):
     st_b = base.draws[..., k["state_special"]].sum(axis=2).mean(0)
     st_r = red.draws[..., k["state_special"]].sum(axis=2).mean(0)
     assert (ind_r[1:] < ind_b[1:]).all() and (st_r[1:] > st_b[1:]).all()
-    # conservation in every draw: stock(t+1) = stock(t) + joiners - leavers
+    # conservation in every draw: stock(t+1) = stock(t) + joiners + transfers in - leavers
     f = red.flows
     prev = np.concatenate([np.broadcast_to(red.initial.sum(), (DRAWS, 1)),
                            red.draws.sum(axis=(2, 3))[:, :-1]], axis=1)
     np.testing.assert_array_equal(red.draws.sum(axis=(2, 3)),
-                                  prev + f["joiners"].sum(axis=(2, 3)) - f["leavers"].sum(axis=(2, 3)))
+                                  prev + f["joiners"].sum(axis=(2, 3))
+                                  + f["transfers_in"].sum(axis=(2, 3))
+                                  - f["leavers"].sum(axis=(2, 3)))
 
 
 def test_post16_pathways_raise_leavers_at_16_to_25_only(model):
@@ -165,7 +167,9 @@ def test_conservation_under_any_strategy(model, by, share, leave, seed):
     prev = np.concatenate([np.broadcast_to(res.initial.sum(), (20, 1)),
                            res.draws.sum(axis=(2, 3))[:, :-1]], axis=1)
     np.testing.assert_array_equal(res.draws.sum(axis=(2, 3)),
-                                  prev + f["joiners"].sum(axis=(2, 3)) - f["leavers"].sum(axis=(2, 3)))
+                                  prev + f["joiners"].sum(axis=(2, 3))
+                                  + f["transfers_in"].sum(axis=(2, 3))
+                                  - f["leavers"].sum(axis=(2, 3)))
     assert (res.draws >= 0).all()
     np.testing.assert_array_equal(f["movers"].sum(axis=(2, 3)), 0)
 

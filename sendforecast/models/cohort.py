@@ -47,12 +47,20 @@ move into it) are multiplied by mean-one log-normal effects, AR(1) over the year
 most likely outcome of each choice (usually staying put; among joiners the largest
 group, usually mainstream) is not multiplied but takes what the others leave, so every
 flow keeps its mean in each step (that outcome varies through the others' effects).
+One more year effect acts on the whole LA (``year_effects["net"]``, see
+:func:`draw_net_transfers`): a net transfer rate per draw and year, independent over
+the years - positive, every child has that extra chance of leaving; negative, every
+cell gains children in that proportion (transfers in, placed like the cell's
+continuing children) - the year-to-year noise of SEN2's *net* leaving (transfers
+between LAs, late or corrected records), which per-group effects average away in the
+total caseload.
 Without them the rates of a draw are fixed over time and the intervals were far too
 narrow on backtests (the 80% interval covered 25-65% of published counts at horizon 1);
 SEN2 models carry effects calibrated on rolling-origin backtests of all LAs
 (:data:`SEN2_YEAR_EFFECTS`).  The effects are drawn from the projection's generator
-before any count, so scenarios with the same seed share them (paired draws).  By construction, in every draw ``stock(t+1) = stock(t) +
-joiners - leavers`` and movers net to zero.
+before any count, so scenarios with the same seed share them (paired draws).  By
+construction, in every draw ``stock(t+1) = stock(t) + joiners + transfers in -
+leavers`` and movers net to zero.
 
 Identification from SEN2 aggregates (:meth:`CohortModel.from_sen2`) - the
 assumptions, stated plainly:
@@ -116,24 +124,29 @@ __all__ = ["PARAM_SETS", "CohortModel", "CohortProjection", "QUANTILES", "SEN2_Y
 QUANTILES = {"p10": 0.10, "p90": 0.90, "p2_5": 0.025, "p97_5": 0.975}
 SEN2_AGES = list(range(26))
 ENGLAND = "E92000001"
-# Year effects of SEN2 models (see :func:`draw_year_effects`): sd of the log multiplier of
-# each placement group's leaving and intake (PLACEMENT_GROUPS order; both flows of a group
-# share it) and the AR(1) coefficient over years.  Chosen by benchmarks/cohort_calibration.py
-# on rolling-origin backtests of all LAs (origins January 2018-2023; results in
-# benchmarks/results/cohort_calibration.md): each group's sd makes the mean of its 80% and
-# 95% horizon-1 coverage 87.5%, capped at 0.6 (a mean-one log-normal with a larger sd has
-# most of its mean in rare huge multipliers); rho is the most stationary of 0 / 0.5 /
-# 0.75 / 1 within 0.5 points of the best coverage gap at horizons 2-3 (state special, the
-# one group below the cap).  Only state special is below the cap: the other groups'
-# intervals stay too narrow at horizon 1 (80% / 95% coverage on the fitting origins:
-# independent special 82 / 93, mainstream 76 / 88, resourced provision 70 / 81, post-16
-# FE 54 / 71 - their published counts also jump with reporting changes).  Out of sample
-# (sds and rho chosen on origins 2018-2021 only, benchmarks/results/
-# cohort_calibration_fit2018-2021.md) the horizon-1 coverage of the January 2023 and 2024
-# outcomes was state special 83 / 93, independent special 77 / 90, mainstream 64 / 80,
-# resourced provision 65 / 75 (without year effects 41 / 59, 46 / 64, 54 / 70, 36 / 51).
-_SD = (0.6, 0.6, 0.42, 0.6, 0.6, 0.6, 0.6, 0.6, 0.6, 0.6)
-SEN2_YEAR_EFFECTS = {"leave": _SD, "intake": _SD, "rho": 0.5}
+# Year effects of SEN2 models (see :func:`draw_year_effects` and :func:`draw_net_transfers`):
+# sd of the log multiplier of each placement group's leaving and intake (PLACEMENT_GROUPS
+# order; both flows of a group share it), their AR(1) coefficient over years, and the sd
+# of the LA-wide net transfer rate.  Chosen by benchmarks/cohort_calibration.py on
+# rolling-origin backtests of all LAs (origins January 2018-2023; results in
+# benchmarks/results/cohort_calibration.md): first the net transfer sd makes the mean of
+# the total caseload's 80% and 95% horizon-1 coverage 87.5% (it was 62 / 78 without it,
+# 81 / 94 with it; 72 / 89 and 69 / 85 at horizons 2 and 3, from 55 / 71 and 56 / 73);
+# then each group's sd does the same for the group, capped at 0.6 (a mean-one log-normal
+# with a larger sd has most of its mean in rare huge multipliers); rho is the most
+# stationary of 0 / 0.5 / 0.75 / 1 within 0.5 points of the best coverage gap at
+# horizons 2-3 (state and independent special, the groups below the cap).  Horizon-1
+# coverage of the chosen values (80% / 95%): state special 83 / 95, independent special
+# 82 / 93, mainstream 77 / 88, resourced provision 71 / 82; post-16 FE (59 / 74),
+# specialist post-16, educated elsewhere and not recorded stay too narrow at the cap -
+# their published counts jump with reporting changes.  Out of sample (values chosen on
+# origins 2018-2021 - net sd 0.042, state special 0.28, independent special 0.49 -
+# benchmarks/results/cohort_calibration_fit2018-2021.md), the horizon-1 coverage of the
+# January 2023 and 2024 outcomes was total caseload 77 / 91, state special 82 / 93,
+# independent special 76 / 91, mainstream 66 / 79, resourced provision 65 / 77 (without
+# year effects 56 / 75, 41 / 58, 46 / 65, 53 / 69, 34 / 48).
+_SD = (0.6, 0.6, 0.27, 0.55, 0.6, 0.6, 0.6, 0.6, 0.6, 0.6)
+SEN2_YEAR_EFFECTS = {"leave": _SD, "intake": _SD, "rho": 0.5, "net": 0.044}
 SCAP_PHASES = ("primary", "secondary", "post16")
 # Parameter sets of a projection by default (a set is shared by draws / 250 draws, each
 # with its own year effects, joiner totals and binomial counts).  Measured with
@@ -153,9 +166,12 @@ class CohortProjection:
     """Result of :meth:`CohortModel.project`.
 
     ``draws`` is ``int32 [draw, year, age, state]`` (January stock of each projection
-    year); ``flows`` (when kept) holds ``leavers`` and ``movers`` (net in - out, by
-    age before ageing) ``[draw, year, age, state]`` indexed like the stock they
-    leave, and ``joiners`` by their age on arrival.  ``initial`` is the base January.
+    year); ``flows`` (when kept) holds ``leavers`` (including net transfers out) and
+    ``movers`` (net in - out, by age before ageing) ``[draw, year, age, state]`` indexed
+    like the stock they leave, and ``joiners`` (new plans) and ``transfers_in`` (net
+    transfers in, see :func:`draw_net_transfers`) by their age and placement the next
+    January: ``stock(t+1) = stock(t) + joiners + transfers_in - leavers`` in every draw.
+    ``initial`` is the base January.
     """
 
     draws: np.ndarray
@@ -553,28 +569,30 @@ class CohortModel:
         mfull[:, jcols] = m
         eff = draw_year_effects(self.year_effects, D, H, K, rng)  # [D, H, 2, K] or None
         evar = year_effect_variance(self.year_effects, H, K)  # [H, 2, K]
+        net = draw_net_transfers(self.year_effects, D, H, rng)  # [D, H] or None
         kernel = _numba_kernel() if _ENGINE == "numba" else None
         if kernel is not None:  # the kernels index the parameter sets: no per-draw copies
-            step_k, _, join_k = kernel
+            step_k, _, join_k, arrive_k = kernel
             gw = mfull.reshape(P, A, K).sum(1)  # joiners' group weights [P, K]
             cond = mfull.reshape(P, A, K).transpose(0, 2, 1) / np.where(gw > 0, gw, 1)[..., None]
             cond[gw <= 0] = 1.0 / A  # never used (the group gets no joiners)
             j_tables = _joiner_tables(cond, self.joiner_conc)
             # the kernels' random streams: hashes of these seeds and the cell / draw
-            seeds = rng.integers(0, 2**63, size=(H, 2), dtype=np.uint64)
-            no_eff = np.ones((0, 2, K))
+            seeds = rng.integers(0, 2**63, size=(H, 3), dtype=np.uint64)
+            no_eff, no_net = np.ones((0, 2, K)), np.zeros(0)
             # output buffers reused from step to step: fresh pages are dear on virtual
             # machines (all LAs in two processes: ~10% less CPU); the joiners' two
             # buffers alternate, as one of them is the stock of the next step
             step_buf = np.empty((3, D, AK), np.int32)
             join_buf = np.empty((2, D, AK), np.int32)
+            arrive_buf = np.empty((D, AK), np.int32) if net is not None else None
         else:
             age_of = np.repeat(np.arange(A), K)
             cond_f = _cond_from_cdf(cdf_f) if eff is None else None  # else per draw and year
 
         out = np.zeros((D, H, A, K), np.int32)
-        flows = {k: np.zeros((D, H, A, K), np.int32) for k in ("leavers", "movers", "joiners")} \
-            if keep_flows else {}
+        flows = {k: np.zeros((D, H, A, K), np.int32)
+                 for k in ("leavers", "movers", "joiners", "transfers_in")} if keep_flows else {}
         stock = np.broadcast_to(np.rint(self.initial).astype(np.int32).ravel(), (D, AK)).copy()
         q = leave_or_move(pl)
         for h in range(H):
@@ -584,13 +602,18 @@ class CohortModel:
                 pl_h[:, -1, :] = 1.0  # the age-25 limit holds under any scenario
                 pl_h = pl_h.reshape(P, AK).astype(np.float32)
                 q_h = leave_or_move(pl_h)
+            arrive = None  # net transfers in (net[:, h] < 0), placed like the continuers
             if kernel is not None:
                 eff_h = no_eff if eff is None else np.ascontiguousarray(eff[:, h])
+                net_h = no_net if net is None else np.ascontiguousarray(net[:, h])
                 leave, nxt, inflow = step_k(seeds[h, 0], stock, q_h, pl_h, cdf_f, pidx, dest_f,
-                                            K, NORMAL_VAR, _INV, eff_h, evar[h, 0], step_buf)
+                                            K, NORMAL_VAR, _INV, eff_h, evar[h, 0], net_h,
+                                            step_buf)
                 if adjust is not None:  # scenarios: movers heading to X go to Y instead
                     inflow = adjust.apply_redirects("movers", h, inflow, rng_s)
                 nxt += inflow
+                if net is not None:
+                    arrive = arrive_k(seeds[h, 2], nxt, net_h, NORMAL_VAR, _INV, arrive_buf)
                 join = join_k(seeds[h, 1], np.ascontiguousarray(jt[:, h], dtype=np.int64), pidx,
                               gw, *j_tables, K, np.ascontiguousarray(eff_h[:, 1]),
                               NORMAL_VAR, _INV, join_buf[h % 2])
@@ -601,9 +624,14 @@ class CohortModel:
                 else:
                     q_d, pl_d, cond_d, m_d = _apply_year_effects(q_d, pl_d, cdf_f[pidx], dest_f,
                                                                  m_d, eff[:, h], evar[h, 0], K)
+                if net is not None:
+                    q_d, pl_d = _net_leave(q_d, pl_d, net[:, h, None])
                 r_h = np.divide(pl_d, q_d, out=np.zeros_like(q_d), where=q_d > 0).clip(0, 1)
                 leave, _, nxt = _step_numpy(rng, stock, q_d, r_h, np.arange(D), age_of, dest_f,
                                             cond_d, h, adjust, rng_s)
+                if net is not None:
+                    arrive = _binomial(rng, nxt, np.broadcast_to(
+                        np.clip(-net[:, h, None], 0.0, None), nxt.shape))
                 join = rng.multinomial(jt[:, h], m_d / m_d.sum(-1, keepdims=True)
                                        ).astype(np.int32)
             if adjust is not None:  # scenarios: joiners heading to X go to Y instead
@@ -612,6 +640,10 @@ class CohortModel:
                 flows["leavers"][:, h] = leave.reshape(D, A, K)
                 flows["movers"][:, h] = (nxt - stock + leave).reshape(D, A, K)
                 flows["joiners"][:, h] = join.reshape(D, A, K)
+                if arrive is not None:  # transfers in are there next January, a year older
+                    flows["transfers_in"][:, h, 1:] = arrive.reshape(D, A, K)[:, :-1]
+            if arrive is not None:
+                nxt += arrive
             stock = join  # ageing on: this January's joiners + last January's continuers
             stock[:, K:] += nxt[:, :-K]
             out[:, h] = stock.reshape(D, A, K)
@@ -770,7 +802,8 @@ _ENGINE = "numba"  # "numpy" forces the vectorised numpy fallback
 
 
 def _numba_kernel():
-    """The compiled kernels ``(step, alias_tables, joiners)``, or ``None`` without numba."""
+    """The compiled kernels ``(step, alias_tables, joiners, arrivals)``, or ``None``
+    without numba."""
     return _NB_KERNELS
 
 
@@ -939,7 +972,8 @@ if njit is not None:
         return mv
 
     @njit(cache=True, error_model="numpy")
-    def _nb_step(seed, stock, q, pl, cdf, pidx, dest, K, big_var, inv, eff, lvar, out=None):
+    def _nb_step(seed, stock, q, pl, cdf, pidx, dest, K, big_var, inv, eff, lvar, net,
+                 out=None):
         """Leavers, stayers and movers' inflow ``[D, A*K]`` (int32) for one step.
 
         Per cell of each draw, a multinomial over (leave, each valid destination,
@@ -957,7 +991,10 @@ if njit is not None:
         ``eff[d, 0, k]`` (``_nb_effect_leave``) and every move *into* group ``k`` times
         ``eff[d, 1, k]`` (``_nb_effect_moves``), both keeping the flows' means.  Only
         the valid destinations of a cell (before the padding of ``dest``) are visited.
-        Each (draw, cell) has its
+        ``net [D]`` (or ``[0]``: none): the draw's net transfer rate this step (see
+        :func:`draw_net_transfers`); where positive, every child's leaving probability
+        becomes ``1 - (1 - pl) (1 - net)`` after the year effects, with the chance of
+        moving given continuing kept (as :func:`_net_leave`).  Each (draw, cell) has its
         own random stream, a hash of the step's ``seed`` and the cell: a cell's draws
         do not depend on any other cell's counts (common random numbers across
         scenarios).  ``out [3, D, A*K]`` (int32), when given, holds the three results
@@ -966,6 +1003,7 @@ if njit is not None:
         D, AK = stock.shape
         R = dest.shape[1]
         use_eff = eff.shape[0] == D
+        use_net = net.shape[0] == D
         st = np.zeros(3, np.uint64)  # SplitMix64 state, spare 32-bit half, has-spare flag
         lc = np.ones(R)  # the cell's destination cdf (after any year effects)
         nval = np.ones(AK, np.int64)  # valid destinations per cell: dest repeats the last
@@ -986,6 +1024,7 @@ if njit is not None:
             if use_eff:
                 for k in range(K):
                     lx[k] = np.log(eff[d, 0, k]) + lvar[k] / 2.0
+            en = max(net[d], 0.0) if use_net else 0.0  # extra leaving: net transfers out
             for c in range(AK):
                 n = stock[d, c]
                 if n == 0:
@@ -997,12 +1036,18 @@ if njit is not None:
                     if plc < 1.0:  # certain leaving (the age-25 limit) stays certain
                         k = kof[c]
                         plc = _nb_effect_leave(plc, eff[d, 0, k], lx[k], kf[k])
+                        plc = 1.0 - (1.0 - plc) * (1.0 - en)
                     if mv > 0.0:
                         mv = _nb_effect_moves(lc, cdf, pi, c, dest, mv, eff, d, nval[c])
                     qc = plc + (1.0 - plc) * mv
-                elif qc > 0.0:
-                    for j in range(nval[c]):
-                        lc[j] = cdf[pi, c, j]
+                else:
+                    if en > 0.0 and plc < 1.0:
+                        mv = (qc - plc) / (1.0 - plc)
+                        plc = 1.0 - (1.0 - plc) * (1.0 - en)
+                        qc = plc + (1.0 - plc) * mv
+                    if qc > 0.0:
+                        for j in range(nval[c]):
+                            lc[j] = cdf[pi, c, j]
                 if qc <= 0.0:  # nobody leaves or moves: no random numbers needed
                     stay[d, c] = n
                     continue
@@ -1063,6 +1108,30 @@ if njit is not None:
                     inflow[d, base + dest[c, j]] += x
                     rem -= x
         return leave, stay, inflow
+
+    @njit(cache=True, error_model="numpy")
+    def _nb_arrivals(seed, cont, net, big_var, inv, out=None):
+        """Transfers in ``[D, A*K]`` (int32): where the draw's net transfer rate ``net[d]``
+        is negative, ``Binomial(cont[d, c], -net[d])`` children arrive in cell ``c``
+        (``cont``: the children continuing in each cell this step, after moves), each
+        (draw, cell) from its own stream (a hash of ``seed`` and the cell)."""
+        D, AK = cont.shape
+        if out is None:
+            out = np.zeros((D, AK), np.int32)
+        else:
+            out[:] = 0
+        st = np.zeros(3, np.uint64)
+        for d in range(D):
+            e = -net[d]
+            if e <= 0.0:
+                continue
+            for c in range(AK):
+                n = cont[d, c]
+                if n > 0:
+                    _nb_seed(st, seed, d * AK + c)
+                    st[2] = 0
+                    out[d, c] = _nb_binom(st, n, e, big_var, inv)
+        return out
 
     @njit(cache=True, error_model="numpy")
     def _nb_alias_tables(m):
@@ -1186,7 +1255,7 @@ if njit is not None:
                     x -= 2
         return out
 
-    _NB_KERNELS = (_nb_step, _nb_alias_tables, _nb_joiners)
+    _NB_KERNELS = (_nb_step, _nb_alias_tables, _nb_joiners, _nb_arrivals)
 else:  # pragma: no cover
     _NB_KERNELS = None
 
@@ -1216,9 +1285,11 @@ def _age_chains(cond: np.ndarray, conc: np.ndarray) -> tuple[np.ndarray, np.ndar
 
 def _effect_sds(spec: dict, K: int) -> tuple[np.ndarray, float]:
     """``(sd [2, K] of the leave and intake effects, rho)``; clear errors for bad specs."""
-    unknown = set(spec) - {"leave", "intake", "rho"}
+    unknown = set(spec) - {"leave", "intake", "rho", "net"}
     if unknown:
-        raise ValueError(f"unknown year effect keys {sorted(unknown)} (leave, intake, rho)")
+        raise ValueError(f"unknown year effect keys {sorted(unknown)} (leave, intake, rho, "
+                         "net)")
+    _net_sd(spec)
     sd = np.stack([np.broadcast_to(np.asarray(spec.get(k, 0.0), float), (K,))
                    for k in ("leave", "intake")])  # [2, K]
     rho = float(spec.get("rho", 1.0))
@@ -1255,6 +1326,54 @@ def draw_year_effects(spec: dict | None, draws: int, years: int, K: int,
         x = rho * x + sd * z[:, h]
         out[:, h] = np.exp(x - v[h] / 2)
     return out
+
+
+NET_CLIP = 0.5  # net transfer rates are clipped to [-0.5, 0.5] (never binding at sd <= 0.2)
+
+
+def _net_sd(spec: dict) -> float:
+    """The net transfer sd of a year effect spec (0 without one); a clear error if bad."""
+    net = spec.get("net", 0.0)
+    if not (np.ndim(net) == 0 and np.isfinite(net) and 0 <= net <= 0.2):
+        raise ValueError(f"the net transfer sd ('net') must be one number in [0, 0.2], got "
+                         f"{net!r}")
+    return float(net)
+
+
+def draw_net_transfers(spec: dict | None, draws: int, years: int,
+                       rng: np.random.Generator) -> np.ndarray | None:
+    """Net transfer rates ``[draw, year]``: the LA-wide year effect ``spec["net"]``.
+
+    SEN2's accounting identity ``caseload(T+1) = caseload(T) + new plans(T) - leavers``
+    defines the *net* leavers of a year, which also count plans transferred to and from
+    other LAs and late or corrected records.  Their rate varies from year to year around
+    an LA's level far more than binomial leaving (2018-2023: sd 4.2 points of the
+    caseload, robust sd 2.9, heavy-tailed; year-to-year changes correlated -0.50, as
+    independent shocks around a stable level give; benchmarks/results/
+    cohort_calibration.md).  SEN2 models use sd 0.044, calibrated on backtests of the
+    total caseload (:data:`SEN2_YEAR_EFFECTS`).  Each draw and year gets one rate
+    ``e ~ Normal(0, net)`` (independent over years, clipped to +-NET_CLIP): with ``e >
+    0`` every child has an extra chance ``e`` of leaving; with ``e < 0`` every cell gains
+    ``Binomial(n, -e)`` children (transfers in, placed like the cell's continuing
+    children; they join the next January one year older).  ``None`` or no ``"net"``:
+    ``None``.  Drawn after :func:`draw_year_effects`, from the same generator.
+    """
+    sd = _net_sd(spec) if spec else 0.0
+    if sd == 0:
+        return None
+    return np.clip(sd * rng.standard_normal((draws, years)), -NET_CLIP, NET_CLIP)
+
+
+def _net_leave(q, pl, e):
+    """Leave-or-move ``q`` and leaving ``pl`` probabilities after a net transfer rate
+    ``e`` (broadcastable; only ``e > 0`` acts): every child leaves with an extra chance
+    ``e``, ``pl' = 1 - (1 - pl) (1 - e)``, and the chance of moving given continuing is
+    kept.  The numba kernel applies the same formula per cell."""
+    e = np.clip(e, 0.0, None)
+    pl = np.asarray(pl, float)
+    mv = np.divide(q - pl, 1 - pl, out=np.zeros_like(pl), where=pl < 1)
+    pl2 = np.where(pl < 1, 1 - (1 - pl) * (1 - e), pl)
+    return pl2 + (1 - pl2) * mv, pl2
 
 
 def year_effect_variance(spec: dict | None, years: int, K: int) -> np.ndarray:
