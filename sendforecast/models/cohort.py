@@ -613,7 +613,7 @@ class CohortModel:
                     inflow = adjust.apply_redirects("movers", h, inflow, rng_s)
                 nxt += inflow
                 if net is not None:
-                    arrive = arrive_k(seeds[h, 2], nxt, net_h, NORMAL_VAR, _INV, arrive_buf)
+                    arrive = arrive_k(seeds[h, 2], nxt, net_h, arrive_buf)
                 join = join_k(seeds[h, 1], np.ascontiguousarray(jt[:, h], dtype=np.int64), pidx,
                               gw, *j_tables, K, np.ascontiguousarray(eff_h[:, 1]),
                               NORMAL_VAR, _INV, join_buf[h % 2])
@@ -629,9 +629,10 @@ class CohortModel:
                 r_h = np.divide(pl_d, q_d, out=np.zeros_like(q_d), where=q_d > 0).clip(0, 1)
                 leave, _, nxt = _step_numpy(rng, stock, q_d, r_h, np.arange(D), age_of, dest_f,
                                             cond_d, h, adjust, rng_s)
-                if net is not None:
-                    arrive = _binomial(rng, nxt, np.broadcast_to(
-                        np.clip(-net[:, h, None], 0.0, None), nxt.shape))
+                if net is not None:  # as the kernel: n * -net rounded stochastically
+                    x = nxt * np.clip(-net[:, h, None], 0.0, None)
+                    arrive = (np.floor(x) + (rng.random(x.shape) < x - np.floor(x))
+                              ).astype(np.int32)
                 join = rng.multinomial(jt[:, h], m_d / m_d.sum(-1, keepdims=True)
                                        ).astype(np.int32)
             if adjust is not None:  # scenarios: joiners heading to X go to Y instead
@@ -1110,11 +1111,15 @@ if njit is not None:
         return leave, stay, inflow
 
     @njit(cache=True, error_model="numpy")
-    def _nb_arrivals(seed, cont, net, big_var, inv, out=None):
+    def _nb_arrivals(seed, cont, net, out=None):
         """Transfers in ``[D, A*K]`` (int32): where the draw's net transfer rate ``net[d]``
-        is negative, ``Binomial(cont[d, c], -net[d])`` children arrive in cell ``c``
-        (``cont``: the children continuing in each cell this step, after moves), each
-        (draw, cell) from its own stream (a hash of ``seed`` and the cell)."""
+        is negative, cell ``c`` gains ``cont[d, c] * -net[d]`` children (``cont``: the
+        children continuing in the cell this step, after moves), rounded stochastically -
+        down, plus one with probability the fractional part - so a cell's expected
+        arrivals are exactly proportional to it.  (A binomial per cell would add noise of
+        about the total's square root, nothing next to the spread of ``net`` itself, at
+        three times the cost.)  Each (draw, cell) draws from its own stream, a hash of
+        ``seed`` and the cell."""
         D, AK = cont.shape
         if out is None:
             out = np.zeros((D, AK), np.int32)
@@ -1128,9 +1133,11 @@ if njit is not None:
             for c in range(AK):
                 n = cont[d, c]
                 if n > 0:
+                    x = n * e
+                    k = np.floor(x)
                     _nb_seed(st, seed, d * AK + c)
                     st[2] = 0
-                    out[d, c] = _nb_binom(st, n, e, big_var, inv)
+                    out[d, c] = np.int32(k) + (_nb_unif32(st) < x - k)
         return out
 
     @njit(cache=True, error_model="numpy")
@@ -1354,8 +1361,8 @@ def draw_net_transfers(spec: dict | None, draws: int, years: int,
     total caseload (:data:`SEN2_YEAR_EFFECTS`).  Each draw and year gets one rate
     ``e ~ Normal(0, net)`` (independent over years, clipped to +-NET_CLIP): with ``e >
     0`` every child has an extra chance ``e`` of leaving; with ``e < 0`` every cell gains
-    ``Binomial(n, -e)`` children (transfers in, placed like the cell's continuing
-    children; they join the next January one year older).  ``None`` or no ``"net"``:
+    ``-e`` times its continuing children, rounded stochastically (transfers in, placed
+    like them; they are there the next January, one year older).  ``None`` or no ``"net"``:
     ``None``.  Drawn after :func:`draw_year_effects`, from the same generator.
     """
     sd = _net_sd(spec) if spec else 0.0
@@ -1544,6 +1551,55 @@ def _age_index(label: str) -> list[int] | None:
         lo, hi = (0, 2) if label != "20-25" else (20, 25)
         return list(range(lo, hi + 1))
     return None
+
+
+def _ceased_parts(data, level: str, code: str) -> tuple[dict, dict]:
+    """Plans ceased (any reason) of one area: ``({year: [age] counts}, {year: [group]
+    counts})`` from the rows by single age (``0-2`` / ``20-25`` split evenly; labels of no
+    single age count their year but no child) and by placement (a year with placement rows
+    but no value has zeros).  Built for every area at once, once per data object."""
+    store = _store(data)
+    if "ceased_parts" not in store:
+        from sendforecast.data.taxonomy import PLACEMENT_TO_GROUP
+
+        ce = data.ceased
+        ce = ce[ce.reason == "total"]
+        by_age: dict = {}
+        rows = ce[(ce.placement == "total") & (ce.age != "all")].dropna(subset=["value"])
+        for (lv, c, y, age), v in rows.groupby(["level", "la_code", "year", "age"],
+                                               observed=True)["value"].sum().items():
+            ca = by_age.setdefault((str(lv), str(c)), {}).setdefault(int(y), np.zeros(26))
+            ages = _age_index(str(age))
+            if ages:
+                ca[ages] += v / len(ages)
+        by_group: dict = {}
+        gi = {g: i for i, g in enumerate(PLACEMENT_GROUPS)}
+        rows = ce[(ce.placement != "total") & (ce.age == "all")]
+        for (lv, c, y), _ in rows.groupby(["level", "la_code", "year"], observed=True):
+            by_group.setdefault((str(lv), str(c)), {})[int(y)] = np.zeros(len(gi))
+        rows = rows.assign(g=rows.placement.map(PLACEMENT_TO_GROUP)).dropna(subset=["value"])
+        for (lv, c, y, g), v in rows.groupby(["level", "la_code", "year", "g"],
+                                             observed=True)["value"].sum().items():
+            if g in gi:
+                by_group[(str(lv), str(c))][int(y)][gi[g]] += v
+        store["ceased_parts"] = (by_age, by_group)
+    by_age, by_group = store["ceased_parts"]
+    return by_age.get((level, code), {}), by_group.get((level, code), {})
+
+
+def _new_plan_totals(data, level: str, code: str) -> pd.DataFrame:
+    """New plans (all ages and placements) by calendar year of one area: ``year, value``
+    (missing values dropped).  Built for every area at once, once per data object."""
+    store = _store(data)
+    if "new_plan_totals" not in store:
+        f = data.new_plans
+        f = f[(f.placement == "total") & (f.age == "all")].dropna(subset=["value"])
+        store["new_plan_totals"] = (
+            {(str(lv), str(c)): g.groupby("year")["value"].sum().reset_index()
+             for (lv, c), g in f.groupby(["level", "la_code"], observed=True, sort=False)},
+            f.groupby("year")["value"].sum().reset_index().iloc[:0])
+    parts, empty = store["new_plan_totals"]
+    return parts.get((level, code), empty).copy()  # the model keeps it: not the cache's
 
 
 def _age_group_cube(data, frame: str, level: str, code: str) -> dict[int, np.ndarray]:
@@ -1741,39 +1797,27 @@ def _sen2_parts(data, level: str, code: str, T: int, unrecorded: str = "keep") -
 
     initial = stock_at(T)
     # ---- leaving
-    ce = _area(data, "ceased", level, code)
-    ce = ce[ce.reason == "total"]
-    by_age = ce[(ce.placement == "total") & (ce.age != "all")].dropna(subset=["value"])
-    age_years = sorted(int(y) for y in by_age.year.unique())
+    ceased_age, ceased_group = _ceased_parts(data, level, code)
+    age_years = sorted(ceased_age)
     cy = max([y for y in age_years if y < T], default=max(age_years, default=None))
     leave_age = np.full(26, np.nan)
     ref_stock = stock_at(cy) if cy is not None else initial
     if cy is not None:
-        ca = np.zeros(26)
-        for age, v in by_age[by_age.year == cy].groupby("age", observed=True)["value"].sum().items():
-            ages = _age_index(str(age))
-            if ages:
-                ca[ages] += v / len(ages)
+        ca = ceased_age[cy]
         n_age = ref_stock.sum(1)
         leave_age = np.where(n_age > 0, ca / np.maximum(n_age, 1e-9), np.nan)
     fill = np.nanmean(leave_age) if np.isfinite(leave_age).any() else 0.08
     leave_age = np.clip(np.nan_to_num(leave_age, nan=fill), 0.002, 0.95)
     p = np.broadcast_to(leave_age[:, None], (26, K)).copy()
-    by_pl = ce[(ce.placement != "total") & (ce.age == "all") & (ce.year == cy)]
-    if len(by_pl):
-        from sendforecast.data.taxonomy import PLACEMENT_TO_GROUP
-
-        gl = (by_pl.assign(g=by_pl.placement.map(PLACEMENT_TO_GROUP)).dropna(subset=["value"])
-              .groupby("g")["value"].sum().reindex(PLACEMENT_GROUPS).fillna(0).to_numpy())
+    if cy in ceased_group:
+        gl = ceased_group[cy]
         expected = (p * ref_stock).sum(0)
         f = np.where(expected > 5, (gl + 1) / (expected + 1), 1.0).clip(0.2, 5)
         p = p * f[None, :]
     # overall level: the *net* leaving rate of the last (up to) 3 years before T, from the
     # accounting identity  leavers = stock(t) + new plans(t) - stock(t+1), which nets off
     # flows SEN2 does not count as new plans or ceased (transfers in from other LAs)
-    npl = _area(data, "new_plans", level, code)
-    hist = npl[(npl.placement == "total") & (npl.age == "all")].dropna(subset=["value"])
-    hist = hist.groupby("year")["value"].sum().reset_index()
+    hist = _new_plan_totals(data, level, code)
     newp = hist.set_index("year")["value"]
     ctot = totals.sum(axis=1)
     net = [(ctot[t] + newp[t] - ctot[t + 1]) / ctot[t] for t in range(T - 3, T)
