@@ -384,6 +384,27 @@ def test_numba_binomial_sampler_moments():
         assert abs(x.var() - v) < 0.06 * v + 0.05
 
 
+def test_normal_quantile_is_as241():
+    """The kernels' normal deviates: AS 241 quantiles agree with scipy's to ~1e-15 over
+    the centre and both tails, and the kernel's draws are standard normal (KS)."""
+    from scipy import special, stats
+
+    from sendforecast.models import cohort as C
+
+    u = np.concatenate([np.linspace(1e-6, 1 - 1e-6, 20_001), np.logspace(-300, -1, 500),
+                        1 - np.logspace(-16, -1, 500)])
+    z = np.array([C._normal_quantile(x) for x in u])
+    ref = special.ndtri(u)
+    assert np.all(np.abs(z - ref) <= 1e-14 * np.maximum(np.abs(ref), 1.0))
+    assert C._normal_quantile(0.5) == 0.0 and C._normal_quantile(0.975) == pytest.approx(
+        1.959963984540054, abs=1e-15)
+    if C._numba_kernel() is not None:
+        st = np.zeros(3, np.uint64)
+        C._nb_seed(st, np.uint64(21), 0)
+        x = np.array([C._nb_normal(st) for _ in range(100_000)])
+        assert stats.kstest(x, "norm").pvalue > 1e-3
+
+
 @pytest.mark.parametrize("n,p", [(211, 0.05), (80, 0.15), (160, 0.93)])
 def test_big_binomials_follow_the_binomial_cdf(n, p):
     """Just above NORMAL_VAR both engines draw the skew-corrected normal: its cdf stays
