@@ -155,8 +155,8 @@ SCAP_PHASES = ("primary", "secondary", "post16")
 # seeds): the Monte Carlo sd of the projected mean and quantiles (2.5% to 97.5%, total and
 # placement groups, horizons 1, 5, 10) is 1.01-1.07 times (median over statistics) that of
 # one set per draw - the rates' posterior is a small part of a projection's spread -
-# while drawing the sets (Beta, Dirichlet) and holding them costs a quarter: all LAs x
-# 1,000 draws x 10 years went from 420 to 291 ms of CPU per LA (results/cohort_backtest.md).
+# while drawing the sets (Beta, Dirichlet) and holding them costs a quarter (when this
+# default came in, all LAs x 1,000 draws x 10 years went from 420 to 291 ms of CPU per LA).
 PARAM_SETS = 250
 _NATIONAL_CACHE: dict = {}
 
@@ -524,7 +524,8 @@ class CohortModel:
         of a projection: with 250 sets the Monte Carlo error of the quantiles is within
         7% of one set per draw (benchmarks/results/cohort_param_sets.md) at a quarter of
         the parameter cost and memory.
-        ``keep_flows``: keep ``leavers``, ``movers`` and ``joiners`` arrays.
+        ``keep_flows``: keep the ``leavers``, ``movers``, ``joiners`` and
+        ``transfers_in`` arrays (see :class:`CohortProjection`).
         ``adjust``: a :class:`sendforecast.scenarios.base.FlowAdjustments` (scenarios):
         joiner multipliers, leaving multipliers and redirects of joiners/movers between
         placements.  Parameter draws and joiner totals use the same random numbers with
@@ -1172,8 +1173,9 @@ if njit is not None:
         children continuing in the cell this step, after moves), rounded stochastically -
         down, plus one with probability the fractional part - so a cell's expected
         arrivals are exactly proportional to it.  (A binomial per cell would add noise of
-        about the total's square root, nothing next to the spread of ``net`` itself, at
-        three times the cost.)  Each (draw, cell) draws from its own stream, a hash of
+        about the square root of the arrivals, nothing next to the spread of ``net``
+        itself, at 6-10 times the cost: 2.2-4.0 ms a step for 1,000 draws of a large LA,
+        against 0.2-0.45 ms.)  Each (draw, cell) draws from its own stream, a hash of
         ``seed`` and the cell."""
         D, AK = cont.shape
         if out is None:
