@@ -8,11 +8,18 @@ from __future__ import annotations
 
 import matplotlib.pyplot as plt
 import pandas as pd
-from matplotlib.ticker import FuncFormatter
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from .data.taxonomy import PLACEMENT_GROUP_LABELS, PLACEMENT_GROUPS
 
 _THOUSANDS = FuncFormatter(lambda v, _: f"{v:,.0f}")
+
+
+def year_axis(ax) -> None:
+    """Whole years on the x axis (``2025``, not ``2025.0`` or ``2027.5``)."""
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.0f}"))
+
 MEASURE_LABELS = {
     "caseload": "EHC plans (January)", "requests": "Requests for EHC needs assessment",
     "assessments": "Assessments completed", "new_plans": "New EHC plans", "ceased": "EHC plans ceased",
@@ -29,6 +36,7 @@ def history(summary: pd.DataFrame, title: str | None = None):
             ax.plot(g.year, g.value, marker="o", ms=3, label=str(g.la_name.iloc[0]))
         ax.set_title(MEASURE_LABELS[m], fontsize=9)
         ax.yaxis.set_major_formatter(_THOUSANDS)
+        year_axis(ax)
         ax.grid(alpha=0.3)
         ax.set_ylim(bottom=0)
     if title:
@@ -80,6 +88,7 @@ def projection_fan(table: pd.DataFrame, history_groups: pd.DataFrame | None = No
             ax.plot(h.year, h.value, color="k", marker="o", ms=3, label="observed (January)")
         ax.set_title(PLACEMENT_GROUP_LABELS.get(p, p), fontsize=9)
         ax.yaxis.set_major_formatter(_THOUSANDS)
+        year_axis(ax)
         ax.grid(alpha=0.3)
         ax.set_ylim(bottom=0)
     for ax in list(axes.flat)[n:]:

@@ -8,6 +8,7 @@ import pandas as pd
 from matplotlib.ticker import FuncFormatter
 
 from sendforecast.data.taxonomy import PLACEMENT_GROUP_LABELS
+from sendforecast.plotting import year_axis
 
 __all__ = ["cost_stacked", "dsg_fan", "demand_vs_capacity"]
 
@@ -80,6 +81,7 @@ def demand_vs_capacity(sufficiency: pd.DataFrame, title: str | None = None):
         ax.step(g["year"], g["capacity"], where="mid", color="black", label="places")
         ax.set_title(f"{PLACEMENT_GROUP_LABELS.get(p, p)}\n{ph}", fontsize=9)
         ax.yaxis.set_major_formatter(_COUNT)
+        year_axis(ax)
         ax.grid(alpha=0.3)
     for ax in axes.ravel()[n:]:
         ax.set_visible(False)
