@@ -16,7 +16,7 @@ total.  This script measures that noise in the data and chooses the sds.
 Method: for every LA and origin January T, fit ``CohortModel.from_sen2(data, la,
 base_year=T)`` once and project for each setting of a grid (same seed: common random
 numbers across the grid).  (1) The net transfer sd is interpolated on NET_GRID (group
-effects at the current defaults) so that the mean of the total caseload's horizon-1
+effects NET_STAGE_GROUPS) so that the mean of the total caseload's horizon-1
 coverage of the 80% and 95% intervals over the *fitting* origins is 87.5%.  (2) With
 it, every group gets the same sd ``s`` for each ``s`` of GRID and each group's sd is
 interpolated so that the mean of its horizon-1 coverage is 87.5%, capped at the grid's
@@ -51,6 +51,10 @@ RESULTS = ROOT / "benchmarks" / "results"
 # bounded flows cannot follow it (their means would drift)
 GRID = (0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5, 0.6)
 NET_GRID = (0.0, 0.01, 0.02, 0.03, 0.04, 0.05, 0.06)  # sd of the net transfer rate
+# group effects while the net transfer sd is chosen: every group at the cap, rho 0.5 -
+# fixed here, not the current defaults (which this script chooses), so that a re-run
+# reproduces the results and a held-out run uses nothing of its held-out origins
+NET_STAGE_GROUPS = {"leave": GRID[-1], "intake": GRID[-1], "rho": 0.5}
 LAST = 2024  # latest January in the data
 
 
@@ -165,7 +169,6 @@ def _net_leaving_noise(data, first: int = 2018) -> tuple[list[str], dict]:
 
 def main():
     from sendforecast.data.taxonomy import PLACEMENT_GROUPS as G
-    from sendforecast.models.cohort import SEN2_YEAR_EFFECTS
 
     ap = argparse.ArgumentParser()
     ap.add_argument("--fit", type=int, nargs="+", default=[2018, 2019, 2020, 2021, 2022, 2023],
@@ -181,8 +184,8 @@ def main():
     t0 = time.perf_counter()
     noise_lines, _ = _net_leaving_noise(_data())
     print("\n".join(noise_lines), flush=True)
-    # (1) the net transfer sd, from the total caseload, group effects as the defaults
-    groups_now = {k: v for k, v in SEN2_YEAR_EFFECTS.items() if k != "net"}
+    # (1) the net transfer sd, from the total caseload
+    groups_now = NET_STAGE_GROUPS
     print(f"net transfer grid of {len(NET_GRID)} sds, horizon 1", flush=True)
     ngrid = _run(las, a.origins, a.draws, 1,
                  [(f"{s:g}", {**groups_now, "net": s}) for s in NET_GRID], a.workers)
@@ -225,7 +228,7 @@ def main():
              "(p10-p90) / 95% (p2.5-p97.5) interval. Rules: (1) the sd of the LA-wide net "
              "transfer rate is interpolated on the grid so that the mean of the total "
              "caseload's 80% and 95% horizon-1 coverage on the fitting origins is 87.5% "
-             "(group effects at the previous defaults); (2) with it, each group's sd is "
+             f"(group effects {NET_STAGE_GROUPS}); (2) with it, each group's sd is "
              "interpolated so that the mean of its 80% and 95% horizon-1 coverage is 87.5% "
              f"(capped at {GRID[-1]:g}); (3) the AR(1) coefficient rho of the log group "
              "effects is the smallest of " + ", ".join(f"{r:g}" for r in rhos) + " whose "

@@ -320,6 +320,18 @@ def test_conservation_large_stocks_and_shared_parameters(seed, A, K, scale, draw
     _check_conservation(p)
 
 
+def test_keeping_flows_does_not_change_the_draws(example):
+    """keep_flows only records the flows: the same seed gives the same stock, with or
+    without them, and a second call gives the same numbers again."""
+    m = CohortModel.from_sen2(example, "999")
+    a = m.project(years=4, draws=300, seed=12, keep_flows=True)
+    b = m.project(years=4, draws=300, seed=12, keep_flows=False)
+    assert m.year_effects and m.year_effects["net"] > 0  # transfers in and out happen
+    assert a.flows["transfers_in"].sum() > 0
+    assert np.array_equal(a.draws, b.draws) and b.flows == {}
+    assert np.array_equal(a.draws, m.project(years=4, draws=300, seed=12).draws)
+
+
 def test_default_parameter_sets_are_shared_by_draws(example):
     """By default PARAM_SETS (250) posterior parameter sets serve all draws (fewer draws:
     one set each); draws sharing a set still differ (own effects, joiners and counts)."""
@@ -467,7 +479,7 @@ def test_net_transfers_are_independent_normal_rates():
     assert draw_net_transfers(None, 10, 3, rng) is None
     big = draw_net_transfers({"net": 0.2}, 200_000, 1, rng)
     assert np.abs(big).max() <= NET_CLIP
-    for bad in (-0.01, 0.5, float("nan"), [0.1, 0.2]):
+    for bad in (-0.01, 0.5, float("nan"), [0.1, 0.2], "0.05", None, True):
         with pytest.raises(ValueError, match="net transfer"):
             draw_net_transfers({"net": bad}, 10, 3, rng)
 
@@ -655,6 +667,13 @@ def test_kernels_overwrite_reused_output_buffers():
     jbuf = np.full((D, A * K), -9, np.int32)
     assert np.array_equal(join_k(*jargs), join_k(*jargs, jbuf))
     assert (jbuf.sum(1) == 30).all()
+    arrive_k = C._numba_kernel()[3]
+    net = np.where(np.arange(D) % 2 == 0, -0.3, 0.2)  # transfers in for even draws only
+    abuf = np.full((D, A * K), 777, np.int32)
+    fresh = arrive_k(np.uint64(4), stock, net)
+    assert np.array_equal(fresh, arrive_k(np.uint64(4), stock, net, abuf))
+    assert (fresh[1::2] == 0).all()  # positive rates: no arrivals
+    assert (np.abs(fresh[::2] - 0.3 * stock[::2]) < 1).all()  # n * -net, rounded
 
 
 @pytest.mark.parametrize("n", [1, 10, 24, 25, 60, 5000])

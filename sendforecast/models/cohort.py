@@ -120,7 +120,7 @@ from sendforecast.errors import SendForecastWarning
 from sendforecast.models import rates as R
 
 __all__ = ["PARAM_SETS", "CohortModel", "CohortProjection", "QUANTILES", "SEN2_YEAR_EFFECTS",
-           "draw_year_effects"]
+           "draw_net_transfers", "draw_year_effects"]
 
 QUANTILES = {"p10": 0.10, "p90": 0.90, "p2_5": 0.025, "p97_5": 0.975}
 SEN2_AGES = list(range(26))
@@ -149,14 +149,16 @@ ENGLAND = "E92000001"
 _SD = (0.6, 0.6, 0.27, 0.55, 0.6, 0.6, 0.6, 0.6, 0.6, 0.6)
 SEN2_YEAR_EFFECTS = {"leave": _SD, "intake": _SD, "rho": 0.5, "net": 0.044}
 SCAP_PHASES = ("primary", "secondary", "post16")
-# Parameter sets of a projection by default (a set is shared by draws / 250 draws, each
-# with its own year effects, joiner totals and binomial counts).  Measured with
-# benchmarks/cohort_param_sets.py (results/cohort_param_sets.md; 5 LAs, 1,000 draws, 20
-# seeds): the Monte Carlo sd of the projected mean and quantiles (2.5% to 97.5%, total and
-# placement groups, horizons 1, 5, 10) is 1.01-1.07 times (median over statistics) that of
-# one set per draw - the rates' posterior is a small part of a projection's spread -
-# while drawing the sets (Beta, Dirichlet) and holding them costs a quarter (when this
-# default came in, all LAs x 1,000 draws x 10 years went from 420 to 291 ms of CPU per LA).
+# Parameter sets (posterior draws of the rates) of a projection by default: with 1,000
+# draws each set serves 4 draws, each with its own year effects, joiner totals and
+# binomial counts.  Measured with benchmarks/cohort_param_sets.py (results/
+# cohort_param_sets.md; 5 LAs, 1,000 draws, 20 seeds): the Monte Carlo sd of the projected
+# mean and quantiles (2.5% to 97.5%, total and placement groups, horizons 1, 5, 10) is,
+# in the median over those statistics, 1.01-1.07 times that of one set per draw (single
+# statistics scatter more: 10th-90th percentiles 0.76-1.62, mostly the sampling error of
+# 20 seeds) - the rates' posterior is a small part of a projection's spread - while a
+# quarter of the sets are drawn and held (when this default came in, all LAs x 1,000
+# draws x 10 years went from 420 to 291 ms of CPU per LA, -31%).
 PARAM_SETS = 250
 _NATIONAL_CACHE: dict = {}
 
@@ -521,9 +523,9 @@ class CohortModel:
         and joiners' mix rates; default :data:`PARAM_SETS` = 250, or ``draws`` if fewer);
         draw ``d`` uses set ``d % param_draws`` and has its own year effects, joiner
         totals and binomial counts.  The rates' posterior is a small part of the spread
-        of a projection: with 250 sets the Monte Carlo error of the quantiles is within
-        7% of one set per draw (benchmarks/results/cohort_param_sets.md) at a quarter of
-        the parameter cost and memory.
+        of a projection: with 250 sets the Monte Carlo sd of the quantiles is, in the
+        median over statistics, 1.01-1.07 times that of one set per draw
+        (benchmarks/results/cohort_param_sets.md), with a quarter of the parameter draws.
         ``keep_flows``: keep the ``leavers``, ``movers``, ``joiners`` and
         ``transfers_in`` arrays (see :class:`CohortProjection`).
         ``adjust``: a :class:`sendforecast.scenarios.base.FlowAdjustments` (scenarios):
@@ -633,8 +635,7 @@ class CohortModel:
                                             cond_d, h, adjust, rng_s)
                 if net is not None:  # as the kernel: n * -net rounded stochastically
                     x = nxt * np.clip(-net[:, h, None], 0.0, None)
-                    arrive = (np.floor(x) + (rng.random(x.shape) < x - np.floor(x))
-                              ).astype(np.int32)
+                    arrive = _stochastic_round(x, rng.random(x.shape)).astype(np.int32)
                 join = rng.multinomial(jt[:, h], m_d / m_d.sum(-1, keepdims=True)
                                        ).astype(np.int32)
             if adjust is not None:  # scenarios: joiners heading to X go to Y instead
@@ -771,6 +772,13 @@ def _normal_quantile(u):
     if k == 0:
         return q * z
     return -z if q < 0 else z
+
+
+def _stochastic_round(x, u):
+    """``x`` rounded down, plus one where the uniform ``u`` falls below the fractional
+    part: an integer with mean exactly ``x`` (transfers in; both engines use this)."""
+    k = np.floor(x)
+    return k + (u < x - k)
 
 
 def _binomial(rng: np.random.Generator, n: np.ndarray, p: np.ndarray) -> np.ndarray:
@@ -916,6 +924,7 @@ if njit is not None:
         return j
 
     _nb_normal_quantile = njit(cache=True, error_model="numpy")(_normal_quantile)
+    _nb_stochastic_round = njit(cache=True, error_model="numpy")(_stochastic_round)
 
     @njit(cache=True, error_model="numpy")
     def _nb_normal(st):
@@ -1093,18 +1102,16 @@ if njit is not None:
                     if plc < 1.0:  # certain leaving (the age-25 limit) stays certain
                         k = kof[c]
                         plc = _nb_effect_leave(plc, eff[d, 0, k], lx[k], kf[k])
-                        plc = 1.0 - (1.0 - plc) * (1.0 - en)
                     if mv > 0.0:
                         mv = _nb_effect_moves(lc, cdf, pi, c, dest, mv, eff, d, nval[c])
                     qc = plc + (1.0 - plc) * mv
-                else:
-                    if en > 0.0 and plc < 1.0:
-                        mv = (qc - plc) / (1.0 - plc)
-                        plc = 1.0 - (1.0 - plc) * (1.0 - en)
-                        qc = plc + (1.0 - plc) * mv
-                    if qc > 0.0:
-                        for j in range(nval[c]):
-                            lc[j] = cdf[pi, c, j]
+                if en > 0.0 and plc < 1.0:  # as _net_leave: P(move | continue) kept
+                    mv = (qc - plc) / (1.0 - plc)
+                    plc = 1.0 - (1.0 - plc) * (1.0 - en)
+                    qc = plc + (1.0 - plc) * mv
+                if not use_eff and qc > 0.0:
+                    for j in range(nval[c]):
+                        lc[j] = cdf[pi, c, j]
                 if qc <= 0.0:  # nobody leaves or moves: no random numbers needed
                     stay[d, c] = n
                     continue
@@ -1190,11 +1197,9 @@ if njit is not None:
             for c in range(AK):
                 n = cont[d, c]
                 if n > 0:
-                    x = n * e
-                    k = np.floor(x)
                     _nb_seed(st, seed, d * AK + c)
                     st[2] = 0
-                    out[d, c] = np.int32(k) + (_nb_unif32(st) < x - k)
+                    out[d, c] = np.int32(_nb_stochastic_round(n * e, _nb_unif32(st)))
         return out
 
     @njit(cache=True, error_model="numpy")
@@ -1392,13 +1397,15 @@ def draw_year_effects(spec: dict | None, draws: int, years: int, K: int,
     return out
 
 
-NET_CLIP = 0.5  # net transfer rates are clipped to [-0.5, 0.5] (never binding at sd <= 0.2)
+NET_CLIP = 0.5  # net transfer rates are clipped to [-0.5, 0.5]: 11 sd at the calibrated
+# 0.044 (never binding); 1% of draws at the largest sd allowed (0.2)
 
 
 def _net_sd(spec: dict) -> float:
     """The net transfer sd of a year effect spec (0 without one); a clear error if bad."""
     net = spec.get("net", 0.0)
-    if not (np.ndim(net) == 0 and np.isfinite(net) and 0 <= net <= 0.2):
+    ok = isinstance(net, int | float | np.number) and not isinstance(net, bool)
+    if not (ok and np.isfinite(net) and 0 <= net <= 0.2):
         raise ValueError(f"the net transfer sd ('net') must be one number in [0, 0.2], got "
                          f"{net!r}")
     return float(net)
