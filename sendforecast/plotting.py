@@ -16,8 +16,9 @@ _THOUSANDS = FuncFormatter(lambda v, _: f"{v:,.0f}")
 
 
 def year_axis(ax) -> None:
-    """Whole years on the x axis (``2025``, not ``2025.0`` or ``2027.5``)."""
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    """Whole years on the x axis (``2025``, not ``2025.0`` or ``2027.5``), at most six
+    labels so that they do not run into each other in small multiples."""
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=5, integer=True))
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.0f}"))
 
 MEASURE_LABELS = {

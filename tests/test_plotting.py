@@ -26,7 +26,7 @@ def test_projection_fan_and_history_show_whole_years():
     fig = plotting.projection_fan(table, hist)
     labels = _tick_labels(fig.axes[0])
     assert labels and all(lab.lstrip("−-").isdigit() for lab in labels), labels
-    assert "2030" in labels or "2029" in labels
+    assert 3 <= len(labels) <= 6, labels  # readable in a small multiple
     summary = pd.DataFrame({"measure": "caseload", "la_code": "825", "la_name": "Bucks",
                             "year": [2019, 2020, 2021, 2022], "value": [1.0, 2.0, 3.0, 4.0]})
     labels = _tick_labels(plotting.history(summary).axes[0])
