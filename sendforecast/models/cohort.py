@@ -923,6 +923,15 @@ if njit is not None:
             j += v >= lc[i]
         return j
 
+    @njit(cache=True, error_model="numpy")
+    def _nb_zeroed(out, shape):
+        """The kernels' result array: the caller's buffer ``out`` (reused from step to
+        step: fresh pages are dear) cleared, or a new one of ``shape`` (int32)."""
+        if out is None:
+            return np.zeros(shape, np.int32)
+        out[:] = 0
+        return out
+
     _nb_normal_quantile = njit(cache=True, error_model="numpy")(_normal_quantile)
     _nb_stochastic_round = njit(cache=True, error_model="numpy")(_stochastic_round)
 
@@ -1080,10 +1089,7 @@ if njit is not None:
                     nval[c] = j + 1
         kf = np.sqrt(1.0 + np.pi * lvar / 8.0)  # logit-scale leave effects: correction
         lx = np.zeros(K)  # log leave effect + v / 2 of the current draw, per group
-        if out is None:
-            out = np.zeros((3, D, AK), np.int32)
-        else:
-            out[:] = 0
+        out = _nb_zeroed(out, (3, D, AK))
         leave, stay, inflow = out[0], out[1], out[2]
         for d in range(D):
             pi = pidx[d]
@@ -1185,10 +1191,7 @@ if njit is not None:
         against 0.2-0.45 ms.)  Each (draw, cell) draws from its own stream, a hash of
         ``seed`` and the cell."""
         D, AK = cont.shape
-        if out is None:
-            out = np.zeros((D, AK), np.int32)
-        else:
-            out[:] = 0
+        out = _nb_zeroed(out, (D, AK))
         st = np.zeros(3, np.uint64)
         for d in range(D):
             e = -net[d]
@@ -1260,10 +1263,7 @@ if njit is not None:
         A = thr.shape[1]
         AK = A * K
         use_eff = eff.shape[0] == D
-        if out is None:
-            out = np.zeros((D, AK), np.int32)
-        else:
-            out[:] = 0
+        out = _nb_zeroed(out, (D, AK))
         st = np.zeros(3, np.uint64)
         w = np.empty(K)
         mask = np.uint64(0xFFFFFFFF)
