@@ -11,12 +11,15 @@ import sys
 import time
 from pathlib import Path
 
-DEFAULT_OUT = "sendforecast-output"
-
-
-def _codes(text: str) -> list[str] | str:
-    text = text.strip()
-    return "all" if text.lower() == "all" else [c.strip() for c in text.split(",") if c.strip()]
+from .cli_options import (
+    DEFAULT_OUT,
+    add_data,
+    add_draws,
+    add_horizon,
+    add_la,
+    add_out,
+    add_seed,
+)
 
 
 def _load(paths: list[str]):
@@ -32,7 +35,7 @@ def _load(paths: list[str]):
 # ----------------------------------------------------------------------- commands
 def cmd_data_summary(args) -> int:
     data = _load(args.data)
-    table = data.summary(_codes(args.la))
+    table = data.summary(args.la)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     table.to_csv(out, index=False)
@@ -92,7 +95,7 @@ def _main_job(data, la: str, args):
     from .pipeline import run_main_job
 
     costs, allocation, capacity, routing = load_budget_inputs(args)
-    return run_main_job(data, la, args.out, years=args.years, draws=args.draws, seed=args.seed,
+    return run_main_job(data, la, args.out, years=args.horizon, draws=args.draws, seed=args.seed,
                         costs=costs, allocation=allocation, capacity=capacity, routing=routing)
 
 
@@ -105,15 +108,13 @@ def build_parser() -> argparse.ArgumentParser:
     d = sub.add_parser("data", help="read, summarise and check SEN2 release files")
     dsub = d.add_subparsers(dest="data_command", required=True)
     s = dsub.add_parser("summary", help="headline measures per LA as a long CSV")
-    s.add_argument("--data", action="append", required=True, metavar="PATH",
-                   help="release folder, zip or CSV (repeat for several releases)")
-    s.add_argument("--la", default="all", help="'all' or comma-separated codes (3-digit LA, E12… region, "
-                                               "E92000001 England)")
-    s.add_argument("--out", required=True, metavar="FILE.csv")
+    add_data(s)
+    add_la(s, many=True, default="all")
+    add_out(s, kind="file")
     s.set_defaults(func=cmd_data_summary)
     q = dsub.add_parser("quality", help="print the data-quality report")
-    q.add_argument("--data", action="append", required=True, metavar="PATH")
-    q.add_argument("--out", metavar="DIR", help="also write the report's tables as CSVs here")
+    add_data(q)
+    add_out(q, required=False, help="also write the report's tables as CSVs in this folder")
     q.set_defaults(func=cmd_data_quality)
     dl = dsub.add_parser("download", help="download a release zip from explore-education-statistics")
     dl.add_argument("release", help="release slug, e.g. 2025")
@@ -128,14 +129,13 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="run the main job on the shipped example LA (Exampleshire)")
     run = sub.add_parser("run", help="run the main job for one LA on real SEN2 data: history, "
                                      "projection, places, costs and DSG balance")
-    run.add_argument("--data", action="append", required=True, metavar="PATH")
-    run.add_argument("--la", required=True, help="3-digit LA code")
+    add_data(run)
+    add_la(run, many=False)
     for sp, func in ((demo, cmd_demo), (run, cmd_run)):
-        sp.add_argument("--out", default=DEFAULT_OUT, metavar="DIR",
-                        help=f"output folder (default {DEFAULT_OUT})")
-        sp.add_argument("--years", type=int, default=10, help="projection years (default 10)")
-        sp.add_argument("--draws", type=int, default=1000, help="Monte Carlo draws (default 1000)")
-        sp.add_argument("--seed", type=int, default=1)
+        add_out(sp, default=DEFAULT_OUT)
+        add_horizon(sp, default=10)
+        add_draws(sp)
+        add_seed(sp)
         add_budget_arguments(sp)
         sp.set_defaults(func=func)
 
@@ -143,24 +143,50 @@ def build_parser() -> argparse.ArgumentParser:
     from .cli_scenarios import add_scenarios_parser
 
     add_scenarios_parser(sub)
-    try:
-        from .cli_forecast import add_forecast_parser
-    except ImportError:  # pragma: no cover - forecasting module not installed
-        pass
-    else:
-        add_forecast_parser(sub)
+    from .cli_forecast import add_forecast_parser
+
+    add_forecast_parser(sub)
+    p.add_argument("--debug", action="store_true",
+                   help="on an unexpected error, show the full Python traceback")
     return p
 
 
-def main(argv: list[str] | None = None) -> int:
-    from .errors import InputError
+REPORT_HINT = ("This looks like a bug in sendforecast. Please report it with the command you ran "
+               "and this message; rerun with --debug for the full traceback.")
 
-    args = build_parser().parse_args(argv)
+
+def user_message(exc: BaseException) -> str:
+    """One clear message for an error the user can act on (never a bare ``KeyError``)."""
+    if isinstance(exc, KeyError) and len(exc.args) == 1:
+        return f"not found: {exc.args[0]}"
+    if isinstance(exc, FileNotFoundError) and exc.filename:
+        return f"file or folder not found: {exc.filename}"
+    return str(exc) or type(exc).__name__
+
+
+def main(argv: list[str] | None = None) -> int:
+    from .errors import InputError, UsageError
+
+    argv = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in argv  # accepted anywhere on the line
+    args = build_parser().parse_args([a for a in argv if a != "--debug"])
     try:
         return int(args.func(args) or 0)
-    except (InputError, FileNotFoundError, KeyError) as exc:
-        print(f"sendforecast: error: {exc}", file=sys.stderr)
+    except (InputError, UsageError, FileNotFoundError, IsADirectoryError, NotADirectoryError,
+            PermissionError) as exc:
+        if debug:
+            raise
+        print(f"sendforecast: error: {user_message(exc)}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("sendforecast: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001 - the one place that turns bugs into a message
+        if debug:
+            raise
+        print(f"sendforecast: unexpected error ({type(exc).__name__}): {user_message(exc)}\n"
+              f"{REPORT_HINT}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":  # pragma: no cover

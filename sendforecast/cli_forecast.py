@@ -22,16 +22,15 @@ def cmd_forecast(args) -> int:
     import warnings
 
     from .data.sen2 import load_sen2
-    from .errors import SendForecastWarning
+    from .errors import SendForecastWarning, UsageError
     from .models.base import AUTO_METHOD, METHODS, forecast, warnings_frame
 
     if args.method not in (*METHODS, "auto"):
-        raise KeyError(f"unknown method {args.method!r}; choose from {', '.join(METHODS)} or auto")
+        raise UsageError(f"unknown method {args.method!r}; choose from {', '.join(METHODS)} or auto")
     t0 = time.perf_counter()
     print(f"Loading {len(args.data)} source(s) ...", file=sys.stderr)
     data = load_sen2(*args.data)
-    la = args.la.strip()
-    la = "all" if la.lower() == "all" else [c.strip() for c in la.split(",") if c.strip()]
+    la = args.la
     print(f"Forecasting {args.measure} {args.horizon} year(s) ahead with method {args.method} "
           f"for {'all LAs' if la == 'all' else ', '.join(la)} (hierarchical: ~30-60 s) ...",
           file=sys.stderr)
@@ -63,16 +62,15 @@ def add_forecast_parser(subparsers) -> None:
     """Register the ``forecast`` subcommand on an argparse subparsers object."""
     f = subparsers.add_parser(
         "forecast", help="forecast requests, new plans or caseload with intervals to a CSV")
-    f.add_argument("--data", action="append", required=True, metavar="PATH",
-                   help="release folder, zip or CSV (repeat for several releases)")
+    from .cli_options import add_data, add_horizon, add_la, add_out, add_seed
+
+    add_data(f)
     f.add_argument("--measure", required=True, choices=MEASURES)
-    f.add_argument("--horizon", required=True, type=int, metavar="N", help="years ahead")
-    f.add_argument("--la", default="all",
-                   help="'all' or comma-separated codes (3-digit LA, E12... region total, "
-                        "E92000001 England)")
+    add_horizon(f, default=None)
+    add_la(f, many=True, default="all")
     f.add_argument("--method", default="auto",
                    help="naive, drift, ets, loglinear, hierarchical, pipeline or auto (default: "
                         "the method chosen per measure by backtest)")
-    f.add_argument("--seed", type=int, default=1)
-    f.add_argument("--out", required=True, metavar="FILE.csv")
+    add_seed(f)
+    add_out(f, kind="file")
     f.set_defaults(func=cmd_forecast)

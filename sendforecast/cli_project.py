@@ -20,15 +20,17 @@ def add_project_parser(subparsers) -> argparse.ArgumentParser:
                     "(witan.send format). Writes DIR/projection.csv and "
                     "DIR/specialist_places.csv; the first projection year is the January "
                     "after the last observed one.")
-    p.add_argument("--data", nargs="+", metavar="PATH", help="SEN2 release folder(s) or zip(s)")
-    p.add_argument("--la", help="3-digit LA code (SEN2 mode)")
+    from sendforecast.cli_options import add_data, add_draws, add_horizon, add_la, add_out, add_seed
+
+    add_data(p, required=False)
+    add_la(p, many=False, required=False)
     p.add_argument("--transitions", metavar="FILE", help="witan.send transitions.csv")
     p.add_argument("--population", metavar="FILE", help="witan.send population.csv")
     p.add_argument("--valid-states", metavar="FILE", help="witan.send valid-states.csv")
-    p.add_argument("--years", type=int, default=10)
-    p.add_argument("--draws", type=int, default=1000)
-    p.add_argument("--seed", type=int, default=None)
-    p.add_argument("--out", required=True, metavar="DIR")
+    add_horizon(p, default=10)
+    add_draws(p)
+    add_seed(p)
+    add_out(p)
     from sendforecast.cli_budget import add_budget_arguments
 
     add_budget_arguments(p)  # --costs: unit costs (SEN2 mode) or witan.send costs.csv (witan mode)
@@ -37,19 +39,20 @@ def add_project_parser(subparsers) -> argparse.ArgumentParser:
 
 
 def run_project(args: argparse.Namespace) -> int:
+    from sendforecast.errors import UsageError
     from sendforecast.models.cohort import CohortModel
 
     if args.data and args.transitions:
-        raise SystemExit("project: give either --data/--la or --transitions/--population, not both")
+        raise UsageError("project: give either --data/--la or --transitions/--population, not both")
     if args.data:
         if not args.la:
-            raise SystemExit("project: --la CODE is required with --data")
+            raise UsageError("project: --la CODE is required with --data")
         from sendforecast import load_sen2
 
         model = CohortModel.from_sen2(load_sen2(*args.data), args.la)
     elif args.transitions:
         if not args.population:
-            raise SystemExit("project: --population FILE is required with --transitions")
+            raise UsageError("project: --population FILE is required with --transitions")
         from sendforecast.data.local import (
             read_transitions,
             read_valid_states,
@@ -63,9 +66,9 @@ def run_project(args: argparse.Namespace) -> int:
             read_witan_costs(args.costs)  # witan mode: validated need x setting costs
         model = CohortModel.from_transitions(tr, read_witan_population(args.population), vs)
     else:
-        raise SystemExit("project: give --data PATH... --la CODE, or --transitions FILE "
+        raise UsageError("project: give --data PATH... --la CODE, or --transitions FILE "
                          "--population FILE")
-    proj = model.project(years=args.years, draws=args.draws, seed=args.seed)
+    proj = model.project(years=args.horizon, draws=args.draws, seed=args.seed)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     proj.table(("year", "age", "placement"))[COLUMNS].to_csv(out / "projection.csv", index=False)

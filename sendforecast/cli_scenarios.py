@@ -16,8 +16,10 @@ def add_scenarios_parser(subparsers) -> argparse.ArgumentParser:
     r = sub.add_parser("run", help="run a scenario YAML file (schema: sendforecast.scenarios.config)")
     r.add_argument("file", nargs="?", help="scenario run YAML")
     r.add_argument("--example", action="store_true", help="run the shipped Exampleshire example")
-    r.add_argument("--out", required=True, metavar="DIR")
-    r.add_argument("--draws", type=int, help="override the file's number of draws")
+    from .cli_options import add_draws, add_out
+
+    add_out(r)
+    add_draws(r, default=None)  # None: the run file's number of draws
     r.set_defaults(func=run_scenarios)
     return p
 
@@ -32,6 +34,7 @@ def run_scenarios(args: argparse.Namespace) -> int:
     from .cli_budget import EXAMPLE_CAPACITY, EXAMPLE_COSTS, EXAMPLE_HNB
     from .costs import CostAssumptions
     from .data.example import EXAMPLE_LA_CODE
+    from .errors import UsageError
     from .hnb import HNBAllocation
     from .models.cohort import CohortModel
     from .scenarios.compare import compare
@@ -41,7 +44,7 @@ def run_scenarios(args: argparse.Namespace) -> int:
     from .sufficiency import Capacity
 
     if bool(args.file) == bool(args.example):
-        raise SystemExit("scenarios run: give a FILE.yaml or --example (not both)")
+        raise UsageError("scenarios run: give a FILE.yaml or --example (not both)")
     path = EXAMPLE_YAML if args.example else Path(args.file)
     cfg, strategies = load_run_config(path)
     draws = args.draws or cfg.draws

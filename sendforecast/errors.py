@@ -51,5 +51,10 @@ class InputError(ValueError):
         super().__init__(f"{n} problem{'s' if n != 1 else ''} in input:\n" + "\n".join(shown))
 
 
+class UsageError(ValueError):
+    """Raised when arguments are combined wrongly (e.g. both input modes, or a required
+    companion option missing); the message says which option to give."""
+
+
 class SendForecastWarning(UserWarning):
     """Warnings about data or model fit that a user should see (not silenced)."""
