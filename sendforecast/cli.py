@@ -161,6 +161,8 @@ def user_message(exc: BaseException) -> str:
         return f"not found: {exc.args[0]}"
     if isinstance(exc, FileNotFoundError) and exc.filename:
         return f"file or folder not found: {exc.filename}"
+    if isinstance(exc, PermissionError) and exc.filename:
+        return f"permission denied: {exc.filename}"
     return str(exc) or type(exc).__name__
 
 
@@ -172,8 +174,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args([a for a in argv if a != "--debug"])
     try:
         return int(args.func(args) or 0)
-    except (InputError, UsageError, FileNotFoundError, IsADirectoryError, NotADirectoryError,
-            PermissionError) as exc:
+    except (InputError, UsageError, OSError) as exc:  # OSError: missing files, network, disk
         if debug:
             raise
         print(f"sendforecast: error: {user_message(exc)}", file=sys.stderr)

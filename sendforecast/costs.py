@@ -45,7 +45,6 @@ __all__ = [
 ALL = "all"
 PHASES = [p.value for p in Phase]
 _FY = re.compile(r"(\d{4})-(\d{2})")
-FACTS = "facts.md"  # /work/shared/reference/facts.md, the project's table of public figures
 
 
 # ------------------------------------------------------------------ financial years
@@ -170,10 +169,10 @@ class FixedLine(_Model):
 
 
 
-_A = "ASSUMPTION (no figure in facts.md): "
+_A = "ASSUMPTION (no published figure): "
 _INFL = _A + "3%/yr cost growth for top-ups and other non-fee costs"
-_LINC = "Lincolnshire County Council FOI response, Jan 2024 (facts.md)"
-_GUIDE = "DfE high needs funding operational guide; DfE high-needs place-number files (facts.md)"
+_LINC = "Lincolnshire County Council FOI response, Jan 2024"
+_GUIDE = "DfE high needs funding operational guide; DfE high-needs place-number files"
 #: Independent + NMSS spend per pupil grew from £54k (2020-21) to £64k (2024-25):
 #: (64/54) ** (1/4) - 1 = 4.3% a year (DfE PQ answer, 7 Jan 2026, facts.md).
 INDEPENDENT_GROWTH = round((64 / 54) ** 0.25 - 1, 3)
@@ -207,7 +206,7 @@ def _default_unit_costs() -> list[UnitCost]:
           inflation=INDEPENDENT_GROWTH, price_year="2024-25", basis="published",
           source="Independent + non-maintained special, LA spend per pupil with EHCP £64k "
                  "2024-25, DfE answer to parliamentary question 7 Jan 2026 (s251 outturn / "
-                 f"SEN2) (facts.md). Inflation {INDEPENDENT_GROWTH:.1%}/yr derived from the same "
+                 f"SEN2). Inflation {INDEPENDENT_GROWTH:.1%}/yr derived from the same "
                  "series: £54k (2020-21) to £64k (2024-25)"),
         u(placement_group="ap_pru", line="place_funding", annual_cost=10000,
           price_year="2024-25", basis="assumption",
@@ -235,7 +234,7 @@ def _default_unit_costs() -> list[UnitCost]:
     for g in ("educated_elsewhere", "early_years", "not_recorded"):
         rows.append(u(placement_group=g, line="total", annual_cost=0, price_year="2024-25",
                       basis="placeholder",
-                      source="PLACEHOLDER: facts.md has no figure; £0 until you supply a local "
+                      source="PLACEHOLDER: no published figure; £0 until you supply a local "
                              "cost (e.g. EOTAS packages, early years inclusion funding)"))
     return rows
 
@@ -243,7 +242,7 @@ def _default_unit_costs() -> list[UnitCost]:
 def _default_transport() -> list[TransportCost]:
     return [TransportCost(placement_group=g, annual_cost=0, price_year="2024-25",
                           basis="placeholder",
-                          source="PLACEHOLDER: facts.md has no SEN transport figure; £0 until "
+                          source="PLACEHOLDER: no published SEN transport figure; £0 until "
                                  "you supply local costs per pupil (general fund, not HNB)")
             for g in PLACEMENT_GROUPS]
 
@@ -513,6 +512,8 @@ def stock_by_group_phase(draws: np.ndarray, states: Sequence[str], ages: Sequenc
 def warn_placeholders(assumptions: CostAssumptions) -> None:
     """Warn when transport is all zero or a placement cost is an unreplaced placeholder."""
     if not any(t.annual_cost > 0 for t in assumptions.transport):
-        warnings.warn("SEN transport costs are £0 (no figure in facts.md): supply local costs "
-                      "per pupil with --costs (line 'transport') to report them",
+        warnings.warn("SEN transport costs are £0 (there is no published per-pupil figure to "
+                      "default to): supply your own cost per pupil as rows with line "
+                      "'transport' in the unit-costs file given with --costs (Python: "
+                      "CostAssumptions(transport=[...])) to report them",
                       SendForecastWarning, stacklevel=3)

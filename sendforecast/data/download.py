@@ -12,7 +12,9 @@ Typical use::
 ``fetch_release`` resolves the release through the EES content API
 (publication ``education-health-and-care-plans``) and downloads the
 "all files" zip, which :func:`sendforecast.load_sen2` reads directly.  If the
-API changes, pass the zip's address as ``url=``.
+API changes, pass the zip's address as ``url=``; ``$SENDFORECAST_EES_API`` points
+the lookup at another copy of the content API (a mirror, or a local test server).
+A network failure raises :class:`DownloadError` saying what to do instead.
 """
 
 from __future__ import annotations
@@ -27,17 +29,37 @@ EES_CONTENT_API = "https://content.explore-education-statistics.service.gov.uk/a
 PUBLICATION = "education-health-and-care-plans"
 
 
+class DownloadError(OSError):
+    """The release could not be fetched; the message says how to get it by hand."""
+
+
+def content_api() -> str:
+    """``$SENDFORECAST_EES_API`` or the public EES content API."""
+    return os.environ.get("SENDFORECAST_EES_API", EES_CONTENT_API).rstrip("/")
+
+
 def cache_dir() -> Path:
     """``$SENDFORECAST_CACHE`` or ``~/.cache/sendforecast``."""
     return Path(os.environ.get("SENDFORECAST_CACHE", Path.home() / ".cache" / "sendforecast"))
 
 
-def release_zip_url(release: str, publication: str = PUBLICATION, api: str = EES_CONTENT_API) -> str:
+def _manual_hint(release: str) -> str:
+    return (f"download the release {release!r} zip of '{PUBLICATION}' from "
+            "explore-education-statistics.service.gov.uk by hand and pass it to --data, or give "
+            "its address with --url")
+
+
+def release_zip_url(release: str, publication: str = PUBLICATION, api: str | None = None) -> str:
     """Address of the all-files zip of a release (looks the release id up on EES)."""
+    api = (api or content_api()).rstrip("/")
     meta_url = f"{api}/publications/{publication}/releases/{release}"
-    with urllib.request.urlopen(meta_url, timeout=60) as resp:  # noqa: S310 (fixed https host)
-        meta = json.load(resp)
-    return f"{api}/releases/{meta['id']}/files"
+    try:
+        with urllib.request.urlopen(meta_url, timeout=60) as resp:  # noqa: S310 (fixed https host)
+            meta = json.load(resp)
+        return f"{api}/releases/{meta['id']}/files"
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise DownloadError(f"could not look up release {release!r} at {meta_url} ({exc}); "
+                            + _manual_hint(release)) from exc
 
 
 def fetch_release(release: str, *, url: str | None = None, refresh: bool = False,
@@ -55,7 +77,11 @@ def fetch_release(release: str, *, url: str | None = None, refresh: bool = False
         return target
     src = url or release_zip_url(release)
     tmp = target.with_suffix(".part")
-    with urllib.request.urlopen(src, timeout=300) as resp, open(tmp, "wb") as out:  # noqa: S310
-        shutil.copyfileobj(resp, out)
+    try:
+        with urllib.request.urlopen(src, timeout=300) as resp, open(tmp, "wb") as out:  # noqa: S310
+            shutil.copyfileobj(resp, out)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise DownloadError(f"could not download {src} ({exc}); " + _manual_hint(release)) from exc
     tmp.replace(target)
     return target
