@@ -167,14 +167,14 @@ def user_message(exc: BaseException) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from .errors import InputError, UsageError
+    from .errors import InputError, NotFoundError, UsageError
 
     argv = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in argv  # accepted anywhere on the line
     args = build_parser().parse_args([a for a in argv if a != "--debug"])
     try:
         return int(args.func(args) or 0)
-    except (InputError, UsageError, OSError) as exc:  # OSError: missing files, network, disk
+    except (InputError, UsageError, NotFoundError, OSError) as exc:  # OSError: files, network
         if debug:
             raise
         print(f"sendforecast: error: {user_message(exc)}", file=sys.stderr)

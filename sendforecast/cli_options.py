@@ -12,9 +12,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-#: The library-wide default seed for the command line: the same command gives the same
-#: numbers unless ``--seed`` says otherwise.  It is recorded in every output's settings.
-DEFAULT_SEED = 1
+from .defaults import DEFAULT_SEED  # the same default as the Python API
+
 DEFAULT_OUT = "sendforecast-output"
 
 

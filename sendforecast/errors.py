@@ -51,6 +51,15 @@ class InputError(ValueError):
         super().__init__(f"{n} problem{'s' if n != 1 else ''} in input:\n" + "\n".join(shown))
 
 
+class NotFoundError(KeyError):
+    """A code the user gave (an area, a measure, a placement) is not in the data or the
+    taxonomy; the message lists what is known.  A ``KeyError`` for code that looks codes up,
+    with a readable ``str`` (a plain ``KeyError`` prints its message in quotes)."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else "not found"
+
+
 class UsageError(ValueError):
     """Raised when arguments are combined wrongly (e.g. both input modes, or a required
     companion option missing); the message says which option to give."""

@@ -83,3 +83,94 @@ def test_run_without_allocation_reports_costs_but_no_balance(tmp_path):
     assert list(costs.columns) == ["financial_year", "line", "mean", "p10", "p90", "p2_5", "p97_5"]
     assert (costs.loc[costs.line == "total_hnb", "mean"] > 0).all()
     assert not (out / "dsg_balance.csv").exists() and not (out / "dsg_balance_fan.png").exists()
+
+
+# ------------------------------------------------------------ one option vocabulary
+@pytest.mark.parametrize("args, message", [
+    (["project", "--draws", "0", "--out", "x"], "--draws: expected a whole number >= 1, got '0'"),
+    (["project", "--years", "-1", "--out", "x"], "--horizon/--years: expected a whole number >= 1"),
+    (["demo", "--horizon", "ten"], "expected a whole number >= 1, got 'ten'"),
+    (["demo", "--seed", "-3"], "--seed: expected a whole number >= 0"),
+    (["forecast", "--data", "d", "--measure", "requests", "--horizon", "2", "--la", " , ",
+      "--out", "f.csv"], "expected an area code"),
+    (["run", "--data", "d", "--la", "825,826"], "expected one area code"),
+])
+def test_bad_argument_values_are_argument_errors(args, message, capsys):
+    with pytest.raises(SystemExit) as e:
+        main(args)
+    assert e.value.code == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+
+
+def test_out_naming_an_existing_file_is_an_argument_error(tmp_path, capsys):
+    f = tmp_path / "taken.txt"
+    f.write_text("x")
+    with pytest.raises(SystemExit) as e:
+        main(["demo", "--out", str(f)])
+    assert e.value.code == 2 and "is an existing file; give a folder" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["data", "summary", "--data", "d", "--out", str(tmp_path)])  # a folder, not a file
+    assert "is a folder; give a file name" in capsys.readouterr().err
+
+
+def test_data_may_be_repeated_or_listed(tmp_path):
+    from sendforecast.cli import build_parser
+
+    p = build_parser()
+    for argv in (["--data", "A", "--data", "B"], ["--data", "A", "B"]):
+        for cmd in (["project", "--out", str(tmp_path)], ["run", "--la", "825"],
+                    ["forecast", "--measure", "requests", "--horizon", "1", "--out", "f.csv"],
+                    ["data", "summary", "--out", "s.csv"], ["data", "quality"]):
+            assert p.parse_args(cmd + argv).data == ["A", "B"], cmd
+    assert p.parse_args(["forecast", "--data", "A", "--measure", "requests", "--years", "4",
+                         "--out", "f.csv"]).horizon == 4  # --years is --horizon's alias
+
+
+def test_every_stochastic_command_defaults_to_one_seed():
+    from sendforecast.cli import build_parser
+    from sendforecast.defaults import DEFAULT_SEED
+
+    p = build_parser()
+    for cmd in (["demo"], ["run", "--data", "d", "--la", "825"], ["project", "--out", "o"],
+                ["forecast", "--data", "d", "--measure", "requests", "--horizon", "1",
+                 "--out", "f.csv"]):
+        assert p.parse_args(cmd).seed == DEFAULT_SEED == 1
+
+
+# --------------------------------------------------------------------- error path
+def _boom(exc):
+    def func(args):
+        raise exc
+    return func
+
+
+@pytest.mark.parametrize("exc, rc, text", [
+    (RuntimeError("kaput"), 1, "unexpected error (RuntimeError): kaput"),
+    (KeyError("age"), 1, "unexpected error (KeyError): not found: age"),
+    (FileNotFoundError(2, "No such file", "/x/y.csv"), 2, "file or folder not found: /x/y.csv"),
+])
+def test_errors_reach_the_user_as_one_clear_message(monkeypatch, capsys, exc, rc, text):
+    import sendforecast.cli as cli
+
+    monkeypatch.setattr(cli, "cmd_demo", _boom(exc))
+    assert cli.main(["demo"]) == rc
+    err = capsys.readouterr().err
+    assert text in err and "Traceback" not in err
+    if rc == 1:
+        assert "rerun with --debug" in err
+
+
+def test_debug_shows_the_traceback(monkeypatch):
+    import sendforecast.cli as cli
+
+    monkeypatch.setattr(cli, "cmd_demo", _boom(RuntimeError("kaput")))
+    with pytest.raises(RuntimeError, match="kaput"):
+        cli.main(["demo", "--debug"])
+
+
+def test_download_off_line_says_what_to_do(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("SENDFORECAST_EES_API", "http://127.0.0.1:9/api")  # nothing listens
+    assert main(["data", "download", "2025", "--dir", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "could not look up release '2025'" in err and "pass it to --data" in err

@@ -48,7 +48,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..errors import InputError, Problem
+from ..errors import InputError, NotFoundError, Problem
 from .geography import ENGLAND_CODE, series_status
 from .quality import SUPPRESSION_CODES, QualityReport
 from .taxonomy import (
@@ -575,7 +575,7 @@ class SEN2Data:
                     break
             else:
                 if measure not in _KNOWN_MEASURES:
-                    raise KeyError(f"unknown measure {measure!r}; try caseload, requests, assessments, "
+                    raise NotFoundError(f"unknown measure {measure!r}; try caseload, requests, assessments, "
                                    "new_plans, ceased or a measure of the requests/assessments/timeliness "
                                    "frames")
                 s = pd.DataFrame({"la_code": [], "year": [], "value": [], "level": []})
@@ -598,7 +598,7 @@ class SEN2Data:
             known = set(self.las.la_code)
             unknown = [c for c in codes if c not in known]
             if unknown:
-                raise KeyError(f"unknown area code(s) {unknown}; known LA codes are 3-digit DfE codes "
+                raise NotFoundError(f"unknown area code(s) {unknown}; known LA codes are 3-digit DfE codes "
                                f"such as {self.la_codes()[:5]}")
         out = []
         for m in measures:

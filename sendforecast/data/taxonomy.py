@@ -17,6 +17,8 @@ from enum import StrEnum
 
 import pandas as pd
 
+from ..errors import NotFoundError
+
 
 class PlacementGroup(StrEnum):
     """Placement groups used throughout the library (in a sensible reporting order)."""
@@ -163,7 +165,7 @@ def placement_group(code: str) -> str:
         return PLACEMENT_TO_GROUP[code]
     if code in PlacementGroup.__members__.values() or code in {g.value for g in PlacementGroup}:
         return code
-    raise KeyError(f"unknown placement {code!r}; expected one of {sorted(PLACEMENT_TO_GROUP)}")
+    raise NotFoundError(f"unknown placement {code!r}; expected one of {sorted(PLACEMENT_TO_GROUP)}")
 
 
 PLACEMENT_GROUPS: list[str] = [g.value for g in PlacementGroup]

@@ -116,7 +116,8 @@ import numpy as np
 import pandas as pd
 
 from sendforecast.data.taxonomy import PLACEMENT_GROUPS, SPECIALIST_PROVISION, phase_of_age
-from sendforecast.errors import SendForecastWarning
+from sendforecast.defaults import DEFAULT_SEED
+from sendforecast.errors import NotFoundError, SendForecastWarning
 from sendforecast.models import rates as R
 
 __all__ = ["PARAM_SETS", "YEAR_GROUPS", "CohortModel", "CohortProjection", "QUANTILES",
@@ -195,6 +196,9 @@ class CohortProjection:
     flows: dict = field(default_factory=dict)
     decomposition: pd.DataFrame | None = None
     settings: dict = field(default_factory=dict)
+    #: wall-clock times, kept apart from ``settings`` so that outputs made from the same
+    #: seed and settings are byte-identical
+    timings: dict = field(default_factory=dict)
 
     # ---------------------------------------------------------------- helpers
     def _phase(self, age: int) -> str:
@@ -548,10 +552,10 @@ class CohortModel:
         la = str(la)
         totals = _group_totals(data, "la", la)
         if totals.empty:
-            raise KeyError(f"no caseload by placement for LA {la!r}")
+            raise NotFoundError(f"no caseload by placement for LA {la!r}")
         T = int(totals.index.max()) if base_year is None else int(base_year)
         if T not in totals.index:
-            raise KeyError(f"no caseload for LA {la} in January {T}")
+            raise NotFoundError(f"no caseload for LA {la} in January {T}")
         ref_level, ref_code, ref_note = _reference_area(data, la, T)
         if isinstance(year_effects, str):
             if year_effects != "calibrated":
@@ -674,7 +678,8 @@ class CohortModel:
             raise ValueError(f"joiner draws must have shape ({draws}, {years}), got {out.shape}")
         return np.rint(out).astype(np.int64)
 
-    def project(self, years: int = 10, draws: int = 1000, seed=None, joiners=None,
+    def project(self, years: int = 10, draws: int = 1000, seed: int | None = DEFAULT_SEED,
+                joiners=None,
                 param_draws: int | None = None, keep_flows: bool = True,
                 adjust=None) -> CohortProjection:
         """Monte Carlo projection of the Januaries ``base_year+1 .. base_year+years``.
@@ -815,14 +820,14 @@ class CohortModel:
         settings = {**self.settings, "years": H, "draws": D, "seed": seed,
                     "param_draws": P, "joiners": _describe(joiners),
                     "year_effects": _jsonable(self.year_effects),
-                    "adjusted": adjust is not None,
-                    "seconds": round(time.perf_counter() - t0, 3)}
+                    "adjusted": adjust is not None}
         return CohortProjection(draws=out, years=proj_years, ages=list(self.ages),
                                 states=list(self.states), initial=np.rint(self.initial),
                                 base_year=self.base_year, age_offset=self.age_offset,
                                 specialist=dict(self.specialist), joiner_totals=jt, flows=flows,
                                 decomposition=self._decompose(jt, proj_years),
-                                settings=settings)
+                                settings=settings,
+                                timings={"seconds": round(time.perf_counter() - t0, 3)})
 
     def _decompose(self, jt: np.ndarray, proj_years: list[int]) -> pd.DataFrame | None:
         """Joiners vs the base year: population effect + rate effect (exact, additive)."""

@@ -99,6 +99,7 @@ class Comparison:
 
     runs: dict[str, Run]
     settings: dict = field(default_factory=dict)
+    timings: dict = field(default_factory=dict)  # wall-clock; never written with the settings
 
     @property
     def baseline(self) -> Run:
@@ -245,5 +246,5 @@ def compare(model, strategies: Mapping[str, Sequence[Scenario]], *, years: int =
         if progress:
             print(f"[{time.perf_counter() - t0:5.1f}s] {name}", flush=True)
     settings = {"years": years, "draws": draws, "seed": seed, "base_year": model.base_year,
-                "capacity": capacity is not None, "wall_seconds": round(time.perf_counter() - t0, 2)}
-    return Comparison(runs, settings)
+                "capacity": capacity is not None}
+    return Comparison(runs, settings, timings={"seconds": round(time.perf_counter() - t0, 2)})

@@ -1,0 +1,20 @@
+"""The lowest versions CI installs are the lower bounds pyproject.toml claims."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+
+from tests.conftest import ROOT
+
+
+def test_constraints_equal_lower_bounds():
+    deps = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    bounds = {}
+    for d in deps:
+        m = re.fullmatch(r"([\w-]+)>=([\w.]+)", d.replace(" ", ""))
+        assert m, f"dependency {d!r} has no plain lower bound"
+        bounds[m[1].lower()] = m[2]
+    text = (ROOT / "ci" / "constraints-lowest.txt").read_text()
+    pins = {k.lower(): v for k, v in re.findall(r"^([\w-]+)==(\S+)", text, flags=re.M)}
+    assert pins == bounds
