@@ -452,7 +452,7 @@ class _FileParser:
         df = self.df
         missing = [c for c in _GEO_COLS if c not in df.columns]
         if missing:
-            raise InputError([Problem(self.src.name, None, c, "a SEN2 geography column",
+            raise InputError([Problem(self.src.name, 1, c, "a SEN2 geography column",
                                       f"columns {list(df.columns)[:12]}") for c in missing])
         line = pd.Series(df.index.to_numpy() + 2, index=df.index)  # header = line 1
         level = df["geographic_level"].map(_LEVELS)
