@@ -116,7 +116,7 @@ import numpy as np
 import pandas as pd
 
 from sendforecast.data.taxonomy import PLACEMENT_GROUPS, SPECIALIST_PROVISION, phase_of_age
-from sendforecast.errors import SendForecastWarning
+from sendforecast.errors import InputError, Problem, SendForecastWarning
 from sendforecast.models import rates as R
 
 __all__ = ["PARAM_SETS", "CohortModel", "CohortProjection", "QUANTILES", "SEN2_YEAR_EFFECTS",
@@ -386,6 +386,14 @@ class CohortModel:
         level on the backtests).
         """
         la = str(la)
+        if not (_single_age_years(data, "caseload", "la", la)  # the age x placement shape
+                or _single_age_years(data, "caseload", "national", ENGLAND)):
+            raise InputError(Problem(
+                "SEN2 data", None, None,
+                f"EHC plan caseload by single year of age with a placement breakdown for a "
+                f"recent January, for LA {la} or England (the 2025 release's caseload.csv "
+                "supplies it: load it too, e.g. load_sen2(release_2025, release_2022))",
+                "caseload by age band or by placement only"))
         totals = _group_totals(data, "la", la)
         if totals.empty:
             raise KeyError(f"no caseload by placement for LA {la!r}")
