@@ -34,6 +34,21 @@ still load.  Conventions (one place, used everywhere):
 Breakdowns not used by the library (sex, ethnicity, years plan held, personal
 budgets, residential settings …) are not read; the files and topics skipped are
 named in ``quality.notes``.
+
+Broken input is refused with an :class:`~sendforecast.errors.InputError` naming the
+file, line (header = line 1) and column: an empty file; a recognised table with a
+header but no rows (a failed download, not "no data"); a workbook or other binary
+file renamed ``.csv``; bytes that are not UTF-8; lines with fewer or more fields than
+the header (a cut-short file); a corrupt, truncated or CSV-less zip; a path holding no
+SEN2 table; a value that is neither a number nor a suppression code (``12a``); and a
+recognised table without one of its measure columns (tables are recognised by the
+share of their known columns, so a renamed column is named, with similar header
+names, instead of the table being skipped).  Placement columns of the caseload and
+new-plans tables are optional (DfE adds and retires placement types between
+releases): a missing one is a quality note.  Faults of a published DfE value are
+recorded, not refused: a negative count becomes ``NaN`` and is listed in
+``quality.unknown``; a row repeated within a file is listed in
+``quality.duplicates``.
 """
 
 from __future__ import annotations
