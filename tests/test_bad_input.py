@@ -164,9 +164,20 @@ def test_quoted_commas_are_not_extra_fields(tmp_path):
 def test_exact_duplicate_row_in_a_sen2_file_is_listed():
     d = load_sen2(M / "sen2_duplicate_row.csv")
     dup = d.quality.duplicates
-    assert set(dup.file) == {"sen2_duplicate_row.csv"} and set(dup.line) == {6}
-    assert set(dup.first_line) == {3} and "requests" in set(dup.key.str.split("|").str[-1])
+    assert dup[["file", "line", "first_line", "key"]].values.tolist() == [
+        ["sen2_duplicate_row.csv", 6, 3, "the whole line"]]
     assert_names(str(d.quality), "sen2_duplicate_row.csv line 6 repeats line 3")
+    ok = load_sen2(M / "sen2_requests_ok.csv")  # the repeat is dropped, not added
+    assert d.requests.equals(ok.requests)
+
+
+def test_same_key_different_value_in_a_sen2_file_is_listed(tmp_path):
+    lines = (M / "sen2_requests_ok.csv").read_text().splitlines()
+    f = tmp_path / "twice.csv"
+    f.write_text("\n".join([*lines, lines[2].replace(",Total,400,", ",Total,401,")]) + "\n")
+    dup = load_sen2(f).quality.duplicates
+    assert dup[["file", "line", "first_line", "value", "first_value"]].values.tolist() == [
+        ["twice.csv", 6, 3, 401.0, 400.0]]
 
 
 def test_duplicated_child_year_in_transitions():

@@ -43,10 +43,11 @@ class QualityReport:
       (file, line, column, code, meaning, year, la_code).
     - ``inconsistent``: totals that differ from the sum of their parts
       (e.g. placement parts vs the LA total, LAs vs England).
-    - ``duplicates``: rows whose key repeats an earlier row with a different value,
-      or repeats an earlier row of the same file at all (the later row was ignored;
-      the same value published in two files, as the 2022 release's age and
-      establishment files both carry the LA total, is not listed).
+    - ``duplicates``: rows whose key repeats an earlier row with a different value
+      (the later row was ignored; the same value published twice, as the 2022
+      release's age and establishment files both carry the LA total, is not
+      listed), and lines of a file that repeat an earlier line exactly (key
+      ``"the whole line"``; the repeat was dropped).
     - ``unknown``: labels or codes that could not be mapped (e.g. an unknown
       placement label), kept out of the tidy tables, and invalid values read as
       missing (a negative count), each with file, line, column and value.

@@ -47,7 +47,7 @@ names, instead of the table being skipped).  Placement columns of the caseload a
 new-plans tables are optional (DfE adds and retires placement types between
 releases): a missing one is a quality note.  Faults of a published DfE value are
 recorded, not refused: a negative count becomes ``NaN`` and is listed in
-``quality.unknown``; a row repeated within a file is listed in
+``quality.unknown``; a line repeated exactly within a file is dropped and listed in
 ``quality.duplicates``.
 """
 
@@ -223,24 +223,40 @@ def _read_csv(buf: Path | io.BytesIO, name: str) -> pd.DataFrame:
     for magic, what in _MAGIC.items():
         if data.startswith(magic):
             raise InputError(Problem(name, None, None, "a comma-separated UTF-8 text file", what))
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[:exc.start].count(b"\n") + 1
-        raise InputError(Problem(name, line, None, "UTF-8 text (as published by DfE)",
-                                 f"byte {data[exc.start:exc.start + 1]!r} that is not UTF-8")) from exc
-    if "\x00" in text:
-        line = text[:text.index("\x00")].count("\n") + 1
+    if b"\x00" in data:
+        line = data[:data.index(b"\x00")].count(b"\n") + 1
         raise InputError(Problem(name, line, None, "a comma-separated text file", "binary data (NUL bytes)"))
-    if not _same_field_counts(data):  # short or long rows: pandas would pad or misread them
-        raise InputError(_field_problems(text, name) or [
-            Problem(name, None, None, "as many fields on every line as in the header", "lines that differ")])
     try:
-        df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+        df = pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            line = data[:exc.start].count(b"\n") + 1
+            raise InputError(Problem(name, line, None, "UTF-8 text (as published by DfE)",
+                                     f"byte {data[exc.start:exc.start + 1]!r} that is not UTF-8")) from exc
+        raise
     except pd.errors.ParserError as exc:
-        raise InputError(_field_problems(text, name) or [
+        raise InputError(_field_problems(data, name) or [
             Problem(name, None, None, "a comma-separated UTF-8 file", str(exc).strip())]) from exc
+    # pandas pads a short row with "": only then (a blank last cell) count the fields
+    if len(df.columns) and (df.iloc[:, -1] == "").any() and not _same_field_counts(data):
+        raise InputError(_field_problems(data, name) or [
+            Problem(name, None, None, "as many fields on every line as in the header", "lines that differ")])
     df.columns = [str(c).strip().lstrip("\ufeff") for c in df.columns]
+    lines = data.split(b"\n")
+    if len(set(lines)) < len(lines):  # a line repeated exactly (cheap test; rare slow path)
+        first: dict[bytes, int] = {}
+        repeats = []
+        for n, text in enumerate(lines, start=1):
+            if text.strip():
+                if text in first:
+                    repeats.append((n, first[text]))
+                else:
+                    first[text] = n
+        if repeats:  # dropped here (a defect of the file); listed by _FileParser
+            df = df.drop(index=[n - 2 for n, _ in repeats if 0 <= n - 2 < len(df)])
+            df.attrs["repeated_lines"] = repeats
     return df
 
 
@@ -260,8 +276,9 @@ def _same_field_counts(data: bytes) -> bool:
     return bool(len(per_line) == 0 or (per_line == per_line[0]).all())
 
 
-def _field_problems(text: str, name: str, limit: int = 50) -> list[Problem]:
+def _field_problems(data: bytes, name: str, limit: int = 50) -> list[Problem]:
     """Lines whose number of fields differs from the header's (blank lines are fine)."""
+    text = data.decode("utf-8-sig", errors="replace")
     reader = csv.reader(io.StringIO(text, newline=""))
     n_lines = text.count("\n") + (not text.endswith("\n"))
     problems: list[Problem] = []
@@ -590,6 +607,11 @@ class _FileParser:
 
     # ---- file kinds
     def parse(self, kind: str) -> None:
+        repeats = self.df.attrs.get("repeated_lines", [])
+        if repeats:
+            self.report.duplicates = pd.DataFrame({
+                "file": self.name, "line": [n for n, _ in repeats], "first_line": [f for _, f in repeats],
+                "key": "the whole line", "value": np.nan, "first_value": np.nan})
         df = self.prepare()
         getattr(self, f"_{kind}")(df)
         if self._suppressed:
@@ -901,8 +923,9 @@ def load_sen2(*paths: str | Path, check: bool = True) -> SEN2Data:
         frames[k], dups = _merge(k, parts)
         if len(dups):
             dup_rows.append(dups)
-    if dup_rows:
-        report.duplicates = pd.concat(dup_rows, ignore_index=True)
+    if dup_rows:  # after the exact repeats found while reading
+        report.duplicates = pd.concat([d for d in [report.duplicates, *dup_rows] if len(d)],
+                                      ignore_index=True)
     areas = pd.concat([fp.areas.assign(_vintage=vintages[rel]) for rel in releases
                        for fp in releases[rel] if fp.areas is not None], ignore_index=True)
     las = _la_lookup(areas, frames["caseload"], report)
@@ -965,10 +988,7 @@ def _merge(frame: str, parts: list[pd.DataFrame]) -> tuple[pd.DataFrame, pd.Data
         d = df[dup]
         idx = pd.MultiIndex.from_frame(d[key])
         first_value = first["value"].reindex(idx).to_numpy()
-        # listed: a different value, or any repeat within one file (an exact duplicate
-        # row is a defect of that file; the same value in two files is by design)
-        differs = (~np.isclose(d["value"].to_numpy(), first_value, equal_nan=True)
-                   | (d["_file"].to_numpy() == first["_file"].reindex(idx).to_numpy()))
+        differs = ~np.isclose(d["value"].to_numpy(), first_value, equal_nan=True)
         d = d[differs]
         dups = pd.DataFrame({
             "file": d["_file"].to_numpy(), "line": d["_line"].to_numpy(),
