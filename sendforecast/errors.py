@@ -21,7 +21,11 @@ class Problem:
     found: str | None = None
 
     def __str__(self) -> str:
-        where = Path(self.file).name if self.file else "<input>"
+        if "!" in self.file:  # a member of a zip archive: name both
+            archive, member = self.file.split("!", 1)
+            where = f"{Path(archive).name}!{member}"
+        else:
+            where = Path(self.file).name if self.file else "<input>"
         if self.row is not None:
             where += f", line {self.row}"
         if self.column is not None:
@@ -48,7 +52,10 @@ class InputError(ValueError):
         if more > 0:
             shown.append(f"  ... and {more} more")
         n = len(self.problems)
-        super().__init__(f"{n} problem{'s' if n != 1 else ''} in input:\n" + "\n".join(shown))
+        if n == 1:  # one line, e.g. for the command line's "sendforecast: error: ..."
+            super().__init__(str(self.problems[0]))
+        else:
+            super().__init__(f"{n} problems in input:\n" + "\n".join(shown))
 
 
 class NotFoundError(KeyError):

@@ -130,7 +130,7 @@ def test_missing_required_column(reader, tmp_path):
     dropped = cols[-1]
     text = ",".join(cols[:-1]) + "\n" + row.rsplit(",", 1)[0] + "\n"
     err, msg = problems(reader, write(tmp_path, text))
-    assert [p.row for p in err.problems] == [None]
+    assert [p.row for p in err.problems] == [1]  # the header line
     assert "bad.csv" in msg and f"'{dropped}'" in msg
     assert ", ".join(cols[:-1]) in msg  # lists the columns found
 

@@ -74,12 +74,23 @@ _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 # ----------------------------------------------------------------- shared reading
 
 
+_NOT_TEXT = {b"PK\x03\x04": "an Excel workbook or zip archive (name it .xlsx, or save it as CSV)",
+             b"\xd0\xcf\x11\xe0": "an old-style Excel .xls workbook (save it as .xlsx or CSV)",
+             b"%PDF": "a PDF document"}
+
+
 def _read_rows(path: Path) -> list[tuple[int, list[str]]]:
     """``(line number, stripped cells)`` of every row that is not entirely blank."""
     if path.suffix.lower() in {".xlsx", ".xlsm"}:
+        import zipfile
+
         import openpyxl
 
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        try:
+            wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        except (zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
+            raise InputError(Problem(str(path), None, None, "an Excel .xlsx workbook",
+                                     f"a file Excel cannot open ({exc})")) from exc
         try:
             sheet = wb.worksheets[0].iter_rows(values_only=True)
             rows = [(n, [_cell_text(v) for v in row]) for n, row in enumerate(sheet, start=1)]
@@ -87,15 +98,25 @@ def _read_rows(path: Path) -> list[tuple[int, list[str]]]:
             wb.close()
     else:
         data = path.read_bytes()
+        for magic, what in _NOT_TEXT.items():
+            if data.startswith(magic):
+                raise InputError(Problem(str(path), None, None, "a comma-separated text file", what))
+        if b"\x00" in data:
+            line = data[:data.index(b"\x00")].count(b"\n") + 1
+            raise InputError(Problem(str(path), line, None, "a comma-separated text file",
+                                     "binary data (NUL bytes)"))
         try:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError:
-            text = data.decode("cp1252")
+            text = data.decode("cp1252", errors="replace")
         reader = csv.reader(io.StringIO(text, newline=""))
         rows, last = [], 0
-        for cells in reader:  # a quoted cell may span lines: a row starts after the last one
-            rows.append((last + 1, [c.strip() for c in cells]))
-            last = reader.line_num
+        try:
+            for cells in reader:  # a quoted cell may span lines: a row starts after the last one
+                rows.append((last + 1, [c.strip() for c in cells]))
+                last = reader.line_num
+        except csv.Error as exc:
+            raise InputError(Problem(str(path), last + 1, None, "a well-formed CSV line", str(exc))) from exc
     return [(n, cells) for n, cells in rows if any(cells)]
 
 
@@ -135,8 +156,8 @@ class _Table:
         self.bad: set[tuple[int, str | None]] = set()  # (row, column) cells with a problem
         rows = _read_rows(path)
         if not rows:
-            raise InputError(Problem(self.file, None, None, "a header row", "an empty file"))
-        (_, header), rows = rows[0], rows[1:]
+            raise InputError(Problem(self.file, 1, None, "a header row", "an empty file"))
+        (header_line, header), rows = rows[0], rows[1:]
 
         where: dict[str, int] = {}  # output column -> position in the file
         self.headers = {c.name: c.header or c.name for c in columns}  # as written in the file
@@ -146,12 +167,18 @@ class _Table:
             if hits:
                 where[col.name], self.headers[col.name] = hits[0], header[hits[0]]
             if len(hits) > 1:
-                self.problem(None, col.name, "the column once", f"{len(hits)} columns")
+                self.problems.append(Problem(self.file, header_line, self.headers[col.name],
+                                             "the column once", f"{len(hits)} columns"))
             elif not hits and col.required:
                 found = "columns: " + (", ".join(h for h in header if h) or "none named")
-                self.problem(None, col.name, f"a column named '{self.headers[col.name]}'", found)
+                self.problems.append(Problem(self.file, header_line, self.headers[col.name],
+                                             f"a column named '{self.headers[col.name]}' in the "
+                                             "header line", found))
         if self.problems:
             raise InputError(self.problems)
+        if not rows:  # a header alone is a failed export, not "no data"
+            raise InputError(Problem(self.file, header_line + 1, None,
+                                     "data rows after the header line", "the end of the file"))
 
         self.present = set(where)
         self.lines = [n for n, _ in rows]
@@ -335,11 +362,15 @@ def read_transitions(path: str | Path, valid_states: pd.DataFrame | None = None)
     ``allowed_moves``, nor ages against ``min/max_academic_year``: the demo data
     itself has moves into setting M, which no setting lists as an allowed move.
 
-    Identical rows are **not** errors: the data are person-level, so children
-    with the same history give identical rows (about three quarters of the demo
-    rows repeat an earlier one).
+    Identical rows are **not** errors: the data are person-level without a
+    child identifier, so children with the same history give identical rows
+    (about three quarters of the demo rows repeat an earlier one), and a
+    duplicated row cannot be told from a second child.  A file that has an
+    ``id`` column (optional, e.g. a pseudonymised child id; not returned) is
+    checked instead: one row per child and calendar year, every repeat named
+    with the line it repeats.
     """
-    cols = [_Col("calendar_year", "calendar-year")]
+    cols = [_Col("id", required=False), _Col("calendar_year", "calendar-year")]
     for k in (1, 2):
         cols += [_Col(f"setting_{k}", f"setting-{k}"), _Col(f"need_{k}", f"need-{k}"),
                  _Col(f"academic_year_{k}", f"academic-year-{k}")]
@@ -367,7 +398,10 @@ def read_transitions(path: str | Path, valid_states: pd.DataFrame | None = None)
     ageing = t.ok("academic_year_1") & (df["academic_year_2"] != df["academic_year_1"] + 1)
     t.flag(ageing, "academic_year_2", "academic-year-1 + 1 (children age one year per row)",
            df["academic_year_2"])
-    return t.result([c.name for c in cols], text=["setting_1", "need_1", "setting_2", "need_2"])
+    if "id" in t.present:
+        t.require("id")
+        t.unique(["id", "calendar_year"])
+    return t.result([c.name for c in cols[1:]], text=["setting_1", "need_1", "setting_2", "need_2"])
 
 
 def read_valid_states(path: str | Path) -> pd.DataFrame:

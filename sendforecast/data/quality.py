@@ -44,9 +44,13 @@ class QualityReport:
     - ``inconsistent``: totals that differ from the sum of their parts
       (e.g. placement parts vs the LA total, LAs vs England).
     - ``duplicates``: rows whose key repeats an earlier row with a different value
-      (the later row was ignored; exact repeats are not listed).
+      (the later row was ignored; the same value published twice, as the 2022
+      release's age and establishment files both carry the LA total, is not
+      listed), and lines of a file that repeat an earlier line exactly (key
+      ``"the whole line"``; the repeat was dropped).
     - ``unknown``: labels or codes that could not be mapped (e.g. an unknown
-      placement label); such values are kept out of the tidy tables and listed here.
+      placement label), kept out of the tidy tables, and invalid values read as
+      missing (a negative count), each with file, line, column and value.
     - ``notes``: plain-English notes (files not used, reorganisations, release overlaps).
     """
 
@@ -111,7 +115,9 @@ class QualityReport:
                     f" vs parts {r.sum_of_parts:,.0f} (diff {r.difference:+,.0f})"
                 )
         lines.append(f"Duplicate rows ignored: {len(self.duplicates):,}")
-        lines.append(f"Unknown codes/labels: {len(self.unknown):,}")
+        for r in self.duplicates.head(5).itertuples():
+            lines.append(f"  {r.file} line {r.line} repeats line {r.first_line} [{r.key}]")
+        lines.append(f"Unknown codes/labels and invalid values (read as missing): {len(self.unknown):,}")
         for r in self.unknown.head(10).itertuples():
             lines.append(f"  {r.file} line {r.line} {r.column}={r.value!r}: {r.what}")
         if self.notes:

@@ -34,13 +34,31 @@ still load.  Conventions (one place, used everywhere):
 Breakdowns not used by the library (sex, ethnicity, years plan held, personal
 budgets, residential settings …) are not read; the files and topics skipped are
 named in ``quality.notes``.
+
+Broken input is refused with an :class:`~sendforecast.errors.InputError` naming the
+file, line (header = line 1) and column: an empty file; a recognised table with a
+header but no rows (a failed download, not "no data"); a workbook or other binary
+file renamed ``.csv``; bytes that are not UTF-8; lines with fewer or more fields than
+the header (a cut-short file); a corrupt, truncated or CSV-less zip; a path holding no
+SEN2 table; a value that is neither a number nor a suppression code (``12a``); and a
+recognised table without one of its measure columns (tables are recognised by the
+share of their known columns, so a renamed column is named, with similar header
+names, instead of the table being skipped).  Placement columns of the caseload and
+new-plans tables are optional (DfE adds and retires placement types between
+releases): a missing one is a quality note.  Faults of a published DfE value are
+recorded, not refused: a negative count becomes ``NaN`` and is listed in
+``quality.unknown``; a line repeated exactly within a file is dropped and listed in
+``quality.duplicates``.
 """
 
 from __future__ import annotations
 
+import csv
+import difflib
 import io
 import re
 import zipfile
+import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -81,6 +99,8 @@ _WITHIN_SLICE = {
 
 _LEVELS = {"National": "national", "Regional": "region", "Local authority": "la"}
 _GEO_COLS = ["time_period", "geographic_level"]
+_AREA_COLS = ["country_code", "country_name", "region_code", "region_name", "old_la_code",
+              "new_la_code", "la_name"]
 
 # --- measure maps (source column -> canonical name) --------------------------------------
 _REQUESTS_2025 = {
@@ -182,13 +202,102 @@ class _Source:
     release: str  # the folder/zip it came from
 
 
-def _read_csv(buf, name: str) -> pd.DataFrame:
+_MAGIC = {b"PK\x03\x04": "an Excel workbook or zip archive (save the sheet as 'CSV UTF-8')",
+          b"\xd0\xcf\x11\xe0": "an old-style Excel .xls workbook (save the sheet as 'CSV UTF-8')",
+          b"%PDF": "a PDF document"}
+
+
+def _read_csv(buf: Path | io.BytesIO, name: str) -> pd.DataFrame:
+    """Read a SEN2 CSV as strings; every way it can be broken is an ``InputError``.
+
+    Refused, naming the file (and line): an empty file (0 bytes or blank), a file that
+    is not text (a workbook or zip renamed ``.csv``), bytes that are not UTF-8, and rows
+    with fewer or more fields than the header (a truncated or damaged download).  A file
+    with a header but no data rows is returned empty; :func:`load_sen2` refuses it when
+    its columns are those of a SEN2 table (see there).
+    """
+    data = buf.read_bytes() if isinstance(buf, Path) else buf.getvalue()
+    if not data.strip(b"\xef\xbb\xbf \t\r\n"):
+        raise InputError(Problem(name, 1, None, "a header line of SEN2 columns (time_period, "
+                                 "geographic_level, ...)", "an empty file"))
+    for magic, what in _MAGIC.items():
+        if data.startswith(magic):
+            raise InputError(Problem(name, None, None, "a comma-separated UTF-8 text file", what))
+    if b"\x00" in data:
+        line = data[:data.index(b"\x00")].count(b"\n") + 1
+        raise InputError(Problem(name, line, None, "a comma-separated text file", "binary data (NUL bytes)"))
     try:
-        df = pd.read_csv(buf, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise InputError(Problem(name, None, None, "a comma-separated UTF-8 file", str(exc))) from exc
+        df = pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            line = data[:exc.start].count(b"\n") + 1
+            raise InputError(Problem(name, line, None, "UTF-8 text (as published by DfE)",
+                                     f"byte {data[exc.start:exc.start + 1]!r} that is not UTF-8")) from exc
+        raise
+    except pd.errors.ParserError as exc:
+        raise InputError(_field_problems(data, name) or [
+            Problem(name, None, None, "a comma-separated UTF-8 file", str(exc).strip())]) from exc
+    # pandas pads a short row with "": only then (a blank last cell) count the fields
+    if len(df.columns) and (df.iloc[:, -1] == "").any() and not _same_field_counts(data):
+        raise InputError(_field_problems(data, name) or [
+            Problem(name, None, None, "as many fields on every line as in the header", "lines that differ")])
     df.columns = [str(c).strip().lstrip("\ufeff") for c in df.columns]
+    lines = data.split(b"\n")
+    if len(set(lines)) < len(lines):  # a line repeated exactly (cheap test; rare slow path)
+        first: dict[bytes, int] = {}
+        repeats = []
+        for n, text in enumerate(lines, start=1):
+            if text.strip():
+                if text in first:
+                    repeats.append((n, first[text]))
+                else:
+                    first[text] = n
+        if repeats:  # dropped here (a defect of the file); listed by _FileParser
+            df = df.drop(index=[n - 2 for n, _ in repeats if 0 <= n - 2 < len(df)])
+            df.attrs["repeated_lines"] = repeats
     return df
+
+
+def _same_field_counts(data: bytes) -> bool:
+    """Whether every non-blank line has as many fields as the header (vectorised: the
+    real releases have ~100k lines; commas and line ends inside quotes do not count)."""
+    b = np.frombuffer(data, dtype=np.uint8)
+    quotes = np.flatnonzero(b == 34)
+    commas, ends = np.flatnonzero(b == 44), np.flatnonzero(b == 10)
+    if len(quotes):
+        commas = commas[np.searchsorted(quotes, commas) % 2 == 0]
+        ends = ends[np.searchsorted(quotes, ends) % 2 == 0]
+    bounds = np.concatenate([[-1], ends, [len(b)]])
+    per_line = np.diff(np.searchsorted(commas, bounds))
+    length = np.diff(bounds) - 1 - (b[np.maximum(bounds[1:] - 1, 0)] == 13)  # without \r
+    per_line = per_line[length > 0]
+    return bool(len(per_line) == 0 or (per_line == per_line[0]).all())
+
+
+def _field_problems(data: bytes, name: str, limit: int = 50) -> list[Problem]:
+    """Lines whose number of fields differs from the header's (blank lines are fine)."""
+    text = data.decode("utf-8-sig", errors="replace")
+    reader = csv.reader(io.StringIO(text, newline=""))
+    n_lines = text.count("\n") + (not text.endswith("\n"))
+    problems: list[Problem] = []
+    n_header, start = None, 1
+    try:
+        for cells in reader:
+            if n_header is None:
+                n_header = len(cells)
+            elif cells and len(cells) != n_header:
+                cut = reader.line_num >= n_lines and len(cells) < n_header
+                problems.append(Problem(name, start, None, f"{n_header} fields as in the header"
+                                        + (" (the file looks cut short)" if cut else ""),
+                                        f"{len(cells)} fields"))
+                if len(problems) >= limit:
+                    break
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        problems.append(Problem(name, start, None, "a well-formed CSV line", str(exc)))
+    return problems
 
 
 def _iter_sources(path: Path) -> Iterator[_Source]:
@@ -212,42 +321,148 @@ def _iter_sources(path: Path) -> Iterator[_Source]:
         raise InputError(Problem(str(path), None, None, "a folder, a .zip or a .csv file", path.suffix))
 
 
+_ZIP_EXPECTED = "a zip archive as downloaded from explore-education-statistics"
+
+
 def _iter_zip(path: Path, release: str) -> Iterator[_Source]:
-    with zipfile.ZipFile(path) as zf:
-        for member in sorted(zf.namelist()):
-            if member.lower().endswith(".csv"):
+    try:
+        zf = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError, EOFError) as exc:
+        raise InputError(Problem(str(path), None, None, _ZIP_EXPECTED,
+                                 f"not a readable zip ({exc}); download it again")) from exc
+    with zf:
+        members = sorted(m for m in zf.namelist() if m.lower().endswith(".csv"))
+        if not members:
+            raise InputError(Problem(str(path), None, None, _ZIP_EXPECTED + " holding SEN2 .csv files",
+                                     "no .csv files in the zip"))
+        for member in members:
+            try:
                 with zf.open(member) as fh:
                     data = io.BytesIO(fh.read())
-                yield _Source(f"{path}!{member}", _read_csv(data, f"{path}!{member}"), release)
+            except (zipfile.BadZipFile, zlib.error, OSError, EOFError, NotImplementedError) as exc:
+                raise InputError(Problem(f"{path}!{member}", None, None, _ZIP_EXPECTED,
+                                         f"a damaged or truncated zip member ({exc}); download it "
+                                         "again")) from exc
+            yield _Source(f"{path}!{member}", _read_csv(data, f"{path}!{member}"), release)
 
 
-def _kind(cols: set[str]) -> str | None:
-    """Recognise a SEN2 file by its columns."""
-    if "breakdown_topic" in cols:
-        if "ehcplans" in cols:
-            return "caseload_2025"
-        if "new_ehc_plans" in cols:
-            return "newplans_2025"
-        if "total_ceased" in cols:
-            return "ceased_2025"
-        if "requests_received_in_year" in cols:
-            return "requests_2025"
-        if "assess_in_year" in cols:
-            return "assessments_2025"
-        if "plans_issued_den" in cols:
-            return "timeliness_2025"
-        if "asd_pc" in cols:
-            return "needs_2025"
+_PLACEMENT_2025 = (  # placement columns of the 2025 caseload and new plans tables
+    "mainstream_la_maintained mainstream_la_maintained_resourced_provision mainstream_la_maintained_senunit "
+    "mainstream_academy mainstream_academy_resourced_provision mainstream_academy_senunit "
+    "mainstream_free_school mainstream_free_school_resourced_provision mainstream_free_school_senunit "
+    "mainstream_independent special_la_maintained special_academy_free special_independent "
+    "special_non_maintained ap_pru_academy ap_pru_free_school ap_pru_la_maintained "
+    "general_fe_tertiary_colleges specialist_post_16_institutions ukrlp_provider elective_home_education "
+    "other_arrangements_la other_arrangements_parents online_provider w_settings other_schools "
+    "other_placement_settings neet neet_ntci neet_other neet_other_csa nm_early_years placement_unknown "
+    "await_prov_2022 perm_ex_2022").split()
+_SUBTOTALS_2025 = ("mainstream_total", "special_total", "ap_pru_total", "fe_total", "ed_elsewhere")
+_NEEDS_2025 = tuple(f"{n}_pc" for n in "asd hi mld msi oth pd pmld semh slcn sld spld vi unknown".split())
+
+
+@dataclass(frozen=True)
+class _Schema:
+    """The columns of one SEN2 table kind.
+
+    ``required`` columns are read and a table without one is refused (a renamed
+    measure column would otherwise vanish); ``optional`` ones are read when present
+    and a missing one is a quality note (DfE adds and retires placement types between
+    releases); ``extra`` ones are not read and only help to recognise the table.
+    """
+
+    marker: str | None  # a column every table of the kind has (None: the 2022 MI table)
+    required: tuple[str, ...]
+    optional: tuple[str, ...] = ()
+    extra: tuple[str, ...] = ()
+    topic: str | None = None  # breakdown_topic of its all-ages rows (tells caseload from new plans)
+    what: str = ""
+
+    @property
+    def columns(self) -> set[str]:
+        return {*self.required, *self.optional, *self.extra}
+
+
+_SCHEMAS: dict[str, _Schema] = {
+    "caseload_2025": _Schema("breakdown_topic", ("ehcplans",), tuple(_PLACEMENT_2025), _SUBTOTALS_2025,
+                             "All EHC plans", "caseload (EHC plans at January)"),
+    "newplans_2025": _Schema("breakdown_topic", ("new_ehc_plans",), tuple(_PLACEMENT_2025), _SUBTOTALS_2025,
+                             "New EHC plans", "new EHC plans"),
+    "ceased_2025": _Schema("breakdown_topic", tuple(_CEASED_2025), what="ceased plans"),
+    "requests_2025": _Schema("breakdown_topic", tuple(_REQUESTS_2025), what="requests for assessment"),
+    "assessments_2025": _Schema("breakdown_topic", tuple(_ASSESSMENTS_2025), what="EHC needs assessments"),
+    "timeliness_2025": _Schema("breakdown_topic", tuple(_TIMELINESS_2025), what="20-week timeliness"),
+    "needs_2025": _Schema("breakdown_topic", _NEEDS_2025, what="primary need shares"),
+    "age_caseload_2022": _Schema("characteristic_age", ("Total_all",),
+                                 extra=("Total_st", "Total_ehc", "Total_st_pc", "Total_ehc_pc", "Total_all_pc"),
+                                 what="caseload by age"),
+    "age_newplans_2022": _Schema("characteristic_age", ("Total_new_all",),
+                                 extra=("Total_new_st", "Total_new_ehc", "Total_new_st_pc", "Total_new_ehc_pc",
+                                        "Total_new_all_pc"), what="new plans by age"),
+    "estab_caseload_2022": _Schema("establishment_type", ("establishment_group", "Total_all"),
+                                   extra=("Total_st", "Total_ehc", "Total_st_pc", "Total_ehc_pc",
+                                          "Total_all_pc"), what="caseload by establishment"),
+    "estab_newplans_2022": _Schema("establishment_type", ("establishment_group", "Total_new_all"),
+                                   extra=("Total_new_st", "Total_new_ehc", "Total_new_st_pc",
+                                          "Total_new_ehc_pc", "Total_new_all_pc"),
+                                   what="new plans by establishment"),
+    "mi_2022": _Schema(None, tuple(_MI_2022), what="management information (requests, assessments ...)"),
+}
+_MARKERS = {sc.marker for sc in _SCHEMAS.values()} - {None}
+
+
+def _kind(cols: set[str], frame: pd.DataFrame | None = None) -> str | None:
+    """Recognise a SEN2 table by its columns: the kind with the largest share (at least
+    half) of its columns present, so that a table with a renamed column is still
+    recognised (and then refused naming the column, see :func:`_check_columns`)."""
+    markers = cols & _MARKERS
+    scores = {}
+    for kind, sc in _SCHEMAS.items():
+        if (sc.marker in cols) if sc.marker else not markers:
+            share = len(sc.columns & cols) / len(sc.columns)
+            if share >= 0.5:
+                scores[kind] = (len(set(sc.required) & cols) / len(sc.required), share)
+    if not scores:
         return None
-    if "characteristic_age" in cols:
-        return "age_caseload_2022" if "Total_all" in cols else (
-            "age_newplans_2022" if "Total_new_all" in cols else None)
-    if "establishment_type" in cols:
-        return "estab_caseload_2022" if "Total_all" in cols else (
-            "estab_newplans_2022" if "Total_new_all" in cols else None)
-    if "InreqEHC" in cols:
-        return "mi_2022"
-    return None
+    best = max(scores.values())
+    kinds = [k for k, v in scores.items() if v == best]
+    if len(kinds) > 1 and frame is not None and "breakdown_topic" in frame:  # same columns but the total
+        topics = set(frame["breakdown_topic"].str.strip())
+        kinds = [k for k in kinds if _SCHEMAS[k].topic in topics] or kinds
+    return kinds[0]
+
+
+def _check_columns(src: _Source, kind: str, notes: list[str]) -> None:
+    """Refuse a recognised table that lacks a required column or has no data rows;
+    note missing optional columns.  Similar header names are offered for each."""
+    sc = _SCHEMAS[kind]
+    cols = list(src.frame.columns)
+    unknown = [c for c in cols if c not in sc.columns and c not in _GEO_COLS and c not in _AREA_COLS
+               and c not in _MARKERS and c not in ("breakdown", "time_identifier")]
+
+    def similar(col: str) -> list[str]:
+        low = {c.lower(): c for c in unknown}
+        return [low[m] for m in difflib.get_close_matches(col.lower(), list(low), n=3, cutoff=0.6)]
+
+    problems = []
+    for col in sc.required:
+        if col not in cols:
+            near = similar(col)
+            problems.append(Problem(src.name, 1, col, f"a column named '{col}' in this {sc.what} table",
+                                    ("similar column(s) in the header: " + ", ".join(near)) if near
+                                    else "no similar column in the header"))
+    if problems:
+        raise InputError(problems)
+    name = Path(src.name).name
+    for col in sc.optional:
+        if col not in cols:
+            near = similar(col)
+            notes.append(f"{name}: column '{col}' not found"
+                         + (f" (similar: {', '.join(near)})" if near else "")
+                         + "; that placement is left out (see the placements vs total checks)")
+    if not len(src.frame):
+        raise InputError(Problem(src.name, 2, None, f"data rows after the header line of this {sc.what} "
+                                 "table (an empty table is a failed or cut-short download)",
+                                 "the end of the file"))
 
 
 # ------------------------------------------------------------------------ per-file parse
@@ -269,9 +484,9 @@ class _FileParser:
         df = self.df
         missing = [c for c in _GEO_COLS if c not in df.columns]
         if missing:
-            raise InputError([Problem(self.src.name, None, c, "a SEN2 geography column",
+            raise InputError([Problem(self.src.name, 1, c, "a SEN2 geography column",
                                       f"columns {list(df.columns)[:12]}") for c in missing])
-        line = pd.Series(np.arange(len(df)) + 2, index=df.index)
+        line = pd.Series(df.index.to_numpy() + 2, index=df.index)  # header = line 1
         level = df["geographic_level"].map(_LEVELS)
         bad_level = level.isna()
         for i in df.index[bad_level]:
@@ -329,7 +544,17 @@ class _FileParser:
                 for i in low.index[~supp][:50]:
                     problems.append(Problem(self.src.name, int(df.at[i, "_line"]), c,
                                             "a number or a suppression code (x, z, c, low, u)", s[i]))
-            out[c] = num.astype(float)
+            num = num.astype(float)
+            inf = np.isinf(num)
+            for i in num.index[inf][:50]:
+                problems.append(Problem(self.src.name, int(df.at[i, "_line"]), c, "a finite number", s[i]))
+            neg = num < 0
+            if neg.any():  # the source's fault: that cell is missing, the release is still used
+                for i in num.index[neg]:
+                    self._unknown.append(dict(file=self.name, line=int(df.at[i, "_line"]), column=c,
+                                              value=s[i], what="negative count (read as missing)"))
+                num = num.mask(neg)
+            out[c] = num
         if problems:
             raise InputError(problems)
         return out
@@ -382,6 +607,11 @@ class _FileParser:
 
     # ---- file kinds
     def parse(self, kind: str) -> None:
+        repeats = self.df.attrs.get("repeated_lines", [])
+        if repeats:
+            self.report.duplicates = pd.DataFrame({
+                "file": self.name, "line": [n for n, _ in repeats], "first_line": [f for _, f in repeats],
+                "key": "the whole line", "value": np.nan, "first_value": np.nan})
         df = self.prepare()
         getattr(self, f"_{kind}")(df)
         if self._suppressed:
@@ -654,17 +884,23 @@ def load_sen2(*paths: str | Path, check: bool = True) -> SEN2Data:
     releases: dict[str, list[_FileParser]] = {}
     notes: list[str] = []
     for p in paths:
+        used, skipped = 0, []
         for src in _iter_sources(Path(p)):
-            kind = _kind(set(src.frame.columns))
+            kind = _kind(set(src.frame.columns), src.frame)
             if kind is None:
+                skipped.append(Path(src.name).name)
                 notes.append(f"{Path(src.name).name}: not a SEN2 table this library reads (skipped)")
                 continue
+            _check_columns(src, kind, notes)
             fp = _FileParser(src)
             fp.parse(kind)
             releases.setdefault(src.release, []).append(fp)
-    if not releases:
-        raise InputError(Problem(", ".join(map(str, paths)), None, None,
-                                 "at least one SEN2 table (caseload, new plans, requests …)", "none found"))
+            used += 1
+        if not used:  # every path given must hold a SEN2 table: a wrong folder is not ignored
+            raise InputError(Problem(str(p), None, None, "at least one SEN2 table (caseload, new plans, "
+                                     "requests ...) recognised by its columns",
+                                     "only other files: " + ", ".join(skipped[:8])
+                                     + (f" and {len(skipped) - 8} more" if len(skipped) > 8 else "")))
     vintages = {}
     for rel, parsers in releases.items():
         cas = [p for fp in parsers for p in fp.parts["caseload"]]
@@ -687,8 +923,9 @@ def load_sen2(*paths: str | Path, check: bool = True) -> SEN2Data:
         frames[k], dups = _merge(k, parts)
         if len(dups):
             dup_rows.append(dups)
-    if dup_rows:
-        report.duplicates = pd.concat(dup_rows, ignore_index=True)
+    if dup_rows:  # after the exact repeats found while reading
+        report.duplicates = pd.concat([d for d in [report.duplicates, *dup_rows] if len(d)],
+                                      ignore_index=True)
     areas = pd.concat([fp.areas.assign(_vintage=vintages[rel]) for rel in releases
                        for fp in releases[rel] if fp.areas is not None], ignore_index=True)
     las = _la_lookup(areas, frames["caseload"], report)
@@ -756,7 +993,7 @@ def _merge(frame: str, parts: list[pd.DataFrame]) -> tuple[pd.DataFrame, pd.Data
         dups = pd.DataFrame({
             "file": d["_file"].to_numpy(), "line": d["_line"].to_numpy(),
             "first_line": first["_line"].reindex(idx).to_numpy()[differs],
-            "key": d[key].astype(str).agg("|".join, axis=1).to_numpy(),
+            "key": ["|".join(map(str, k)) for k in d[key].itertuples(index=False, name=None)],
             "value": d["value"].to_numpy(), "first_value": first_value[differs],
         })
         df = df[~dup]

@@ -117,7 +117,7 @@ import pandas as pd
 
 from sendforecast.data.taxonomy import PLACEMENT_GROUPS, SPECIALIST_PROVISION, phase_of_age
 from sendforecast.defaults import DEFAULT_SEED
-from sendforecast.errors import NotFoundError, SendForecastWarning
+from sendforecast.errors import InputError, NotFoundError, Problem, SendForecastWarning
 from sendforecast.models import rates as R
 
 __all__ = ["PARAM_SETS", "YEAR_GROUPS", "CohortModel", "CohortProjection", "QUANTILES",
@@ -550,6 +550,14 @@ class CohortModel:
         level on the backtests).
         """
         la = str(la)
+        if not (_single_age_years(data, "caseload", "la", la)  # the age x placement shape
+                or _single_age_years(data, "caseload", "national", ENGLAND)):
+            raise InputError(Problem(
+                "SEN2 data", None, None,
+                f"EHC plan caseload by single year of age with a placement breakdown for a "
+                f"recent January, for LA {la} or England (the 2025 release's caseload.csv "
+                "supplies it: load it too, e.g. load_sen2(release_2025, release_2022))",
+                "caseload by age band or by placement only"))
         totals = _group_totals(data, "la", la)
         if totals.empty:
             raise NotFoundError(f"no caseload by placement for LA {la!r}")
