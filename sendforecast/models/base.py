@@ -737,8 +737,10 @@ def apply_calibration(res: pd.DataFrame, levels: Sequence[float] = (80, 95),
     # beyond the longest backtested horizon, the factor of that horizon carries on (a step
     # further ahead must not get the raw, uncalibrated and usually narrower interval)
     h_max: dict[tuple, int] = {}
-    for (m, ms, h, lv) in factors:
-        h_max[(m, ms, lv)] = max(h_max.get((m, ms, lv), h), h)
+    for key in factors:
+        if isinstance(key, tuple) and len(key) == 4:
+            m, ms, h, lv = key
+            h_max[(m, ms, lv)] = max(h_max.get((m, ms, lv), h), h)
     for lv in levels:
         lo, hi = level_name(lv)
         k = np.array([factors.get((m, ms, min(int(h), h_max.get((m, ms, int(lv)), int(h))),

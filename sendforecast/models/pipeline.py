@@ -34,7 +34,6 @@ import pandas as pd
 
 from .base import (
     DEFAULT_SEED,
-    PIPELINE_MEASURES,
     Forecaster,
     check_method,
     clean_history,
