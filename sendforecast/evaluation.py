@@ -94,6 +94,9 @@ def backtest(data, measure: str = "caseload", methods: Sequence[str] = DEFAULT_M
         fc = forecast(trunc, measure, la="all", horizon=H, method=m, seed=seed, levels=levels,
                       calibrate=False, **method_kwargs.get(m, {}))
         fc.attrs = {}
+        # an LA whose newest year before the origin is missing is forecast from an earlier
+        # year (more steps ahead than ``year - o``): keep only forecasts made at the origin
+        fc = fc[fc.groupby("la_code")["year"].transform("min") == o + 1]
         fc = fc.assign(origin=o, horizon=fc["year"] - o, method_used=fc["method"], method=m)
         rows.append(fc[fc["horizon"].isin(horizons)])
     if not rows:

@@ -6,7 +6,7 @@ Design (statsforecast style): long frames in and out.
   ``region_code`` and ``measure`` (LA x year x measure).  Single-measure methods
   use the rows of their target measure; the pipeline method uses several.
 * **Forecaster** (:class:`Forecaster`): ``fit(history) -> self`` then
-  ``forecast(horizon, levels=(80, 95), seed=None) -> DataFrame``.  Every method
+  ``forecast(horizon, levels=(80, 95), seed=DEFAULT_SEED) -> DataFrame``.  Every method
   produces *sample paths* (``sample``), so intervals of every method are
   computed the same way (:func:`quantile_columns`) and methods can be chained
   (the pipeline method feeds request draws into new plans and caseload).
@@ -14,15 +14,21 @@ Design (statsforecast style): long frames in and out.
   cut to its newest run of consecutive, positive, observed years (log growth
   needs positive counts); gaps, zeros, suppressed years, the part-year flows a
   new (reorganised) LA reports in its first year, and LAs that stopped
-  reporting (abolished) are recorded as per-LA warnings.  The orchestrator
+  reporting (abolished) are recorded as per-LA warnings.  A series whose newest
+  year(s) are missing (at most :data:`MAX_STALE_YEARS`) is kept and forecast
+  from its last observed year: the orchestrator forecasts it over the missing
+  years too, so every LA covers the same target years (its intervals are wider,
+  being more steps ahead), and says so in the warning.  The orchestrator
   then falls back per series to a simpler method when the series is too short
-  for the chosen one or the method fails, and records that too.  The
+  for the chosen one, the method fails, or its forecast is implausible
+  (:func:`implausible`), and records that too.  The
   ``warning`` column of the result carries the text; ``result.attrs["warnings"]``
   has one record per (LA, warning) and :func:`warnings_frame` turns it into a frame.
 """
 
 from __future__ import annotations
 
+import inspect
 import warnings
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
@@ -31,7 +37,7 @@ import numpy as np
 import pandas as pd
 
 from ..data.geography import ENGLAND_CODE, reorganisation_of
-from ..errors import SendForecastWarning
+from ..errors import SendForecastWarning, UsageError
 
 #: Measures that are calendar-year flows (the others are January-census stocks).
 FLOW_MEASURES = frozenset({"requests", "new_plans", "assessments", "ceased", "issued",
@@ -42,6 +48,16 @@ OUTPUT_COLUMNS = ["la_code", "la_name", "measure", "year", "mean", "p10", "p90",
 FALLBACK = {"hierarchical": "ets", "pipeline": "ets", "ets": "drift", "loglinear": "drift",
             "drift": "naive", "naive": None}
 N_DRAWS = 1000
+#: The library's default seed (the same as the command line's ``--seed`` default): the same
+#: call gives the same numbers, for every random source (numpy draws and PyMC's sampler).
+DEFAULT_SEED = 1
+#: A series whose newest value is at most this many years older than the newest year of the
+#: data is forecast from its last observed year (over the missing years too); older ones
+#: (stopped reporting) are not forecast.
+MAX_STALE_YEARS = 2
+#: Warning text prefix of a kept series whose newest year(s) are missing (the orchestrator
+#: replaces it by one naming the years forecast over the gap).
+STALE_PREFIX = "latest year(s) missing"
 
 
 def level_name(level: float) -> tuple[str, str]:
@@ -78,9 +94,11 @@ def clean_history(history: pd.DataFrame, measure: str | None = None
     A usable run is a set of consecutive years with positive, observed values
     (log-growth models need positive counts).  Returns ``(clean, warnings)``
     where ``warnings`` has columns ``la_code, warning``.  Series that end
-    before the newest year of the frame (LAs abolished in a reorganisation, or
-    that stopped reporting) are dropped: forecasting them would forecast an
-    area that no longer exists.
+    before the newest year of the frame are dropped when the LA was abolished in
+    a reorganisation (forecasting it would forecast an area that no longer
+    exists) or stopped reporting more than :data:`MAX_STALE_YEARS` years before;
+    otherwise (e.g. one missing newest year) they are kept, ending at their last
+    observed year, with a warning that starts with :data:`STALE_PREFIX`.
     """
     h = history.copy()
     if measure is not None and "measure" in h:
@@ -92,23 +110,34 @@ def clean_history(history: pd.DataFrame, measure: str | None = None
     for code, g in h.groupby("la_code", sort=False):
         g = g[g["value"].notna() | (g["year"] <= g.loc[g["value"].notna(), "year"].max())]
         reorg = reorganisation_of(str(code))
+        part_year = False
         if reorg is not None and str(code) in reorg.successors and is_flow:
             part = g["year"] <= reorg.first_flow_year
             if part.any():
-                warn.append((code, f"reorganised LA (new in {reorg.first_flow_year}): the part-year "
-                                   f"flow for {reorg.first_flow_year} is not used"))
+                part_year = True
                 g = g[~part]
         g = _fill_single_gaps(g, code, warn)
         ok = g["value"].notna() & (g["value"] > 0)
+        if part_year:
+            warn.append((code, f"reorganised LA (new in {reorg.first_flow_year}): the part-year "
+                               f"flow for {reorg.first_flow_year} is not used"
+                        + ("" if ok.any() else "; no full-year value yet: not forecast")))
+            if not ok.any():
+                continue
         if not ok.any():
             warn.append((code, "no positive observed value: not forecast"))
             continue
-        if g["year"][ok].max() < last_year:
-            what = "abolished in a reorganisation" if reorg is not None and str(code) in \
-                reorg.predecessors else "no value"
-            warn.append((code, f"series ends in {int(g['year'][ok].max())} ({what}; newest year "
-                               f"{int(last_year)}): not forecast"))
-            continue
+        end_year = int(g["year"][ok].max())
+        if end_year < last_year:
+            abolished = reorg is not None and str(code) in reorg.predecessors
+            if abolished or last_year - end_year > MAX_STALE_YEARS:
+                what = "abolished in a reorganisation" if abolished else "no value since"
+                warn.append((code, f"series ends in {end_year} ({what}; newest year "
+                                   f"{int(last_year)}): not forecast"))
+                continue
+            missing = list(range(end_year + 1, int(last_year) + 1))
+            warn.append((code, f"{STALE_PREFIX}: no value for {_years(missing)}; forecast from "
+                               f"{end_year}"))
         years = g["year"].to_numpy()
         okv = ok.to_numpy()
         # newest run of consecutive usable years
@@ -139,6 +168,11 @@ def clean_history(history: pd.DataFrame, measure: str | None = None
         rows.append(g.iloc[start:end + 1])
     clean = pd.concat(rows, ignore_index=True) if rows else h.iloc[:0]
     return clean, pd.DataFrame(warn, columns=["la_code", "warning"])
+
+
+def _years(years: Sequence[int]) -> str:
+    years = [int(y) for y in years]
+    return str(years[0]) if len(years) == 1 else f"{years[0]}-{years[-1]}"
 
 
 def _fill_single_gaps(g: pd.DataFrame, code, warn: list) -> pd.DataFrame:
@@ -234,7 +268,7 @@ class Forecaster(ABC):
         return self._sample(int(horizon), int(n_draws), rng)
 
     def forecast(self, horizon: int, levels: Sequence[float] = (80, 95),
-                 seed: int | None = None) -> pd.DataFrame:
+                 seed: int | None = DEFAULT_SEED) -> pd.DataFrame:
         """Tidy forecast: ``la_code, la_name, measure, year, mean, p10, p90, ... , method``."""
         if not len(self.codes_):
             return _empty(levels)
@@ -283,30 +317,60 @@ def _check_history(history: pd.DataFrame) -> pd.DataFrame:
 
 
 # ------------------------------------------------------------------------ registry
-def make_forecaster(method: str, measure: str | None = None, **kwargs) -> Forecaster:
-    """A fresh forecaster by name: naive, drift, ets, loglinear, hierarchical, pipeline."""
+def make_forecaster(method: str, measure: str | None = None, seed: int | None = DEFAULT_SEED,
+                    **kwargs) -> Forecaster:
+    """A fresh forecaster by name: naive, drift, ets, loglinear, hierarchical, pipeline.
+
+    ``seed`` goes to methods that draw random numbers while fitting (the hierarchical
+    model's MCMC/ADVI, the pipeline's requests sub-model); the others ignore it.
+    """
     from . import baselines
 
+    check_method(method, measure)
     if method in baselines.BASELINES:
-        return baselines.BASELINES[method](measure=measure, **kwargs)
-    if method == "hierarchical":
-        from .hierarchical import HierarchicalForecaster
-
-        return HierarchicalForecaster(measure=measure, **kwargs)
-    if method == "pipeline":
-        from .pipeline import PipelineForecaster
-
-        return PipelineForecaster(measure=measure, **kwargs)
-    raise ValueError(f"unknown method {method!r}; choose from {sorted(METHODS)} or 'auto'")
+        cls = baselines.BASELINES[method]
+    elif method == "hierarchical":
+        from .hierarchical import HierarchicalForecaster as cls
+    else:
+        from .pipeline import PipelineForecaster as cls
+    if "seed" in inspect.signature(cls.__init__).parameters:
+        kwargs = {"seed": seed, **kwargs}
+    return cls(measure=measure, **kwargs)
 
 
 METHODS = ("naive", "drift", "ets", "loglinear", "hierarchical", "pipeline")
+#: Measures the pipeline method forecasts: requests x P(assess) -> assessments,
+#: x P(issue) -> new plans, + continuation -> caseload.  Requests are its *input*
+#: (forecast by a sub-model, drift by default): asking the pipeline for requests would
+#: only relabel that sub-model, so it is refused with a pointer to the methods that do.
+PIPELINE_MEASURES = ("assessments", "new_plans", "caseload")
+
+
+def methods_for(measure: str | None) -> tuple[str, ...]:
+    """The methods that forecast ``measure`` (every single-series method; pipeline only for
+    :data:`PIPELINE_MEASURES`)."""
+    return tuple(m for m in METHODS if m != "pipeline" or measure in PIPELINE_MEASURES)
+
+
+def check_method(method: str, measure: str | None) -> None:
+    """Raise :class:`~sendforecast.errors.UsageError` (a ``ValueError``) for an unknown method
+    or one that does not forecast ``measure``."""
+    if method not in METHODS:
+        raise UsageError(f"unknown method {method!r}; choose from {', '.join(METHODS)} or auto")
+    if method == "pipeline" and measure is not None and measure not in PIPELINE_MEASURES:
+        raise UsageError(
+            f"the pipeline method forecasts {', '.join(PIPELINE_MEASURES)} from requests "
+            f"(requests x P(assess) x P(issue)), not {measure}; for {measure} use one of "
+            f"{', '.join(methods_for(measure))} or auto")
+
 
 #: Default method per measure chosen by the rolling-origin backtest in
 #: ``benchmarks/forecast_accuracy.py`` (see benchmarks/results/forecast_accuracy.md);
 #: ``method="auto"`` uses it.  :func:`sendforecast.evaluation.choose_method` re-runs the choice.
 #: (Horizon 1, lowest median APE: new plans are noisy year to year and nothing beat the last value.)
+#: Measures not listed (e.g. assessments) use :data:`AUTO_DEFAULT`.
 AUTO_METHOD = {"caseload": "hierarchical", "requests": "hierarchical", "new_plans": "naive"}
+AUTO_DEFAULT = "ets"
 
 
 # ---------------------------------------------------------------------- orchestrator
@@ -359,9 +423,56 @@ def _note(reason: dict, code: str, text: str) -> None:
     reason[code] = f"{reason[code]}; {text}" if code in reason else text
 
 
+#: Plausibility bound of a forecast mean (see :func:`implausible`): at h steps ahead,
+#: ``|log(mean / last)| <= GUARD_FACTOR * h * g_ref + log(2)``.
+GUARD_FACTOR = 1.5
+#: ``g_ref`` = the largest absolute yearly log growth among the series' last ``GUARD_WINDOW``
+#: growths, at least ``GUARD_MIN_GROWTH`` (short or very smooth series).
+GUARD_WINDOW = 8
+GUARD_MIN_GROWTH = 0.1
+
+
+def implausible(fc: pd.DataFrame, clean: pd.DataFrame) -> dict[str, str]:
+    """LAs whose forecast mean leaves the range the series' own history makes plausible.
+
+    Rule: with ``last`` the series' last observed value (in year ``T``) and ``g_ref`` the
+    largest absolute yearly log growth among its last :data:`GUARD_WINDOW` growths (at least
+    :data:`GUARD_MIN_GROWTH`), a forecast mean in year ``T + h`` is implausible when
+    ``|log(mean / last)| > GUARD_FACTOR * h * g_ref + log 2`` (or not finite): i.e. it grows
+    (or falls) faster than 1.5x the series' fastest recent year, every year, *and* by more than
+    a factor 2 on top.  Returns ``{la_code: reason}``.  (Birmingham's assessments by ETS,
+    driven by a recorded value of 1 in 2014: 9,067 in 2024 against 1,218 in 2023; bound 4.6x.)
+    """
+    if fc.empty or clean.empty:
+        return {}
+    out: dict[str, str] = {}
+    series = {c: g.sort_values("year") for c, g in clean.groupby("la_code", sort=False)}
+    for code, g in fc.groupby("la_code", sort=False):
+        h = series.get(code)
+        if h is None or h.empty:
+            continue
+        v = h["value"].to_numpy(float)
+        last, last_year = v[-1], int(h["year"].iloc[-1])
+        grow = np.abs(np.diff(np.log(v)))[-GUARD_WINDOW:]
+        g_ref = max(float(grow.max()) if grow.size else 0.0, GUARD_MIN_GROWTH)
+        steps = g["year"].to_numpy(int) - last_year
+        mean = g["mean"].to_numpy(float)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            dev = np.abs(np.log(mean / last))
+        bound = GUARD_FACTOR * steps * g_ref + np.log(2)
+        bad = ~np.isfinite(dev) | (dev > bound)
+        if bad.any():
+            j = int(np.argmax(bad))
+            out[code] = (f"forecast mean {mean[j]:,.0f} in {int(g['year'].iloc[j])} is implausible "
+                         f"against {last:,.0f} in {last_year} (more than "
+                         f"{np.exp(bound[j]):.1f}x up or down)")
+    return out
+
+
 def forecast(data_or_history, measure: str = "caseload", la="all", horizon: int = 3,
-             method: str = "auto", seed: int | None = None, levels: Sequence[float] = (80, 95),
-             calibrate: bool = True, **method_kwargs) -> pd.DataFrame:
+             method: str = "auto", seed: int | None = DEFAULT_SEED,
+             levels: Sequence[float] = (80, 95), calibrate: bool = True,
+             guard: bool = True, **method_kwargs) -> pd.DataFrame:
     """Forecast one measure for one LA, a list, regions, England or all LAs.
 
     Parameters
@@ -370,35 +481,53 @@ def forecast(data_or_history, measure: str = "caseload", la="all", horizon: int 
         A :class:`~sendforecast.SEN2Data` (``load_sen2``/``load_example``) or a tidy
         history frame ``la_code, year, value`` (+ ``la_name``, ``region_code``, ``measure``).
     measure
-        ``caseload``, ``requests``, ``new_plans`` (or another SEN2 series).
+        ``caseload``, ``requests``, ``assessments``, ``new_plans`` (or another SEN2 series).
     la
         ``"all"`` (every LA), a code or list of codes: 3-digit LA codes, region
         codes (E12..., forecasts the region total) or ``E92000001`` (England total).
     method
         ``naive``, ``drift``, ``ets``, ``loglinear``, ``hierarchical``, ``pipeline``
+        (assessments, new plans and caseload only: :data:`PIPELINE_MEASURES`)
         or ``auto`` (the method chosen per measure by backtest, :data:`AUTO_METHOD`).
         Pooled methods (hierarchical, pipeline) are fitted on every area at the
         requested level and then subset, so one LA borrows strength from the rest.
+    seed
+        The one seed of every random source (the forecast draws and, for the
+        hierarchical model, PyMC's sampler); default :data:`DEFAULT_SEED`, as on the
+        command line.  ``None`` gives fresh randomness.
     calibrate
         Rescale the intervals by the factors estimated on rolling-origin backtests
         (:data:`CALIBRATION`, written by ``benchmarks/forecast_accuracy.py``) where one
         exists for (method, measure, horizon, level); ``attrs["settings"]`` records it.
         ``False`` gives the model's own (raw) intervals.
+    guard
+        Replace a forecast that :func:`implausible` flags by the next method of
+        :data:`FALLBACK` for that series (and say so in its warning).
 
     Returns
     -------
     DataFrame ``la_code, la_name, measure, year, mean, p10, p90, p2_5, p97_5, method,
     warning`` for forecast years only; ``attrs["warnings"]`` lists per-LA warnings
     (records; :func:`warnings_frame` gives them as a frame).
-    Series that are too short for the method, or where it fails, are forecast with
-    the next simpler method (:data:`FALLBACK`) and the ``warning`` column says so.
+    Every LA forecast covers the same target years, the ``horizon`` years after the
+    newest year of the data: an LA whose newest value is older (at most
+    :data:`MAX_STALE_YEARS` years) is forecast from its last observed year over the
+    missing years too, and its warning says so.
+    Series that are too short for the method, where it fails, or whose forecast is
+    implausible are forecast with the next simpler method (:data:`FALLBACK`) and the
+    ``warning`` column says so.  LAs not forecast at all (abolished, no usable
+    history) appear only in ``attrs["warnings"]``, with the reason.
     """
     if method == "auto":
-        method = AUTO_METHOD.get(measure, "ets")
-    first = make_forecaster(method, measure=measure, **method_kwargs)
+        method = AUTO_METHOD.get(measure, AUTO_DEFAULT)
+    check_method(method, measure)
+    first = make_forecaster(method, measure=measure, seed=seed, **method_kwargs)
     inputs = first.inputs or ()
     history, codes = _select(data_or_history, measure, la, inputs)
     target = history[history["measure"] == measure]
+    # the common forecast origin: the newest year of the measure at this level (before subsetting)
+    observed = target.loc[target["value"].notna(), "year"]
+    common_last = int(observed.max()) if len(observed) else None
     if codes is not None and not first.pooled:
         history = history[history["la_code"].isin(codes)]
         target = target[target["la_code"].isin(codes)]
@@ -409,56 +538,74 @@ def forecast(data_or_history, measure: str = "caseload", la="all", horizon: int 
     m: str | None = method
     fc_obj: Forecaster | None = first
     reason: dict[str, str] = {}
+    origin: dict[str, int] = {}
     while todo and m is not None:
-        f = fc_obj if fc_obj is not None else make_forecaster(m, measure=measure)
+        f = fc_obj if fc_obj is not None else make_forecaster(m, measure=measure, seed=seed)
         fc_obj = None
         hist = history if f.pooled else history[history["la_code"].isin(todo)]
+        nxt = FALLBACK.get(m)
         try:
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always", SendForecastWarning)
                 f.fit(hist)
-                out = f.forecast(horizon, levels=levels, seed=seed)
+                # series that end early are forecast over their missing years too
+                lasts = [int(y) for c, y in zip(f.codes_, f.last_years_, strict=True) if c in todo]
+                lead = max(0, common_last - min(lasts)) if lasts and common_last else 0
+                out = f.forecast(horizon + lead, levels=levels, seed=seed)
+                if common_last is not None:
+                    out = out[out["year"] <= common_last + horizon]
             for w in caught:
                 if issubclass(w.category, SendForecastWarning):
                     warnings.warn(str(w.message), SendForecastWarning, stacklevel=2)
         except Exception as exc:  # noqa: BLE001 - one failing method must not abort the run
-            nxt = FALLBACK.get(m)
             for c in todo:
                 _note(reason, c, f"{m} failed ({type(exc).__name__}: {exc}); used {nxt}")
             m = nxt
             continue
         for _, r in f.warnings_.iterrows():
-            if r.la_code in todo and not r.warning.startswith("too short"):
+            if r.la_code in todo and not r.warning.startswith(("too short", STALE_PREFIX)):
                 warn_rows.append((r.la_code, r.warning))
         out = out[out["la_code"].isin(todo)]
+        bad = implausible(out, f.clean_) if guard and nxt is not None else {}
+        for c, why in bad.items():
+            _note(reason, c, f"{m} {why}: used {nxt}")
+        out = out[~out["la_code"].isin(set(bad))]
         if len(out):
-            out = out.assign(warning=[reason.get(c, "") for c in out["la_code"]])
+            out = out.assign(warning="")
             results.append(out)
+            for c, y in out.groupby("la_code")["year"].min().items():
+                origin[c] = int(y) - 1
         done = set(out["la_code"])
         todo -= done
-        nxt = FALLBACK.get(m)
-        # fall back only for series that were too short for this method (others cannot be saved)
+        # fall back only for series that were too short for this method or implausible
+        # (others cannot be saved)
         retry = {c for c in todo if c in set(f.excluded_)}
         for c in retry:
             _note(reason, c, f"too short for {m}: used {nxt}")
-        todo = retry
+        todo = retry | (set(bad) & todo)
         m = nxt
     for c in sorted(todo):
         warn_rows.append((c, "not forecast: no usable history"))
+    for c, y in sorted(origin.items()):
+        if common_last is not None and y < common_last:
+            warn_rows.append((c, f"{STALE_PREFIX}: no value for {_years(range(y + 1, common_last + 1))}"
+                                 f"; forecast from {y}, so {_years(range(y + 1, common_last + 1))} "
+                                 f"is forecast too (wider intervals: more steps ahead)"))
     res = pd.concat(results, ignore_index=True) if results else _empty(levels).assign(warning="")
     if calibrate:
         res = apply_calibration(res, levels)
-    warn_df = pd.DataFrame(warn_rows, columns=["la_code", "warning"]).drop_duplicates()
-    for c, text in reason.items():
-        warn_df.loc[len(warn_df)] = (c, text)
+    # (one frame built at once: appending by ``loc[len(df)]`` after drop_duplicates overwrote rows)
+    warn_df = pd.DataFrame(list(dict.fromkeys(warn_rows)) + list(reason.items()),
+                           columns=["la_code", "warning"])
     # merge warnings into the column
     joined = warn_df.groupby("la_code")["warning"].agg("; ".join)
     res["warning"] = [str(joined.get(c, "")) for c in res["la_code"]]
     res = res.sort_values(["la_code", "year"]).reset_index(drop=True)
     # records, not a frame: pandas compares attrs on concat, and frames cannot be compared
-    res.attrs["warnings"] = warn_df.sort_values("la_code").to_dict("records")
+    res.attrs["warnings"] = warn_df.sort_values("la_code", kind="stable").to_dict("records")
     res.attrs["settings"] = dict(measure=measure, horizon=horizon, method=method, seed=seed,
-                                 levels=tuple(levels), calibrate=calibrate, **method_kwargs)
+                                 levels=tuple(levels), calibrate=calibrate, guard=guard,
+                                 origin=common_last, **method_kwargs)
     return res
 
 
@@ -577,15 +724,27 @@ CALIBRATION: dict[tuple[str, str, int, int], float] = {
 
 def apply_calibration(res: pd.DataFrame, levels: Sequence[float] = (80, 95),
                       factors: dict | None = None) -> pd.DataFrame:
-    """Rescale interval bounds on the log scale by per (method, measure, horizon, level) factors."""
+    """Rescale interval bounds on the log scale by per (method, measure, horizon, level) factors.
+
+    The horizon of a row is its step from the LA's forecast origin (an LA forecast from
+    an earlier year has more steps); past the longest horizon with a factor, that
+    horizon's factor is used."""
     factors = CALIBRATION if factors is None else factors
     if not factors or res.empty:
         return res
     res = res.copy()
     horizon = res["year"] - res.groupby("la_code")["year"].transform("min") + 1
+    # beyond the longest backtested horizon, the factor of that horizon carries on (a step
+    # further ahead must not get the raw, uncalibrated and usually narrower interval)
+    h_max: dict[tuple, int] = {}
+    for key in factors:
+        if isinstance(key, tuple) and len(key) == 4:
+            m, ms, h, lv = key
+            h_max[(m, ms, lv)] = max(h_max.get((m, ms, lv), h), h)
     for lv in levels:
         lo, hi = level_name(lv)
-        k = np.array([factors.get((m, ms, int(h), int(lv)), 1.0)
+        k = np.array([factors.get((m, ms, min(int(h), h_max.get((m, ms, int(lv)), int(h))),
+                                   int(lv)), 1.0)
                       for m, ms, h in zip(res["method"], res["measure"], horizon, strict=True)])
         if np.all(k == 1.0):
             continue

@@ -33,6 +33,10 @@ Sampling: NUTS, 2 chains x 500 draws after 500 tuning steps by default
 is a fast path (mean-field ADVI, 10,000 iterations, a few seconds): it
 under-states posterior correlation and parameter uncertainty, so intervals are
 narrower than NUTS's; use it interactively, not for published numbers.
+Seeds: ``seed`` (default :data:`~sendforecast.models.base.DEFAULT_SEED`; ``forecast(seed=...)``
+passes its own) seeds PyMC's sampler (NUTS ``random_seed``; ADVI's optimiser and its
+posterior draws get two streams spawned from it); the forecast paths use the seed given to
+:meth:`forecast`.  The same seed therefore gives the same numbers.
 R-hat > 1.01, bulk ESS < 100 per chain or any divergence raise a
 :class:`~sendforecast.errors.SendForecastWarning`; ``idata_`` holds the ArviZ
 InferenceData and ``diagnostics_`` the figures.
@@ -46,13 +50,20 @@ import numpy as np
 import pandas as pd
 
 from ..errors import SendForecastWarning
-from .base import Forecaster
+from .base import DEFAULT_SEED, Forecaster
 
 NU = 5.0
 #: forecast shocks are normal with the Student-t's standard deviation: exp() of a
 #: heavy-tailed shock makes the forecast mean unstable, and the calibration
 #: factors from backtests absorb the difference in tail shape.
 _T_SD = float(np.sqrt(NU / (NU - 2)))
+
+
+def _child_seeds(seed: int | None, n: int) -> list[int | None]:
+    """``n`` integer seeds derived from one (``None`` stays ``None``: fresh randomness)."""
+    if seed is None:
+        return [None] * n
+    return [int(s.generate_state(1)[0]) for s in np.random.SeedSequence(seed).spawn(n)]
 
 
 class HierarchicalForecaster(Forecaster):
@@ -63,7 +74,7 @@ class HierarchicalForecaster(Forecaster):
     pooled = True
 
     def __init__(self, measure: str | None = None, window: int = 8, fit_method: str = "nuts",
-                 draws: int = 500, tune: int = 500, chains: int = 2, seed: int | None = 0,
+                 draws: int = 500, tune: int = 500, chains: int = 2, seed: int | None = DEFAULT_SEED,
                  target_accept: float = 0.9, advi_iterations: int = 10_000,
                  covariates: pd.DataFrame | None = None, progressbar: bool = False,
                  cores: int | None = None):
@@ -143,15 +154,17 @@ class HierarchicalForecaster(Forecaster):
         with model, warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)
             warnings.simplefilter("ignore", FutureWarning)
+            # one seed -> independent streams for the sampler / optimiser and the draws from it
+            fit_seed, draw_seed = _child_seeds(self.seed, 2)
             if self.fit_method == "nuts":
                 idata = pm.sample(draws=self.draws, tune=self.tune, chains=self.chains,
-                                  cores=self.cores or min(self.chains, 2), random_seed=self.seed,
+                                  cores=self.cores or min(self.chains, 2), random_seed=fit_seed,
                                   target_accept=self.target_accept, progressbar=self.progressbar,
                                   compute_convergence_checks=False)
             else:
-                approx = pm.fit(n=self.advi_iterations, method="advi", random_seed=self.seed,
+                approx = pm.fit(n=self.advi_iterations, method="advi", random_seed=fit_seed,
                                 progressbar=self.progressbar)
-                idata = approx.sample(self.draws * self.chains, random_seed=self.seed)
+                idata = approx.sample(self.draws * self.chains, random_seed=draw_seed)
         self.idata_ = idata
         post = idata.posterior
         self.mu_draws_ = post["mu_la"].stack(s=("chain", "draw")).transpose("la", "s").values

@@ -1,6 +1,7 @@
-"""Pipeline-aware forecast of new plans and caseload from the statutory pipeline.
+"""Pipeline-aware forecast of assessments, new plans and caseload from the statutory pipeline.
 
-* ``new_plans(t) = requests(t) x P(assess) x P(issue)`` with requests forecast by
+* ``assessments(t) = requests(t) x P(assess)`` and
+  ``new_plans(t) = requests(t) x P(assess) x P(issue)`` with requests forecast by
   ``requests_method`` (drift by default: fast and, in the backtest, as good as
   the others for requests), P(assess) = assessments / requests and
   P(issue) = new plans / assessments, each the LA's mean over the last
@@ -15,6 +16,12 @@
   ``(caseload(t+1) - new_plans(t)) / caseload(t)``, averaged over the last
   ``rate_years`` years and shrunk toward the national value the same way.
 
+Requests are the pipeline's input, not one of its outputs: ``measure="requests"``
+raises :class:`~sendforecast.errors.UsageError` (it would only relabel the requests
+sub-model; use that method, e.g. ``drift``, directly).  Series are aligned per LA: an
+LA whose newest year is missing is forecast from its own last year, using its observed
+requests where a target year has them and the requests sub-model's draws after.
+
 Uncertainty by simulation: request paths x rate draws (parameter uncertainty
 plus year-to-year variation of the rates), then the caseload recursion with
 continuation draws.
@@ -25,7 +32,18 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .base import Forecaster, clean_history, make_forecaster, to_matrix
+from .base import (
+    DEFAULT_SEED,
+    Forecaster,
+    check_method,
+    clean_history,
+    make_forecaster,
+    to_matrix,
+)
+
+#: the conversion rates each measure multiplies the requests by
+STAGES = {"assessments": ("p_assess",), "new_plans": ("p_assess", "p_issue"),
+          "caseload": ("p_assess", "p_issue")}
 
 
 def _logit(p):
@@ -55,7 +73,8 @@ def _shrunk(x: pd.DataFrame) -> tuple[pd.Series, pd.Series, pd.Series]:
 
 
 class PipelineForecaster(Forecaster):
-    """Requests x P(assess) x P(issue) -> new plans; caseload by continuation + new plans."""
+    """Requests x P(assess) [x P(issue)] -> assessments [new plans]; caseload by continuation
+    + new plans."""
 
     name = "pipeline"
     min_years = 2
@@ -63,11 +82,11 @@ class PipelineForecaster(Forecaster):
     inputs = ("requests", "assessments", "new_plans", "caseload")
 
     def __init__(self, measure: str | None = "caseload", requests_method: str = "drift",
-                 rate_years: int = 4, **requests_kwargs):
+                 rate_years: int = 4, seed: int | None = DEFAULT_SEED, **requests_kwargs):
         super().__init__(measure)
-        if measure not in ("new_plans", "caseload"):
-            raise ValueError("the pipeline method forecasts new_plans or caseload")
+        check_method("pipeline", measure if measure is not None else "no measure")
         self.requests_method, self.rate_years = requests_method, rate_years
+        self.seed = seed  # for a requests sub-model that samples while fitting (hierarchical)
         self.requests_kwargs = requests_kwargs
 
     def fit(self, history: pd.DataFrame) -> PipelineForecaster:
@@ -78,7 +97,8 @@ class PipelineForecaster(Forecaster):
         wide = h.pivot_table(index="la_code", columns=["measure", "year"], values="value",
                              aggfunc="first")
         target_clean, warn = clean_history(h, self.measure)
-        req = make_forecaster(self.requests_method, measure="requests", **self.requests_kwargs)
+        req = make_forecaster(self.requests_method, measure="requests", seed=self.seed,
+                              **self.requests_kwargs)
         req.fit(h[h["measure"] == "requests"])
         self.requests_model_ = req
         codes_t = set(target_clean["la_code"])
@@ -103,8 +123,6 @@ class PipelineForecaster(Forecaster):
         for name, r in (("p_assess", pa), ("p_issue", pi)):
             m, sd_par, sd_year = _shrunk(_logit(r.clip(upper=0.999)))
             self.rates_[name] = pd.DataFrame({"logit": m, "sd_param": sd_par, "sd_year": sd_year})
-        np_last = int(max(npl.columns)) if len(npl.columns) else None
-        self.np_last_ = np_last
         if self.measure == "caseload":
             cy = sorted(cl.columns)
             pairs = [(t, t + 1) for t in cy if t + 1 in cy and t in npl.columns][-k:]
@@ -127,27 +145,41 @@ class PipelineForecaster(Forecaster):
             (len(codes), horizon, n_draws))
         return _expit(base + year)
 
-    def new_plan_draws(self, horizon: int, n_draws: int, rng) -> tuple[np.ndarray, np.ndarray]:
-        """New-plan paths for the years after the last new-plans year: (codes, draws S x H x D)."""
+    def flow_draws(self, first_years, horizon: int, n_draws: int, rng,
+                   stages: tuple[str, ...] = ("p_assess", "p_issue")) -> np.ndarray:
+        """Paths of requests x the ``stages`` rates for the calendar years ``first_years[i]``
+        .. ``+ horizon - 1`` of each series (S x H x D): observed requests where the year has
+        them, the requests sub-model's draws after its last year."""
         req = self.requests_model_
         idx = {c: i for i, c in enumerate(req.codes_)}
-        sel = np.array([idx[c] for c in self.codes_])
+        sel = np.array([idx[c] for c in self.codes_], dtype=int)
         req_last = req.last_years_[sel]
-        # requests must be forecast from the last new-plans year on
-        lead = int(self.np_last_ - req_last.min()) if self.np_last_ is not None else 0
-        rd = req.sample(horizon + max(lead, 0), n_draws, seed=int(rng.integers(2**31)))[sel]
-        if lead > 0:
-            rd = rd[:, lead:, :]
-        pa = self._rate_draws("p_assess", self.codes_, horizon, n_draws, rng)
-        pi = self._rate_draws("p_issue", self.codes_, horizon, n_draws, rng)
-        return rd[:, :horizon, :] * pa * pi
+        # step of each target year on the requests sub-model (1 = its first forecast year)
+        steps = np.asarray(first_years, int)[:, None] + np.arange(horizon)[None, :] \
+            - req_last[:, None]
+        rd = req.sample(max(int(steps.max()), 1), n_draws, seed=int(rng.integers(2**31)))[sel]
+        flow = np.empty((len(sel), horizon, n_draws))
+        for i, j in np.ndindex(steps.shape):
+            s = int(steps[i, j])
+            if s >= 1:
+                flow[i, j] = rd[i, s - 1]
+            else:  # an observed year (the clean run is right-aligned on the last year)
+                col = req.Y_.shape[1] - 1 + s
+                flow[i, j] = req.Y_[sel[i], col] if col >= 0 else np.nan
+        for name in stages:
+            flow = flow * self._rate_draws(name, self.codes_, horizon, n_draws, rng)
+        return flow
+
+    def new_plan_draws(self, horizon: int, n_draws: int, rng) -> np.ndarray:
+        """New-plan paths (S x H x D) for the years after each series' last target year."""
+        return self.flow_draws(self.last_years_ + 1, horizon, n_draws, rng)
 
     def _sample(self, horizon, n_draws, rng):
-        if self.measure == "new_plans":
-            return self.new_plan_draws(horizon, n_draws, rng)
+        if self.measure in ("assessments", "new_plans"):
+            return self.flow_draws(self.last_years_ + 1, horizon, n_draws, rng,
+                                   STAGES[self.measure])
         # caseload: new plans in calendar years last_census .. last_census + h - 1
-        lead = int(self.last_years_.max() - 1 - self.np_last_)
-        npd = self.new_plan_draws(horizon + lead, n_draws, rng)[:, lead:, :]
+        npd = self.flow_draws(self.last_years_, horizon, n_draws, rng)
         c = self.continuation_.reindex(self.codes_)
         for col in c.columns:
             c[col] = c[col].fillna(c[col].median())
