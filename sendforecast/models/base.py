@@ -37,7 +37,8 @@ import numpy as np
 import pandas as pd
 
 from ..data.geography import ENGLAND_CODE, reorganisation_of
-from ..errors import SendForecastWarning, UsageError
+from ..defaults import DEFAULT_SEED  # one default for every random source (numpy, PyMC)
+from ..errors import NotFoundError, SendForecastWarning, UsageError
 
 #: Measures that are calendar-year flows (the others are January-census stocks).
 FLOW_MEASURES = frozenset({"requests", "new_plans", "assessments", "ceased", "issued",
@@ -48,9 +49,6 @@ OUTPUT_COLUMNS = ["la_code", "la_name", "measure", "year", "mean", "p10", "p90",
 FALLBACK = {"hierarchical": "ets", "pipeline": "ets", "ets": "drift", "loglinear": "drift",
             "drift": "naive", "naive": None}
 N_DRAWS = 1000
-#: The library's default seed (the same as the command line's ``--seed`` default): the same
-#: call gives the same numbers, for every random source (numpy draws and PyMC's sampler).
-DEFAULT_SEED = 1
 #: A series whose newest value is at most this many years older than the newest year of the
 #: data is forecast from its last observed year (over the missing years too); older ones
 #: (stopped reporting) are not forecast.
@@ -406,7 +404,7 @@ def _select(data_or_history, measure: str, la, inputs: Sequence[str]
         lv = data.las.set_index("la_code")["level"]
         unknown = [c for c in codes if c not in lv.index]
         if unknown:
-            raise KeyError(f"unknown area code(s) {unknown}: use 3-digit LA codes, E12... region "
+            raise NotFoundError(f"unknown area code(s) {unknown}: use 3-digit LA codes, E12... region "
                            f"codes or {ENGLAND_CODE}")
         levels = {lv[c] for c in codes}
     h = pd.concat([history_from(data, measures, level) for level in sorted(levels)],
