@@ -12,7 +12,7 @@ def test_constraints_equal_lower_bounds():
     deps = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
     bounds = {}
     for d in deps:
-        m = re.fullmatch(r"([\w-]+)>=([\w.]+)", d.replace(" ", ""))
+        m = re.fullmatch(r"([\w-]+)>=([\w.]+)(,<[\w.]+)?", d.replace(" ", ""))
         assert m, f"dependency {d!r} has no plain lower bound"
         bounds[m[1].lower()] = m[2]
     text = (ROOT / "ci" / "constraints-lowest.txt").read_text()
