@@ -7,6 +7,7 @@ library and writes files.  Run ``sendforecast --help`` for the list.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 from pathlib import Path
@@ -19,6 +20,7 @@ from .cli_options import (
     add_la,
     add_out,
     add_seed,
+    positive_int,
 )
 
 
@@ -85,8 +87,40 @@ def cmd_run(args) -> int:
     import matplotlib
 
     matplotlib.use("Agg")
-    res = _main_job(_load(args.data), args.la, args)
-    print(f"Outputs are in: {res.out_dir.resolve()}")
+    data = _load(args.data)
+    if args.la != "all" and len(args.la) == 1 and not args.scheduler:
+        res = _main_job(data, args.la[0], args)
+        print(f"Outputs are in: {res.out_dir.resolve()}")
+        return 0
+    return _batch(data, args)
+
+
+def _batch(data, args) -> int:
+    from .batch import per_la_inputs, resolve_las, run_batch
+    from .costs import CostAssumptions
+    from .hnb import HNBAllocation
+    from .sufficiency import Capacity
+
+    codes = resolve_las(data, args.la)
+    costs = CostAssumptions.from_file(args.costs) if args.costs else None
+    allocations = per_la_inputs(args.hnb, codes, HNBAllocation.from_file, "HNB allocation",
+                                "--hnb", (".yaml", ".yml"))
+    capacities = per_la_inputs(args.capacity, codes, Capacity.from_file, "commissioned places",
+                               "--capacity", (".csv", ".xlsx"))
+    routing = json.loads(args.routing) if args.routing else None
+    print(f"Running the main job for {len(codes)} LA(s) "
+          f"({args.jobs or 'all'} worker(s){', Dask at ' + args.scheduler if args.scheduler else ''})",
+          file=sys.stderr)
+    res = run_batch(data, codes, args.out, years=args.horizon, draws=args.draws, seed=args.seed,
+                    costs=costs, allocations=allocations, capacities=capacities, routing=routing,
+                    jobs=args.jobs, scheduler=args.scheduler)
+    wall = res.timings.attrs["wall_seconds"]
+    print(f"{len(res.done)} LA(s) done, {len(res.failures)} failed in {wall:.0f}s "
+          f"({wall / max(len(codes), 1):.1f}s per LA; {res.timings.attrs['backend']})")
+    for _, f in res.failures.iterrows():
+        print(f"  failed: {f.la_code} {f.la_name}: {f.error_type}: {f.message}")
+    print(f"Outputs are in: {res.out_dir.resolve()} (one folder per LA, national tables, "
+          f"failures.csv)")
     return 0
 
 
@@ -130,7 +164,13 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run the main job for one LA on real SEN2 data: history, "
                                      "projection, places, costs and DSG balance")
     add_data(run)
-    add_la(run, many=False)
+    add_la(run, many=True)
+    b = run.add_argument_group("several LAs (--la CODE,CODE... or all)")
+    b.add_argument("--jobs", type=positive_int, default=None, metavar="N",
+                   help="worker processes (default: every core)")
+    b.add_argument("--scheduler", metavar="ADDRESS",
+                   help="run the LAs on a Dask cluster, e.g. tcp://10.0.0.5:8786 "
+                        "(needs pip install 'sendforecast[batch]')")
     for sp, func in ((demo, cmd_demo), (run, cmd_run)):
         add_out(sp, default=DEFAULT_OUT)
         add_horizon(sp, default=10)
