@@ -31,12 +31,12 @@ def add_budget_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentPa
                         "inflation, price_year, source) or YAML; default: sourced defaults")
     g.add_argument("--capacity", metavar="FILE",
                    help="commissioned places CSV/xlsx (provision, phase, need, name, year, "
-                        "places); demand above places overflows per --routing; with several LAs, a "
-                        "folder of <LA code>.csv files")
+                        "places); demand above places overflows per --routing; for run over several "
+                        "LAs, a folder of <LA code>.csv files")
     g.add_argument("--hnb", metavar="FILE",
                    help="HNB allocation YAML (base_year, base_amount, growth or series, "
-                        "schools_block_transfer, opening_dsg_balance, central_lines); with several "
-                        "LAs, a folder of <LA code>.yaml files")
+                        "schools_block_transfer, opening_dsg_balance, central_lines); for run over "
+                        "several LAs, a folder of <LA code>.yaml files")
     g.add_argument("--routing", metavar="JSON",
                    help='overflow routing, e.g. \'{"state_special": {"resourced_provision": 0.3,'
                         ' "independent_special": 0.7}}\' (default: state special -> independent)')

@@ -8,7 +8,7 @@ Three pieces, each pure (numpy arrays / tidy frames in, arrays / frames out):
   financial year its price is in; SEN transport per pupil by placement group (paid
   from the council's general fund, **not** the HNB, reported separately); and
   fixed HNB lines (central services ...) with growth.  :meth:`CostAssumptions.defaults`
-  cites ``facts.md`` on every line and labels every figure that is an assumption.
+  names the public source of every line and labels every figure that is an assumption.
 - :func:`financial_year_stock`: January census stocks to April-March financial
   year averages (the interpolation is documented on the function).
 - :func:`apply_costs`: financial-year stock by state (x phase) times unit costs,
@@ -256,10 +256,10 @@ class CostAssumptions(_Model):
 
     @classmethod
     def defaults(cls) -> CostAssumptions:
-        """Defaults from facts.md; every line names its source and says when it is an
+        """Defaults from public figures; every line names its source and says when it is an
         assumption (``basis``: published / derived / assumption / placeholder).
 
-        There are no default fixed lines (facts.md has no central-spend figure) and
+        There are no default fixed lines (no published central-spend figure) and
         transport is a £0 placeholder: supply local figures.
         """
         return cls(unit_costs=_default_unit_costs(), transport=_default_transport())

@@ -31,6 +31,7 @@ import threading
 import zipfile
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from tests.conftest import ROOT, SEN2_2022, SEN2_2025, WITAN
@@ -45,7 +46,7 @@ MAIN_JOB = ["history.csv", "projection.csv", "specialist_places.csv", "costs.csv
 PROMISES = {
     "demo": MAIN_JOB + ["dsg_balance.csv", "sufficiency.csv"],
     "run": MAIN_JOB,
-    "project": ["projection.csv", "specialist_places.csv"],
+    "project": ["projection.csv", "totals.csv", "by_placement.csv", "by_year_group.csv"],
     "scenarios run": ["comparison.csv", "savings.csv", "dbv_table.csv", "workbook.xlsx"],
     "data quality": ["quality_suppressed.csv"],
 }
@@ -108,6 +109,8 @@ def prepare(cmd: str) -> tuple[list[str], bool]:
             tok, real = str(SEN2_2022), True
         elif prev in WITAN_FILES:
             tok, real = str(WITAN / WITAN_FILES[prev]), True
+        elif prev == "--costs" and tok == "costs.csv" and "--transitions" in argv:
+            tok, real = str(WITAN / "costs.csv"), True  # witan.send's own costs file
         elif prev == "--hnb" and tok == "hnb.yaml":
             from sendforecast.data.example import EXAMPLE_DIR
 
@@ -117,6 +120,22 @@ def prepare(cmd: str) -> tuple[list[str], bool]:
 
 
 COMMANDS = readme_commands(README.read_text(encoding="utf-8"))
+BATCH = ["hnb_cost_by_la.csv", "caseload_by_la.csv", "first_full_year_by_la.csv", "failures.csv",
+         "batch.json"]
+
+
+def _batch_las(argv: list[str]) -> list[str] | None:
+    """The LAs of a ``run`` over several LAs (``--la A,B`` or ``all``), else None."""
+    if _subcommand(argv) != "run" or "--la" not in argv:
+        return None
+    la = argv[argv.index("--la") + 1]
+    return ["all"] if la == "all" else (la.split(",") if "," in la else None)
+
+
+def _param(cmd: str):
+    # a run over every LA takes minutes even with small settings: a slow test
+    slow = _batch_las(shlex.split(cmd)) == ["all"]
+    return pytest.param(cmd, marks=pytest.mark.slow) if slow else cmd
 
 
 def test_readme_lists_commands():
@@ -179,7 +198,7 @@ def _executable() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "sendforecast.cli"]
 
 
-@pytest.mark.parametrize("cmd", COMMANDS)
+@pytest.mark.parametrize("cmd", [_param(c) for c in COMMANDS])
 def test_readme_command_runs(cmd, tmp_path, request):
     argv, real = prepare(cmd)
     if real and not (SEN2_2025.is_dir() and SEN2_2022.is_dir() and WITAN.is_dir()):
@@ -196,7 +215,15 @@ def test_readme_command_runs(cmd, tmp_path, request):
     if "--out" in argv:
         out = tmp_path / argv[argv.index("--out") + 1]
         assert out.exists(), f"{cmd}: {out} not written"
-        for name in PROMISES.get(sub, []):
+        las = _batch_las(argv)
+        if las:  # several LAs: national tables, and the main job's files in each LA's folder
+            failed = set(pd.read_csv(out / "failures.csv", dtype=str).la_code)
+            folders = [p.name for p in out.iterdir() if p.is_dir()]
+            promised = BATCH + [f"{la}/{name}" for la in (folders if las == ["all"] else las)
+                                if la not in failed for name in MAIN_JOB]
+        else:
+            promised = PROMISES.get(sub, [])
+        for name in promised:
             assert (out / name).is_file(), f"{cmd}: {name} not written in {out}"
         if "--hnb" in argv:
             assert (out / "dsg_balance.csv").is_file()
