@@ -93,7 +93,8 @@ def test_run_without_allocation_reports_costs_but_no_balance(tmp_path):
     (["demo", "--seed", "-3"], "--seed: expected a whole number >= 0"),
     (["forecast", "--data", "d", "--measure", "requests", "--horizon", "2", "--la", " , ",
       "--out", "f.csv"], "expected an area code"),
-    (["run", "--data", "d", "--la", "825,826"], "expected one area code"),
+    (["run", "--data", "d", "--la", ","], "expected an area code"),
+    (["project", "--data", "d", "--la", "825,826", "--out", "x"], "expected one area code"),
 ])
 def test_bad_argument_values_are_argument_errors(args, message, capsys):
     with pytest.raises(SystemExit) as e:
