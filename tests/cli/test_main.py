@@ -93,7 +93,8 @@ def test_run_without_allocation_reports_costs_but_no_balance(tmp_path):
     (["demo", "--seed", "-3"], "--seed: expected a whole number >= 0"),
     (["forecast", "--data", "d", "--measure", "requests", "--horizon", "2", "--la", " , ",
       "--out", "f.csv"], "expected an area code"),
-    (["run", "--data", "d", "--la", "825,826"], "expected one area code"),
+    (["run", "--data", "d", "--la", ","], "expected an area code"),
+    (["project", "--data", "d", "--la", "825,826", "--out", "x"], "expected one area code"),
 ])
 def test_bad_argument_values_are_argument_errors(args, message, capsys):
     with pytest.raises(SystemExit) as e:
@@ -152,8 +153,9 @@ def _boom(exc):
 ])
 def test_errors_reach_the_user_as_one_clear_message(monkeypatch, capsys, exc, rc, text):
     import sendforecast.cli as cli
+    import sendforecast.cli.run as cli_run
 
-    monkeypatch.setattr(cli, "cmd_demo", _boom(exc))
+    monkeypatch.setattr(cli_run, "cmd_demo", _boom(exc))
     assert cli.main(["demo"]) == rc
     err = capsys.readouterr().err
     assert text in err and "Traceback" not in err
@@ -163,8 +165,9 @@ def test_errors_reach_the_user_as_one_clear_message(monkeypatch, capsys, exc, rc
 
 def test_debug_shows_the_traceback(monkeypatch):
     import sendforecast.cli as cli
+    import sendforecast.cli.run as cli_run
 
-    monkeypatch.setattr(cli, "cmd_demo", _boom(RuntimeError("kaput")))
+    monkeypatch.setattr(cli_run, "cmd_demo", _boom(RuntimeError("kaput")))
     with pytest.raises(RuntimeError, match="kaput"):
         cli.main(["demo", "--debug"])
 
