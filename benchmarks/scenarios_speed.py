@@ -17,9 +17,9 @@ import time
 from pathlib import Path
 
 import sendforecast as sf
-from sendforecast.cli_budget import EXAMPLE_CAPACITY, EXAMPLE_COSTS, EXAMPLE_HNB
-from sendforecast.costs import CostAssumptions
-from sendforecast.hnb import HNBAllocation
+from sendforecast.cli.budget import EXAMPLE_CAPACITY, EXAMPLE_COSTS, EXAMPLE_HNB
+from sendforecast.finance.costs import CostAssumptions
+from sendforecast.finance.hnb import HNBAllocation
 from sendforecast.models.cohort import CohortModel
 from sendforecast.scenarios import library as L
 from sendforecast.scenarios.compare import compare

@@ -38,12 +38,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import __version__
-from .errors import NotFoundError, UsageError
+from sendforecast import __version__
+from sendforecast.errors import NotFoundError, UsageError
+from sendforecast.intervals import INTERVAL_COLUMNS as QUANTILES
 
 __all__ = ["BatchResult", "run_batch", "resolve_las", "per_la_inputs"]
 
-QUANTILES = ["mean", "p10", "p90", "p2_5", "p97_5"]
 FAILURE_COLUMNS = ["la_code", "la_name", "error_type", "message"]
 HNB_COLUMNS = ["la_code", "la_name", "financial_year", *QUANTILES]
 CASELOAD_COLUMNS = ["la_code", "la_name", "year", *QUANTILES]
@@ -113,7 +113,7 @@ def _one_la(data, la: str, out_dir: Path, settings: dict, costs, allocation, cap
     import matplotlib
 
     matplotlib.use("Agg")
-    from .pipeline import run_main_job
+    from sendforecast.workflow import run_main_job
 
     t0 = time.perf_counter()
     name = data.la_name(la)
@@ -165,8 +165,8 @@ def run_batch(data, las: str | Sequence[str], out_dir: str | Path, *, years: int
     from joblib import Parallel, delayed, parallel_config
     from tqdm.auto import tqdm
 
-    from .costs import CostAssumptions
-    from .defaults import DEFAULT_SEED
+    from sendforecast.defaults import DEFAULT_SEED
+    from sendforecast.finance.costs import CostAssumptions
 
     seed = DEFAULT_SEED if seed is None else seed
     codes = resolve_las(data, las)

@@ -64,7 +64,7 @@ def test_batch_writes_a_folder_per_la_and_national_tables(batch, two_las):
 
 
 def test_batch_folder_is_the_single_la_run(batch, two_las, tmp_path):
-    from sendforecast.pipeline import run_main_job
+    from sendforecast.workflow import run_main_job
 
     run_main_job(two_las, TWIN, tmp_path, progress=False, **SMALL)
     for name in ("projection.csv", "costs.csv", "projection_totals.csv", "run.json"):
@@ -72,16 +72,16 @@ def test_batch_folder_is_the_single_la_run(batch, two_las, tmp_path):
 
 
 def test_batch_keeps_going_past_a_failing_la(two_las, tmp_path, monkeypatch):
-    import sendforecast.pipeline as pipeline
+    import sendforecast.workflow as workflow
 
-    real = pipeline.run_main_job
+    real = workflow.run_main_job
 
     def flaky(data, la, *a, **k):
         if la == TWIN:
             raise KeyError("age")
         return real(data, la, *a, **k)
 
-    monkeypatch.setattr(pipeline, "run_main_job", flaky)  # in-process: sequential backend
+    monkeypatch.setattr(workflow, "run_main_job", flaky)  # in-process: sequential backend
     res = run_batch(two_las, [TWIN, EXAMPLE_LA_CODE], tmp_path, jobs=1, progress=False, **SMALL)
     assert res.done == [EXAMPLE_LA_CODE]
     f = pd.read_csv(tmp_path / "failures.csv", dtype={"la_code": str})

@@ -243,7 +243,7 @@ def test_witan_mode(witan_model):
 
 # ------------------------------------------------------------------ CLI contract
 def _parser():
-    from sendforecast.cli_project import add_project_parser
+    from sendforecast.cli.project import add_project_parser
 
     ap = argparse.ArgumentParser()
     add_project_parser(ap.add_subparsers(dest="command"))

@@ -7,7 +7,7 @@ import argparse
 import pandas as pd
 import pytest
 
-from sendforecast.cli_forecast import CSV_COLUMNS, MEASURES, add_forecast_parser
+from sendforecast.cli.forecast import CSV_COLUMNS, MEASURES, add_forecast_parser
 from sendforecast.models.base import methods_for
 
 from .conftest import SEN2_2022, SEN2_2025, require_real_data

@@ -104,7 +104,7 @@ def test_pipeline_refuses_requests_and_forecasts_assessments():
 def test_default_seed_is_one_everywhere():
     import inspect
 
-    from sendforecast.cli_options import DEFAULT_SEED as CLI_SEED
+    from sendforecast.cli.options import DEFAULT_SEED as CLI_SEED
     from sendforecast.models.hierarchical import HierarchicalForecaster
 
     assert DEFAULT_SEED == CLI_SEED == 1

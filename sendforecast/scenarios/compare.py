@@ -21,9 +21,13 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ..costs import CostAssumptions, CostDraws, fy_start
-from ..hnb import BudgetResult, HNBAllocation, budget, dsg_balance, quantile_frame
-from ..sufficiency import Capacity
+from sendforecast.finance.budget import BudgetResult, budget
+from sendforecast.finance.costs import CostAssumptions, CostDraws
+from sendforecast.finance.hnb import HNBAllocation, dsg_balance
+from sendforecast.intervals import quantile_frame
+from sendforecast.sufficiency import Capacity
+from sendforecast.years import fy_start
+
 from .base import FlowAdjustments, Scenario, ramp
 
 QCOLS = ["mean", "p10", "p90", "p2_5", "p97_5"]
@@ -190,43 +194,6 @@ class Comparison:
             lines += [f"  - {s.describe()}" for s in r.scenarios] or ["  - no intervention"]
             lines += [f"  ! {n}" for n in r.adjustments.notes]
         return "\n".join(lines)
-
-    # ------------------------------------------------------------------ charts
-    def plot_dsg(self, measure: str = "cumulative_balance"):
-        """Unmitigated vs mitigated DSG balance (mean and 80% interval) per financial year."""
-        import matplotlib.pyplot as plt
-        from matplotlib.ticker import FuncFormatter
-
-        t = self.table()
-        t = t[t.measure == measure]
-        fig, ax = plt.subplots(figsize=(9, 4.5))
-        for i, (name, g) in enumerate(t.groupby("scenario", sort=False)):
-            x = np.arange(len(g))
-            ax.plot(x, g["mean"] / 1e6, marker="o", color=f"C{i}",
-                    label="unmitigated (baseline)" if name == BASELINE else name)
-            ax.fill_between(x, g.p10 / 1e6, g.p90 / 1e6, color=f"C{i}", alpha=0.15)
-            ax.set_xticks(x, g.financial_year, rotation=45)
-        ax.axhline(0, color="k", lw=0.8)
-        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"£{v:,.0f}m"))
-        ax.set_title(("Cumulative" if measure.startswith("cum") else "In-year")
-                     + " DSG balance: unmitigated vs mitigated (mean, 80% interval)")
-        ax.legend(fontsize=8)
-        ax.grid(alpha=0.3)
-        fig.tight_layout()
-        return fig
-
-    def to_workbook(self, path) -> object:
-        from ..reporting import write_workbook
-
-        about = {"contents": "Scenario comparison on paired Monte Carlo draws (sendforecast)",
-                 "sign": "balance = income - spend (negative = deficit); saving = baseline cost "
-                         "- strategy cost", **{k: str(v) for k, v in self.settings.items()},
-                 "strategies": self.describe()}
-        sheets = {"Savings (5 years)": self.savings(), "DBV table": self.dbv_table(),
-                  "Comparison": self.table(), "Plans by placement": self.plans(),
-                  "Assumptions": self.baseline.budget.assumptions.to_frame(),
-                  "HNB allocation": self.baseline.budget.allocation.to_frame()}
-        return write_workbook(sheets, path, about)
 
 
 def compare(model, strategies: Mapping[str, Sequence[Scenario]], *, years: int = 10,

@@ -96,7 +96,7 @@ def load_run_config(path: str | Path) -> tuple[RunConfig, dict[str, list[Scenari
     """Read and validate a run file; every problem is listed with its line and field."""
     import yaml
 
-    from ..costs import _yaml_line, load_yaml_model
+    from sendforecast.config import load_yaml_model, yaml_line
 
     path = Path(path)
     problems: list[Problem] = []
@@ -121,11 +121,11 @@ def load_run_config(path: str | Path) -> tuple[RunConfig, dict[str, list[Scenari
             except ValidationError as e:
                 for err in e.errors():
                     field = ".".join(map(str, [*loc, *err["loc"]]))
-                    problems.append(Problem(str(path), _yaml_line(node, [*loc, *err["loc"]]), field,
+                    problems.append(Problem(str(path), yaml_line(node, [*loc, *err["loc"]]), field,
                                             err["msg"].removeprefix("Value error, "),
                                             repr(err.get("input"))[:60]))
             except ValueError as e:
-                problems.append(Problem(str(path), _yaml_line(node, loc),
+                problems.append(Problem(str(path), yaml_line(node, loc),
                                         ".".join(map(str, loc)), str(e)))
         strategies[name] = out
     if cfg is not None and cfg.goal_seek is not None:
@@ -133,7 +133,7 @@ def load_run_config(path: str | Path) -> tuple[RunConfig, dict[str, list[Scenari
         try:
             scenario_from_dict({**gs.scenario, gs.parameter: gs.lo})
         except (ValidationError, ValueError) as e:
-            problems.append(Problem(str(path), _yaml_line(node, ["goal_seek"]), "goal_seek",
+            problems.append(Problem(str(path), yaml_line(node, ["goal_seek"]), "goal_seek",
                                     "a scenario whose parameter accepts lo..hi", str(e)[:200]))
     if problems:
         raise InputError(problems)

@@ -153,8 +153,9 @@ def _boom(exc):
 ])
 def test_errors_reach_the_user_as_one_clear_message(monkeypatch, capsys, exc, rc, text):
     import sendforecast.cli as cli
+    import sendforecast.cli.run as cli_run
 
-    monkeypatch.setattr(cli, "cmd_demo", _boom(exc))
+    monkeypatch.setattr(cli_run, "cmd_demo", _boom(exc))
     assert cli.main(["demo"]) == rc
     err = capsys.readouterr().err
     assert text in err and "Traceback" not in err
@@ -164,8 +165,9 @@ def test_errors_reach_the_user_as_one_clear_message(monkeypatch, capsys, exc, rc
 
 def test_debug_shows_the_traceback(monkeypatch):
     import sendforecast.cli as cli
+    import sendforecast.cli.run as cli_run
 
-    monkeypatch.setattr(cli, "cmd_demo", _boom(RuntimeError("kaput")))
+    monkeypatch.setattr(cli_run, "cmd_demo", _boom(RuntimeError("kaput")))
     with pytest.raises(RuntimeError, match="kaput"):
         cli.main(["demo", "--debug"])
 

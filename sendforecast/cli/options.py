@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from .defaults import DEFAULT_SEED  # the same default as the Python API
+from sendforecast.defaults import DEFAULT_SEED  # the same default as the Python API
 
 DEFAULT_OUT = "sendforecast-output"
 

@@ -1,4 +1,4 @@
-"""High Needs Block cost assumptions, financial years and cost draws.
+"""High Needs Block cost assumptions and cost draws.
 
 Three pieces, each pure (numpy arrays / tidy frames in, arrays / frames out):
 
@@ -9,8 +9,8 @@ Three pieces, each pure (numpy arrays / tidy frames in, arrays / frames out):
   from the council's general fund, **not** the HNB, reported separately); and
   fixed HNB lines (central services ...) with growth.  :meth:`CostAssumptions.defaults`
   names the public source of every line and labels every figure that is an assumption.
-- :func:`financial_year_stock`: January census stocks to April-March financial
-  year averages (the interpolation is documented on the function).
+- financial years (:mod:`sendforecast.years`): January census stocks become April-March
+  financial-year averages before costing.
 - :func:`apply_costs`: financial-year stock by state (x phase) times unit costs,
   inflated from each component's price year, giving cost draws ``[draw, fy, line]``.
 
@@ -21,7 +21,6 @@ Cost in financial year ``f`` of a component priced in year ``p`` with inflation 
 
 from __future__ import annotations
 
-import re
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -30,75 +29,20 @@ from typing import Annotated, Any
 
 import numpy as np
 import pandas as pd
-import yaml
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from sendforecast.config import load_yaml_model
 from sendforecast.data.taxonomy import NEEDS, PLACEMENT_GROUPS, Phase, phase_of_age
-from sendforecast.errors import InputError, Problem, SendForecastWarning
+from sendforecast.errors import SendForecastWarning
+from sendforecast.years import fy_start, is_fy
 
 __all__ = [
-    "UnitCost", "TransportCost", "FixedLine", "CostAssumptions", "CostDraws",
-    "fy_label", "fy_start", "financial_year_stock", "apply_costs", "FY_WEIGHTS",
-    "load_yaml_model",
+    "UnitCost", "TransportCost", "FixedLine", "CostAssumptions", "CostDraws", "apply_costs",
+    "stock_by_group_phase", "warn_placeholders",
 ]
 
 ALL = "all"
 PHASES = [p.value for p in Phase]
-_FY = re.compile(r"(\d{4})-(\d{2})")
-
-
-# ------------------------------------------------------------------ financial years
-
-
-def fy_label(start_year: int) -> str:
-    """``2026 -> "2026-27"`` (the financial year April 2026 - March 2027)."""
-    return f"{start_year}-{(start_year + 1) % 100:02d}"
-
-
-def fy_start(label: str) -> int:
-    """``"2026-27" -> 2026``; ``ValueError`` for anything else."""
-    m = _FY.fullmatch(str(label).strip())
-    if not m or (int(m.group(1)) + 1) % 100 != int(m.group(2)):
-        raise ValueError(f"a financial year such as '2026-27', found {label!r}")
-    return int(m.group(1))
-
-
-#: Weights of the Januaries y, y+1, y+2 in the average stock of financial year y-(y+1).
-FY_WEIGHTS = np.array([15.0, 32.0, 1.0]) / 48.0
-
-
-def financial_year_stock(jan_stock: np.ndarray, jan_years: Sequence[int]
-                         ) -> tuple[np.ndarray, list[str]]:
-    """Average stock of each April-March financial year from January census stocks.
-
-    ``jan_stock[..., year]`` has the January count of consecutive years
-    ``jan_years``.  The stock between two censuses is linear by month (month ``m``
-    after January ``y`` has ``S_y + m/12 (S_y+1 - S_y)``), and a financial year is
-    the mean of its 12 monthly values, April (m = 3) to March (m = 14)::
-
-        FY y-(y+1) = (15 S_y + 32 S_y+1 + S_y+2) / 48
-                   =  0.3125 S_y + 0.6667 S_y+1 + 0.0208 S_y+2
-
-    (April-December give S_y weight 3.75 and S_y+1 5.25 of 12; January-March give
-    S_y+1 2.75 and S_y+2 0.25.)  A stock growing linearly gives its value in
-    mid-October, the middle of the year.  The last financial year (starting April of
-    the second-last January) lacks ``S_y+2``: it is extrapolated flat
-    (``S_y+2 = S_y+1``, weights 15/48 and 33/48).  No year starts at the last January.
-
-    Returns ``(fy_stock[..., fy], labels)`` with ``len(jan_years) - 1`` financial years,
-    the first starting April of ``jan_years[0]``.
-    """
-    years = [int(y) for y in jan_years]
-    stock = np.asarray(jan_stock, dtype=float)
-    if stock.shape[-1] != len(years):
-        raise ValueError(f"last axis of jan_stock has {stock.shape[-1]} years, "
-                         f"jan_years has {len(years)}")
-    if len(years) < 2 or any(b - a != 1 for a, b in zip(years, years[1:], strict=False)):
-        raise ValueError(f"at least two consecutive January years needed, found {years}")
-    ext = np.concatenate([stock, stock[..., -1:]], axis=-1)  # flat extrapolation
-    fy = (FY_WEIGHTS[0] * ext[..., :-2] + FY_WEIGHTS[1] * ext[..., 1:-1]
-          + FY_WEIGHTS[2] * ext[..., 2:])
-    return fy, [fy_label(y) for y in years[:-1]]
 
 
 # ------------------------------------------------------------------ assumptions
@@ -141,10 +85,6 @@ class UnitCost(_Model):
     basis: str = "user"  # published | derived | assumption | placeholder | user
 
 
-
-
-
-
 class TransportCost(_Model):
     """SEN home-to-school transport per pupil per year (council general fund, not HNB)."""
 
@@ -156,7 +96,6 @@ class TransportCost(_Model):
     basis: str = "user"
 
 
-
 class FixedLine(_Model):
     """An HNB line not driven by placements (central services, hospital education ...)."""
 
@@ -166,7 +105,6 @@ class FixedLine(_Model):
     price_year: FinancialYear = "2024-25"
     source: str = ""
     basis: str = "user"
-
 
 
 _A = "ASSUMPTION (no published figure): "
@@ -329,7 +267,7 @@ def _from_table(path: Path, base: CostAssumptions) -> CostAssumptions:
     frame = L.read_unit_costs(path)
     # price_year is not a read_unit_costs column: read it with the same machinery
     t = L._Table(path, [L._Col("price_year", required=False)])
-    t.text("price_year", lambda v: v if _is_fy(v) else None,
+    t.text("price_year", lambda v: v if is_fy(v) else None,
            "a financial year such as 2024-25", default="2024-25")
     years = t.result(["price_year"])["price_year"].tolist() if t.df.shape[0] else []
     frame["price_year"] = years or ["2024-25"] * len(frame)
@@ -348,67 +286,6 @@ def _from_table(path: Path, base: CostAssumptions) -> CostAssumptions:
         unit_costs=[u for u in base.unit_costs if u.placement_group not in given] + unit,
         transport=[t for t in base.transport if t.placement_group not in given_t] + transport,
         fixed_lines=list(base.fixed_lines))
-
-
-def _is_fy(v: str) -> bool:
-    try:
-        fy_start(v)
-    except ValueError:
-        return False
-    return True
-
-
-# ------------------------------------------------------------------ YAML loading
-
-
-def load_yaml_model(path: str | Path, model: type[BaseModel]):
-    """Validate a YAML file with a pydantic model; errors name the file, line and field."""
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"No such file: {path}")
-    text = path.read_text(encoding="utf-8-sig")
-    try:
-        node = yaml.compose(text)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        raise InputError(Problem(str(path), mark.line + 1 if mark else None, None,
-                                 "valid YAML", str(getattr(e, "problem", e)))) from None
-    if not isinstance(data, dict):
-        raise InputError(Problem(str(path), None, None, "a YAML mapping (key: value lines)",
-                                 type(data).__name__))
-    try:
-        return model.model_validate(data)
-    except ValidationError as e:
-        problems = []
-        for err in e.errors():
-            loc = [x for x in err["loc"] if not (isinstance(x, str) and "[" in x)]
-            field = ".".join(str(x) for x in loc) or None
-            found = None if err["type"] == "missing" else repr(err.get("input"))[:60]
-            msg = err["msg"].removeprefix("Value error, ")
-            if err["type"] == "missing":
-                msg = "a value (the field is required)"
-            elif err["type"] == "extra_forbidden":
-                msg = "only known fields"
-            problems.append(Problem(str(path), _yaml_line(node, loc), field, msg, found))
-        raise InputError(problems) from None
-
-
-def _yaml_line(node, loc: Sequence) -> int | None:
-    """1-based line of the deepest node of ``loc`` that exists in the composed YAML."""
-    line = None
-    for key in loc:
-        if isinstance(node, yaml.MappingNode):
-            hit = [(k, v) for k, v in node.value if k.value == str(key)]
-            if not hit:
-                break
-            line, node = hit[0][0].start_mark.line + 1, hit[0][1]
-        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
-            node = node.value[key]
-            line = node.start_mark.line + 1
-        else:
-            break
-    return line
 
 
 # ------------------------------------------------------------------ applying costs

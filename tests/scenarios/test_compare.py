@@ -7,9 +7,9 @@ import pandas as pd
 import pytest
 
 from sendforecast.cli import main
-from sendforecast.cli_budget import EXAMPLE_CAPACITY, EXAMPLE_COSTS, EXAMPLE_HNB
-from sendforecast.costs import CostAssumptions
-from sendforecast.hnb import HNBAllocation
+from sendforecast.cli.budget import EXAMPLE_CAPACITY, EXAMPLE_COSTS, EXAMPLE_HNB
+from sendforecast.finance.costs import CostAssumptions
+from sendforecast.finance.hnb import HNBAllocation
 from sendforecast.scenarios import library as L
 from sendforecast.scenarios.compare import compare
 from sendforecast.scenarios.goal_seek import goal_seek, target_probability

@@ -45,8 +45,8 @@ def add_budget_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentPa
 
 def load_budget_inputs(args: argparse.Namespace):
     """``(assumptions, allocation or None, capacity or None, routing or None)``."""
-    from sendforecast.costs import CostAssumptions
-    from sendforecast.hnb import HNBAllocation
+    from sendforecast.finance.costs import CostAssumptions
+    from sendforecast.finance.hnb import HNBAllocation
     from sendforecast.sufficiency import Capacity
 
     costs = CostAssumptions.from_file(args.costs) if args.costs else CostAssumptions.defaults()
@@ -58,6 +58,9 @@ def load_budget_inputs(args: argparse.Namespace):
 
 def write_budget_outputs(result, out_dir: str | Path, charts: bool = True) -> list[Path]:
     """Write the budget tables, workbook and charts; returns the paths written."""
+    from sendforecast.report.charts import budget_charts
+    from sendforecast.report.workbook import budget_workbook
+
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     paths = []
@@ -72,11 +75,11 @@ def write_budget_outputs(result, out_dir: str | Path, charts: bool = True) -> li
                             ("first_full_year.csv", result.first_full_year)):
             frame.to_csv(out / name, index=False)
             paths.append(out / name)
-    paths.append(result.to_workbook(out / "workbook.xlsx"))
+    paths.append(budget_workbook(result, out / "workbook.xlsx"))
     if charts:
         import matplotlib.pyplot as plt
 
-        for name, fig in result.plots().items():
+        for name, fig in budget_charts(result).items():
             p = out / f"{name}.png"
             fig.savefig(p, dpi=110)
             plt.close(fig)

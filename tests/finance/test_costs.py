@@ -7,17 +7,15 @@ import re
 import numpy as np
 import pytest
 
-from sendforecast.costs import (
+from sendforecast.errors import InputError
+from sendforecast.finance.costs import (
     CostAssumptions,
     FixedLine,
     TransportCost,
     UnitCost,
     apply_costs,
-    financial_year_stock,
-    fy_label,
-    fy_start,
 )
-from sendforecast.errors import InputError
+from sendforecast.years import financial_year_stock, fy_label, fy_start
 
 
 def test_fy_labels():

@@ -110,7 +110,7 @@ def test_costs(witan):
 
 # ------------------------------------------------------------------ CLI
 def _run(args_list):
-    from sendforecast.cli_project import add_project_parser
+    from sendforecast.cli.project import add_project_parser
 
     ap = argparse.ArgumentParser()
     add_project_parser(ap.add_subparsers(dest="command"))

@@ -54,7 +54,7 @@ def warnings_table(fc, names):
     """Per-LA status and reasons: one row per LA with a warning (see the module docstring)."""
     import pandas as pd
 
-    from .models.base import warnings_frame
+    from sendforecast.models.base import warnings_frame
 
     warn = warnings_frame(fc)
     if warn.empty:
@@ -78,10 +78,10 @@ def warnings_table(fc, names):
 def cmd_forecast(args) -> int:
     import warnings
 
-    from . import __version__
-    from .data.sen2 import load_sen2
-    from .errors import SendForecastWarning, UsageError
-    from .models.base import AUTO_DEFAULT, AUTO_METHOD, METHODS, check_method, forecast
+    from sendforecast import __version__
+    from sendforecast.data.sen2 import load_sen2
+    from sendforecast.errors import SendForecastWarning, UsageError
+    from sendforecast.models.base import AUTO_DEFAULT, AUTO_METHOD, METHODS, check_method, forecast
 
     if args.method not in (*METHODS, "auto"):
         raise UsageError(f"unknown method {args.method!r}; choose from {', '.join(METHODS)} or auto")
@@ -150,8 +150,8 @@ def cmd_forecast(args) -> int:
 
 def add_forecast_parser(subparsers) -> None:
     """Register the ``forecast`` subcommand on an argparse subparsers object."""
-    from .cli_options import add_data, add_horizon, add_la, add_out, add_seed
-    from .models.base import AUTO_DEFAULT, AUTO_METHOD, METHODS, PIPELINE_MEASURES
+    from sendforecast.cli.options import add_data, add_horizon, add_la, add_out, add_seed
+    from sendforecast.models.base import AUTO_DEFAULT, AUTO_METHOD, METHODS, PIPELINE_MEASURES
 
     f = subparsers.add_parser(
         "forecast",

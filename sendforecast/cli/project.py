@@ -35,7 +35,7 @@ def add_project_parser(subparsers) -> argparse.ArgumentParser:
                     "(with --costs) and DIR/workbook.xlsx.  Summaries have mean, p10, p90, "
                     "p2_5, p97_5 of per-draw sums.  The first projection year is the January "
                     "after the last observed one.")
-    from sendforecast.cli_options import add_data, add_draws, add_horizon, add_la, add_out, add_seed
+    from sendforecast.cli.options import add_data, add_draws, add_horizon, add_la, add_out, add_seed
 
     add_data(p, required=False)
     add_la(p, many=False, required=False)
@@ -50,7 +50,7 @@ def add_project_parser(subparsers) -> argparse.ArgumentParser:
     add_draws(p)
     add_seed(p)
     add_out(p)
-    from sendforecast.cli_budget import add_budget_arguments
+    from sendforecast.cli.budget import add_budget_arguments
 
     add_budget_arguments(p)  # --costs: unit costs (SEN2 mode) or witan.send costs.csv (witan mode)
     p.set_defaults(func=run_project)
@@ -115,15 +115,15 @@ def run_project(args: argparse.Namespace) -> int:
         frame.to_csv(out / f"{name}.csv", index=False)
     written = [f"{name}.csv" for name in tables]
     if not args.data:
-        from sendforecast.reporting import write_workbook
+        from sendforecast.report.workbook import write_workbook
 
         sheets = {**tables, "projection": cells, "specialist_places": proj.specialist_places()}
         write_workbook(sheets, out / "workbook.xlsx",
                        about=_about(args, proj, need_split, base_cost))
         written.append("workbook.xlsx")
     if args.data and args.hnb:
-        from sendforecast.cli_budget import load_budget_inputs, write_budget_outputs
-        from sendforecast.hnb import budget
+        from sendforecast.cli.budget import load_budget_inputs, write_budget_outputs
+        from sendforecast.finance.budget import budget
 
         b_costs, allocation, capacity, routing = load_budget_inputs(args)
         paths = write_budget_outputs(budget(proj, b_costs, allocation, capacity, routing), out)

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sendforecast.cli_budget import (
+from sendforecast.cli.budget import (
     EXAMPLE_CAPACITY,
     EXAMPLE_COSTS,
     EXAMPLE_HNB,
@@ -17,10 +17,12 @@ from sendforecast.cli_budget import (
     load_budget_inputs,
     write_budget_outputs,
 )
-from sendforecast.costs import CostAssumptions, UnitCost
 from sendforecast.data.taxonomy import PLACEMENT_GROUPS
 from sendforecast.errors import InputError, SendForecastWarning
-from sendforecast.hnb import HNBAllocation, budget, dsg_balance, prob_deficit_exceeds, summarise
+from sendforecast.finance.budget import budget
+from sendforecast.finance.costs import CostAssumptions, UnitCost
+from sendforecast.finance.hnb import HNBAllocation, dsg_balance, prob_deficit_exceeds
+from sendforecast.intervals import summarise
 from sendforecast.sufficiency import Capacity
 
 STATES = ["mainstream", "state_special", "independent_special"]

@@ -16,7 +16,7 @@ def add_scenarios_parser(subparsers) -> argparse.ArgumentParser:
     r = sub.add_parser("run", help="run a scenario YAML file (schema: sendforecast.scenarios.config)")
     r.add_argument("file", nargs="?", help="scenario run YAML")
     r.add_argument("--example", action="store_true", help="run the shipped Exampleshire example")
-    from .cli_options import add_draws, add_out
+    from sendforecast.cli.options import add_draws, add_out
 
     add_out(r)
     add_draws(r, default=None)  # None: the run file's number of draws
@@ -30,18 +30,20 @@ def run_scenarios(args: argparse.Namespace) -> int:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from . import load_example, load_sen2
-    from .cli_budget import EXAMPLE_CAPACITY, EXAMPLE_COSTS, EXAMPLE_HNB
-    from .costs import CostAssumptions
-    from .data.example import EXAMPLE_LA_CODE
-    from .errors import UsageError
-    from .hnb import HNBAllocation
-    from .models.cohort import CohortModel
-    from .scenarios.compare import compare
-    from .scenarios.config import EXAMPLE_YAML, load_run_config, resolve
-    from .scenarios.goal_seek import goal_seek
-    from .scenarios.library import scenario_from_dict
-    from .sufficiency import Capacity
+    from sendforecast import load_example, load_sen2
+    from sendforecast.cli.budget import EXAMPLE_CAPACITY, EXAMPLE_COSTS, EXAMPLE_HNB
+    from sendforecast.data.example import EXAMPLE_LA_CODE
+    from sendforecast.errors import UsageError
+    from sendforecast.finance.costs import CostAssumptions
+    from sendforecast.finance.hnb import HNBAllocation
+    from sendforecast.models.cohort import CohortModel
+    from sendforecast.report.charts import comparison_dsg
+    from sendforecast.report.workbook import comparison_workbook
+    from sendforecast.scenarios.compare import compare
+    from sendforecast.scenarios.config import EXAMPLE_YAML, load_run_config, resolve
+    from sendforecast.scenarios.goal_seek import goal_seek
+    from sendforecast.scenarios.library import scenario_from_dict
+    from sendforecast.sufficiency import Capacity
 
     if bool(args.file) == bool(args.example):
         raise UsageError("scenarios run: give a FILE.yaml or --example (not both)")
@@ -72,7 +74,7 @@ def run_scenarios(args: argparse.Namespace) -> int:
     comp.savings().to_csv(out / "savings.csv", index=False)
     comp.dbv_table().to_csv(out / "dbv_table.csv", index=False)
     for measure in ("cumulative_balance", "in_year_balance"):
-        fig = comp.plot_dsg(measure)
+        fig = comparison_dsg(comp, measure)
         fig.savefig(out / f"dsg_{measure}.png", dpi=120)
         plt.close(fig)
     comp.settings |= {"file": str(path), "la": la}
@@ -86,7 +88,7 @@ def run_scenarios(args: argparse.Namespace) -> int:
         (out / "goal_seek.txt").write_text(f"{gs.parameter}: {res}\n")
         comp.settings["goal seek"] = f"{gs.parameter}: {res}"
         print(f"goal seek ({gs.parameter}): {res}")
-    comp.to_workbook(out / "workbook.xlsx")
+    comparison_workbook(comp, out / "workbook.xlsx")
     (out / "run.json").write_text(json.dumps(comp.settings, indent=2, default=str))
     print(comp.savings()[["scenario", "mean", "p10", "p90", "p_saving_gt_0"]].to_string(
         index=False, float_format=lambda v: f"{v:,.2f}"))

@@ -19,10 +19,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import __version__
-from .data.sen2 import SEN2Data
-
-QUANTILE_COLS = ["mean", "p10", "p90", "p2_5", "p97_5"]
+from sendforecast import __version__
+from sendforecast.data.sen2 import SEN2Data
 
 
 @dataclass
@@ -48,10 +46,10 @@ def run_main_job(data: SEN2Data, la: str, out_dir: str | Path, *, years: int = 1
     """
     import matplotlib.pyplot as plt
 
-    from . import plotting
-    from .costs import CostAssumptions
-    from .models.cohort import CohortModel
-    from .reporting import write_workbook
+    from sendforecast.finance.costs import CostAssumptions
+    from sendforecast.models.cohort import CohortModel
+    from sendforecast.report import charts
+    from sendforecast.report.workbook import budget_sheets, write_workbook
 
     t0 = time.perf_counter()
     out = Path(out_dir)
@@ -80,7 +78,8 @@ def run_main_job(data: SEN2Data, la: str, out_dir: str | Path, *, years: int = 1
     res.tables["specialist_places"] = proj.specialist_places()
     res.tables["projection_totals"] = proj.totals()
 
-    from .hnb import HNBAllocation, budget
+    from sendforecast.finance.budget import budget
+    from sendforecast.finance.hnb import HNBAllocation
 
     costs = costs or CostAssumptions.defaults()
     if allocation is None:
@@ -106,11 +105,11 @@ def run_main_job(data: SEN2Data, la: str, out_dir: str | Path, *, years: int = 1
     res.files.append(out / "quality.txt")
 
     say("Charts")
-    figs = {"history": plotting.history(summary, f"{name}: EHC plan history"),
-            "placements": plotting.placement_mix(groups, f"{name}: EHC plans by placement"),
-            "projection_by_placement": plotting.projection_fan(
+    figs = {"history": charts.history(summary, f"{name}: EHC plan history"),
+            "placements": charts.placement_mix(groups, f"{name}: EHC plans by placement"),
+            "projection_by_placement": charts.projection_fan(
                 proj.table(("year", "placement")), groups, f"{name}: projected EHC plans by placement")}
-    for k, f in res.budget.plots().items():
+    for k, f in charts.budget_charts(res.budget).items():
         if allocation is None and k.startswith("dsg"):
             plt.close(f)  # no allocation: no balance to chart
         else:
@@ -134,11 +133,11 @@ def run_main_job(data: SEN2Data, la: str, out_dir: str | Path, *, years: int = 1
                   index="year", columns="placement_group", values="value").reset_index(),
               "Projection by phase": res.tables["projection_by_phase"],
               "Specialist places (SCAP)": res.tables["specialist_places"]}
-    budget_sheets = res.budget.sheets()
+    b_sheets = budget_sheets(res.budget)
     if allocation is None:  # no allocation: the balance sheets would be meaningless
-        budget_sheets = {k: v for k, v in budget_sheets.items()
+        b_sheets = {k: v for k, v in b_sheets.items()
                          if k not in ("HNB allocation", "DSG balance")}
-    sheets |= budget_sheets
+    sheets |= b_sheets
     about |= {f"budget: {k}": str(v) for k, v in res.budget.settings.items()}
     sheets["Data quality"] = res.tables["quality_summary"]
     res.files.append(write_workbook(sheets, out / "workbook.xlsx", about=about))

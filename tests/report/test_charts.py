@@ -8,7 +8,7 @@ matplotlib.use("Agg")
 
 import pandas as pd  # noqa: E402
 
-from sendforecast import plotting  # noqa: E402
+from sendforecast.report import charts as plotting  # noqa: E402
 
 
 def _tick_labels(ax) -> list[str]:

@@ -69,3 +69,46 @@ def _style(ws) -> None:
     for j, col in enumerate(ws.iter_cols(min_row=1, max_row=min(ws.max_row, 200)), start=1):
         width = max((len(str(c.value)) for c in col if c.value is not None), default=8)
         ws.column_dimensions[get_column_letter(j)].width = min(max(10, width + 2), 60)
+
+
+# ------------------------------------------------------------- result workbooks
+
+
+def budget_sheets(result) -> dict[str, pd.DataFrame]:
+    """The sheets of a :class:`~sendforecast.finance.budget.BudgetResult`'s workbook."""
+    sheets = {"Assumptions": result.assumptions.to_frame(),
+              "HNB allocation": result.allocation.to_frame(), "Demand": result.demand}
+    if result.sufficiency is not None:
+        sheets["Sufficiency gap"] = result.sufficiency
+        ffy = result.first_full_year.astype(object)
+        sheets["First full year"] = ffy.where(ffy.notna(), None)
+    sheets["Costs"] = result.costs
+    sheets["DSG balance"] = result.dsg_balance
+    return sheets
+
+
+def budget_workbook(result, path: str | Path) -> Path:
+    """Costs, DSG balance and sufficiency of a budget result as one workbook."""
+    about = {"contents": "High Needs Block costs, DSG balance and sufficiency "
+                         "(sendforecast.budget)",
+             "money": "GBP, cash terms of each April-March financial year",
+             "sign": "balance = income - spend; negative = deficit",
+             "financial years": "January stocks interpolated monthly, averaged Apr-Mar "
+                                "(weights 15/48, 32/48, 1/48; see costs.financial_year_stock)",
+             "transport": "general fund, not HNB: lines transport:* and total_transport"}
+    about |= {k: str(v) for k, v in result.settings.items()}
+    return write_workbook(budget_sheets(result), path, about)
+
+
+def comparison_workbook(comparison, path: str | Path) -> Path:
+    """A scenario comparison (savings, DBV table, balances, plans) as one workbook."""
+    about = {"contents": "Scenario comparison on paired Monte Carlo draws (sendforecast)",
+             "sign": "balance = income - spend (negative = deficit); saving = baseline cost "
+                     "- strategy cost", **{k: str(v) for k, v in comparison.settings.items()},
+             "strategies": comparison.describe()}
+    base = comparison.baseline.budget
+    sheets = {"Savings (5 years)": comparison.savings(), "DBV table": comparison.dbv_table(),
+              "Comparison": comparison.table(), "Plans by placement": comparison.plans(),
+              "Assumptions": base.assumptions.to_frame(),
+              "HNB allocation": base.allocation.to_frame()}
+    return write_workbook(sheets, path, about)

@@ -1,0 +1,106 @@
+"""``sendforecast demo`` and ``sendforecast run``: the main job for one LA or many."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from sendforecast.cli.budget import add_budget_arguments
+from sendforecast.cli.data import load_data
+from sendforecast.cli.options import (
+    DEFAULT_OUT,
+    add_data,
+    add_draws,
+    add_horizon,
+    add_la,
+    add_out,
+    add_seed,
+    positive_int,
+)
+
+
+def cmd_demo(args) -> int:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from sendforecast import load_example
+    from sendforecast.cli.budget import EXAMPLE_CAPACITY, EXAMPLE_COSTS, EXAMPLE_HNB
+    from sendforecast.data.example import EXAMPLE_LA_CODE
+
+    args.costs = args.costs or str(EXAMPLE_COSTS)
+    args.capacity = args.capacity or str(EXAMPLE_CAPACITY)
+    args.hnb = args.hnb or str(EXAMPLE_HNB)
+    res = _main_job(load_example(), EXAMPLE_LA_CODE, args)
+    print(f"Outputs for Exampleshire (synthetic example data) are in: {res.out_dir.resolve()}")
+    return 0
+
+
+def cmd_run(args) -> int:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    data = load_data(args.data)
+    if args.la != "all" and len(args.la) == 1 and not args.scheduler:
+        res = _main_job(data, args.la[0], args)
+        print(f"Outputs are in: {res.out_dir.resolve()}")
+        return 0
+    return _batch(data, args)
+
+
+def _batch(data, args) -> int:
+    from sendforecast.batch import per_la_inputs, resolve_las, run_batch
+    from sendforecast.finance.costs import CostAssumptions
+    from sendforecast.finance.hnb import HNBAllocation
+    from sendforecast.sufficiency import Capacity
+
+    codes = resolve_las(data, args.la)
+    costs = CostAssumptions.from_file(args.costs) if args.costs else None
+    allocations = per_la_inputs(args.hnb, codes, HNBAllocation.from_file, "HNB allocation",
+                                "--hnb", (".yaml", ".yml"))
+    capacities = per_la_inputs(args.capacity, codes, Capacity.from_file, "commissioned places",
+                               "--capacity", (".csv", ".xlsx"))
+    routing = json.loads(args.routing) if args.routing else None
+    print(f"Running the main job for {len(codes)} LA(s) "
+          f"({args.jobs or 'all'} worker(s){', Dask at ' + args.scheduler if args.scheduler else ''})",
+          file=sys.stderr)
+    res = run_batch(data, codes, args.out, years=args.horizon, draws=args.draws, seed=args.seed,
+                    costs=costs, allocations=allocations, capacities=capacities, routing=routing,
+                    jobs=args.jobs, scheduler=args.scheduler)
+    wall = res.timings.attrs["wall_seconds"]
+    print(f"{len(res.done)} LA(s) done, {len(res.failures)} failed in {wall:.0f}s "
+          f"({wall / max(len(codes), 1):.1f}s per LA; {res.timings.attrs['backend']})")
+    for _, f in res.failures.iterrows():
+        print(f"  failed: {f.la_code} {f.la_name}: {f.error_type}: {f.message}")
+    print(f"Outputs are in: {res.out_dir.resolve()} (one folder per LA, national tables, "
+          f"failures.csv)")
+    return 0
+
+
+def _main_job(data, la: str, args):
+    from sendforecast.cli.budget import load_budget_inputs
+    from sendforecast.workflow import run_main_job
+
+    costs, allocation, capacity, routing = load_budget_inputs(args)
+    return run_main_job(data, la, args.out, years=args.horizon, draws=args.draws, seed=args.seed,
+                        costs=costs, allocation=allocation, capacity=capacity, routing=routing)
+
+
+def add_run_parsers(sub) -> None:
+    demo = sub.add_parser("demo", help="run the main job on the shipped example LA (Exampleshire)")
+    run = sub.add_parser("run", help="run the main job for one LA, several or all on real SEN2 "
+                                     "data: history, projection, places, costs and DSG balance")
+    add_data(run)
+    add_la(run, many=True)
+    b = run.add_argument_group("several LAs (--la CODE,CODE... or all)")
+    b.add_argument("--jobs", type=positive_int, default=None, metavar="N",
+                   help="worker processes (default: every core)")
+    b.add_argument("--scheduler", metavar="ADDRESS",
+                   help="run the LAs on a Dask cluster, e.g. tcp://10.0.0.5:8786 "
+                        "(needs pip install 'sendforecast[batch]')")
+    for sp, func in ((demo, cmd_demo), (run, cmd_run)):
+        add_out(sp, default=DEFAULT_OUT)
+        add_horizon(sp, default=10)
+        add_draws(sp)
+        add_seed(sp)
+        add_budget_arguments(sp)
+        sp.set_defaults(func=func)

@@ -1,0 +1,67 @@
+"""Validated YAML input files: a pydantic model per file, errors with file, line and field.
+
+Shared by the cost, HNB allocation and scenario run files.  Knows nothing of what the
+files mean.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from sendforecast.errors import InputError, Problem
+
+__all__ = ["load_yaml_model", "yaml_line"]
+
+
+def load_yaml_model(path: str | Path, model: type[BaseModel]):
+    """Validate a YAML file with a pydantic model; errors name the file, line and field."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"No such file: {path}")
+    text = path.read_text(encoding="utf-8-sig")
+    try:
+        node = yaml.compose(text)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        raise InputError(Problem(str(path), mark.line + 1 if mark else None, None,
+                                 "valid YAML", str(getattr(e, "problem", e)))) from None
+    if not isinstance(data, dict):
+        raise InputError(Problem(str(path), None, None, "a YAML mapping (key: value lines)",
+                                 type(data).__name__))
+    try:
+        return model.model_validate(data)
+    except ValidationError as e:
+        problems = []
+        for err in e.errors():
+            loc = [x for x in err["loc"] if not (isinstance(x, str) and "[" in x)]
+            field = ".".join(str(x) for x in loc) or None
+            found = None if err["type"] == "missing" else repr(err.get("input"))[:60]
+            msg = err["msg"].removeprefix("Value error, ")
+            if err["type"] == "missing":
+                msg = "a value (the field is required)"
+            elif err["type"] == "extra_forbidden":
+                msg = "only known fields"
+            problems.append(Problem(str(path), yaml_line(node, loc), field, msg, found))
+        raise InputError(problems) from None
+
+
+def yaml_line(node, loc: Sequence) -> int | None:
+    """1-based line of the deepest node of ``loc`` that exists in the composed YAML."""
+    line = None
+    for key in loc:
+        if isinstance(node, yaml.MappingNode):
+            hit = [(k, v) for k, v in node.value if k.value == str(key)]
+            if not hit:
+                break
+            line, node = hit[0][0].start_mark.line + 1, hit[0][1]
+        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
+            node = node.value[key]
+            line = node.start_mark.line + 1
+        else:
+            break
+    return line
