@@ -53,13 +53,9 @@ recorded, not refused: a negative count becomes ``NaN`` and is listed in
 
 from __future__ import annotations
 
-import csv
 import difflib
-import io
 import re
-import zipfile
-import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -69,6 +65,7 @@ import pandas as pd
 from ..errors import InputError, NotFoundError, Problem
 from .geography import ENGLAND_CODE, series_status
 from .quality import SUPPRESSION_CODES, QualityReport
+from .sources import Source, iter_sources
 from .taxonomy import (
     PLACEMENT_SUBTOTAL_COLUMNS,
     PLACEMENT_SUBTOTAL_LABELS,
@@ -195,157 +192,6 @@ def _is_single_age(labels: pd.Series) -> pd.Series:
     return labels.str.fullmatch(r"\d{1,2}")
 
 
-@dataclass
-class _Source:
-    name: str  # path shown in messages
-    frame: pd.DataFrame  # all strings
-    release: str  # the folder/zip it came from
-
-
-_MAGIC = {b"PK\x03\x04": "an Excel workbook or zip archive (save the sheet as 'CSV UTF-8')",
-          b"\xd0\xcf\x11\xe0": "an old-style Excel .xls workbook (save the sheet as 'CSV UTF-8')",
-          b"%PDF": "a PDF document"}
-
-
-def _read_csv(buf: Path | io.BytesIO, name: str) -> pd.DataFrame:
-    """Read a SEN2 CSV as strings; every way it can be broken is an ``InputError``.
-
-    Refused, naming the file (and line): an empty file (0 bytes or blank), a file that
-    is not text (a workbook or zip renamed ``.csv``), bytes that are not UTF-8, and rows
-    with fewer or more fields than the header (a truncated or damaged download).  A file
-    with a header but no data rows is returned empty; :func:`load_sen2` refuses it when
-    its columns are those of a SEN2 table (see there).
-    """
-    data = buf.read_bytes() if isinstance(buf, Path) else buf.getvalue()
-    if not data.strip(b"\xef\xbb\xbf \t\r\n"):
-        raise InputError(Problem(name, 1, None, "a header line of SEN2 columns (time_period, "
-                                 "geographic_level, ...)", "an empty file"))
-    for magic, what in _MAGIC.items():
-        if data.startswith(magic):
-            raise InputError(Problem(name, None, None, "a comma-separated UTF-8 text file", what))
-    if b"\x00" in data:
-        line = data[:data.index(b"\x00")].count(b"\n") + 1
-        raise InputError(Problem(name, line, None, "a comma-separated text file", "binary data (NUL bytes)"))
-    try:
-        df = pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        try:
-            data.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            line = data[:exc.start].count(b"\n") + 1
-            raise InputError(Problem(name, line, None, "UTF-8 text (as published by DfE)",
-                                     f"byte {data[exc.start:exc.start + 1]!r} that is not UTF-8")) from exc
-        raise
-    except pd.errors.ParserError as exc:
-        raise InputError(_field_problems(data, name) or [
-            Problem(name, None, None, "a comma-separated UTF-8 file", str(exc).strip())]) from exc
-    # pandas pads a short row with "": only then (a blank last cell) count the fields
-    if len(df.columns) and (df.iloc[:, -1] == "").any() and not _same_field_counts(data):
-        raise InputError(_field_problems(data, name) or [
-            Problem(name, None, None, "as many fields on every line as in the header", "lines that differ")])
-    df.columns = [str(c).strip().lstrip("\ufeff") for c in df.columns]
-    lines = data.split(b"\n")
-    if len(set(lines)) < len(lines):  # a line repeated exactly (cheap test; rare slow path)
-        first: dict[bytes, int] = {}
-        repeats = []
-        for n, text in enumerate(lines, start=1):
-            if text.strip():
-                if text in first:
-                    repeats.append((n, first[text]))
-                else:
-                    first[text] = n
-        if repeats:  # dropped here (a defect of the file); listed by _FileParser
-            df = df.drop(index=[n - 2 for n, _ in repeats if 0 <= n - 2 < len(df)])
-            df.attrs["repeated_lines"] = repeats
-    return df
-
-
-def _same_field_counts(data: bytes) -> bool:
-    """Whether every non-blank line has as many fields as the header (vectorised: the
-    real releases have ~100k lines; commas and line ends inside quotes do not count)."""
-    b = np.frombuffer(data, dtype=np.uint8)
-    quotes = np.flatnonzero(b == 34)
-    commas, ends = np.flatnonzero(b == 44), np.flatnonzero(b == 10)
-    if len(quotes):
-        commas = commas[np.searchsorted(quotes, commas) % 2 == 0]
-        ends = ends[np.searchsorted(quotes, ends) % 2 == 0]
-    bounds = np.concatenate([[-1], ends, [len(b)]])
-    per_line = np.diff(np.searchsorted(commas, bounds))
-    length = np.diff(bounds) - 1 - (b[np.maximum(bounds[1:] - 1, 0)] == 13)  # without \r
-    per_line = per_line[length > 0]
-    return bool(len(per_line) == 0 or (per_line == per_line[0]).all())
-
-
-def _field_problems(data: bytes, name: str, limit: int = 50) -> list[Problem]:
-    """Lines whose number of fields differs from the header's (blank lines are fine)."""
-    text = data.decode("utf-8-sig", errors="replace")
-    reader = csv.reader(io.StringIO(text, newline=""))
-    n_lines = text.count("\n") + (not text.endswith("\n"))
-    problems: list[Problem] = []
-    n_header, start = None, 1
-    try:
-        for cells in reader:
-            if n_header is None:
-                n_header = len(cells)
-            elif cells and len(cells) != n_header:
-                cut = reader.line_num >= n_lines and len(cells) < n_header
-                problems.append(Problem(name, start, None, f"{n_header} fields as in the header"
-                                        + (" (the file looks cut short)" if cut else ""),
-                                        f"{len(cells)} fields"))
-                if len(problems) >= limit:
-                    break
-            start = reader.line_num + 1
-    except csv.Error as exc:
-        problems.append(Problem(name, start, None, "a well-formed CSV line", str(exc)))
-    return problems
-
-
-def _iter_sources(path: Path) -> Iterator[_Source]:
-    if not path.exists():
-        raise FileNotFoundError(f"SEN2 data path not found: {path}")
-    if path.is_dir():
-        files = sorted(p for p in path.rglob("*") if p.suffix.lower() in {".csv", ".zip"})
-        if not files:
-            raise InputError(Problem(str(path), None, None, "a folder containing SEN2 .csv or .zip files",
-                                     "no such files"))
-        for f in files:
-            if f.suffix.lower() == ".zip":
-                yield from _iter_zip(f, release=str(path))
-            else:
-                yield _Source(str(f), _read_csv(f, str(f)), str(path))
-    elif path.suffix.lower() == ".zip":
-        yield from _iter_zip(path, release=str(path))
-    elif path.suffix.lower() == ".csv":
-        yield _Source(str(path), _read_csv(path, str(path)), str(path))
-    else:
-        raise InputError(Problem(str(path), None, None, "a folder, a .zip or a .csv file", path.suffix))
-
-
-_ZIP_EXPECTED = "a zip archive as downloaded from explore-education-statistics"
-
-
-def _iter_zip(path: Path, release: str) -> Iterator[_Source]:
-    try:
-        zf = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError, EOFError) as exc:
-        raise InputError(Problem(str(path), None, None, _ZIP_EXPECTED,
-                                 f"not a readable zip ({exc}); download it again")) from exc
-    with zf:
-        members = sorted(m for m in zf.namelist() if m.lower().endswith(".csv"))
-        if not members:
-            raise InputError(Problem(str(path), None, None, _ZIP_EXPECTED + " holding SEN2 .csv files",
-                                     "no .csv files in the zip"))
-        for member in members:
-            try:
-                with zf.open(member) as fh:
-                    data = io.BytesIO(fh.read())
-            except (zipfile.BadZipFile, zlib.error, OSError, EOFError, NotImplementedError) as exc:
-                raise InputError(Problem(f"{path}!{member}", None, None, _ZIP_EXPECTED,
-                                         f"a damaged or truncated zip member ({exc}); download it "
-                                         "again")) from exc
-            yield _Source(f"{path}!{member}", _read_csv(data, f"{path}!{member}"), release)
-
-
 _PLACEMENT_2025 = (  # placement columns of the 2025 caseload and new plans tables
     "mainstream_la_maintained mainstream_la_maintained_resourced_provision mainstream_la_maintained_senunit "
     "mainstream_academy mainstream_academy_resourced_provision mainstream_academy_senunit "
@@ -431,7 +277,7 @@ def _kind(cols: set[str], frame: pd.DataFrame | None = None) -> str | None:
     return kinds[0]
 
 
-def _check_columns(src: _Source, kind: str, notes: list[str]) -> None:
+def _check_columns(src: Source, kind: str, notes: list[str]) -> None:
     """Refuse a recognised table that lacks a required column or has no data rows;
     note missing optional columns.  Similar header names are offered for each."""
     sc = _SCHEMAS[kind]
@@ -469,7 +315,7 @@ def _check_columns(src: _Source, kind: str, notes: list[str]) -> None:
 class _FileParser:
     """Parse one SEN2 file into tidy parts, recording quality findings."""
 
-    def __init__(self, src: _Source):
+    def __init__(self, src: Source):
         self.src = src
         self.name = Path(src.name.split("!")[-1]).name if "!" in src.name else Path(src.name).name
         self.df = src.frame
@@ -900,7 +746,7 @@ def load_sen2(*paths: str | Path, check: bool = True) -> SEN2Data:
     notes: list[str] = []
     for p in paths:
         used, skipped = 0, []
-        for src in _iter_sources(Path(p)):
+        for src in iter_sources(Path(p)):
             kind = _kind(set(src.frame.columns), src.frame)
             if kind is None:
                 skipped.append(Path(src.name).name)
