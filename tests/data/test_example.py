@@ -1,4 +1,5 @@
-"""Tests of the synthetic example LA generator (``sendforecast.data.example``)."""
+"""Tests of the synthetic example LA generator (``sendforecast.data.example`` and its
+``example_params``, ``example_simulation`` and ``example_files`` modules)."""
 
 from __future__ import annotations
 
@@ -11,9 +12,10 @@ import pytest
 from sendforecast.data import example as ex
 from sendforecast.data import example_files as files
 from sendforecast.data import example_params as params
+from sendforecast.data.taxonomy import PLACEMENT_GROUPS
+from tests.conftest import SEN2_2025
 
-REAL_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "data"
-REAL_2025 = REAL_DIR / "sen2" / "release-2025" / "data"
+REAL_2025 = SEN2_2025 / "data"
 STEMS = list(files.FILE_COLUMNS)
 ID_COLS = 12  # time_period … breakdown
 
@@ -69,6 +71,21 @@ def test_write_example_and_cli(tmp_path):
         assert p.read_bytes()[:3] == b"\xef\xbb\xbf"
         assert p.read_bytes() == (tmp_path / "cli" / p.name).read_bytes()
     assert not _read(paths[0]).equals(_read(ex.EXAMPLE_DIR / paths[0].name))  # seed 3 != 2025
+
+
+def test_default_seed_rewrites_the_shipped_files_byte_for_byte(tmp_path):
+    for path in ex.write_example(tmp_path):
+        assert path.read_bytes() == (ex.EXAMPLE_DIR / path.name).read_bytes(), path.name
+
+
+def test_example_inputs_beside_the_generated_files_read():
+    from sendforecast.data.local import read_capacity, read_unit_costs
+
+    assert {ex.EXAMPLE_COSTS.parent, ex.EXAMPLE_CAPACITY.parent, ex.EXAMPLE_HNB.parent} == {ex.EXAMPLE_DIR}
+    assert ex.EXAMPLE_HNB.suffix == ".yaml" and ex.EXAMPLE_HNB.is_file()
+    assert not {ex.EXAMPLE_COSTS.stem, ex.EXAMPLE_CAPACITY.stem} & set(STEMS)  # hand-written
+    assert len(read_unit_costs(ex.EXAMPLE_COSTS)) > 0
+    assert set(read_capacity(ex.EXAMPLE_CAPACITY).provision) <= set(PLACEMENT_GROUPS)
 
 
 # ----------------------------------------------------------------------------- shape
