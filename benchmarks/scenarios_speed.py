@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 import sendforecast as sf
-from sendforecast.cli.budget import EXAMPLE_CAPACITY, EXAMPLE_COSTS, EXAMPLE_HNB
+from sendforecast.data.example import EXAMPLE_CAPACITY, EXAMPLE_COSTS, EXAMPLE_HNB
 from sendforecast.finance.costs import CostAssumptions
 from sendforecast.finance.hnb import HNBAllocation
 from sendforecast.models.cohort import CohortModel

@@ -13,14 +13,8 @@ import argparse
 import json
 from pathlib import Path
 
-from sendforecast.data.example import EXAMPLE_DIR
+__all__ = ["add_budget_arguments", "load_budget_inputs", "write_budget_outputs"]
 
-__all__ = ["add_budget_arguments", "load_budget_inputs", "write_budget_outputs",
-           "EXAMPLE_COSTS", "EXAMPLE_CAPACITY", "EXAMPLE_HNB"]
-
-EXAMPLE_COSTS = Path(EXAMPLE_DIR) / "exampleshire_costs.csv"
-EXAMPLE_CAPACITY = Path(EXAMPLE_DIR) / "exampleshire_capacity.csv"
-EXAMPLE_HNB = Path(EXAMPLE_DIR) / "exampleshire_hnb.yaml"
 COST_COLUMNS = ["financial_year", "line", "mean", "p10", "p90", "p2_5", "p97_5"]
 
 

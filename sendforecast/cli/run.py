@@ -24,8 +24,12 @@ def cmd_demo(args) -> int:
 
     matplotlib.use("Agg")
     from sendforecast import load_example
-    from sendforecast.cli.budget import EXAMPLE_CAPACITY, EXAMPLE_COSTS, EXAMPLE_HNB
-    from sendforecast.data.example import EXAMPLE_LA_CODE
+    from sendforecast.data.example import (
+        EXAMPLE_CAPACITY,
+        EXAMPLE_COSTS,
+        EXAMPLE_HNB,
+        EXAMPLE_LA_CODE,
+    )
 
     args.costs = args.costs or str(EXAMPLE_COSTS)
     args.capacity = args.capacity or str(EXAMPLE_CAPACITY)

@@ -31,8 +31,12 @@ def run_scenarios(args: argparse.Namespace) -> int:
     import matplotlib.pyplot as plt
 
     from sendforecast import load_example, load_sen2
-    from sendforecast.cli.budget import EXAMPLE_CAPACITY, EXAMPLE_COSTS, EXAMPLE_HNB
-    from sendforecast.data.example import EXAMPLE_LA_CODE
+    from sendforecast.data.example import (
+        EXAMPLE_CAPACITY,
+        EXAMPLE_COSTS,
+        EXAMPLE_HNB,
+        EXAMPLE_LA_CODE,
+    )
     from sendforecast.errors import UsageError
     from sendforecast.finance.costs import CostAssumptions
     from sendforecast.finance.hnb import HNBAllocation

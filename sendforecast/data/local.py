@@ -31,18 +31,14 @@ of the witan.send demo files; the other readers use sendforecast column names.
 
 from __future__ import annotations
 
-import csv
-import io
-import math
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 
+from sendforecast.data.tables import Col, Table
 from sendforecast.data.taxonomy import (
     NEEDS,
     PLACEMENT_GROUPS,
@@ -68,216 +64,6 @@ __all__ = [
 NONSEND = "NONSEND"  #: witan.send marker for "not in the SEND population" (joiners/leavers)
 ALL = "all"  #: phase/need value of a row that applies to every phase/need
 _YEARS = (1990, 2100)
-_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
-
-
-# ----------------------------------------------------------------- shared reading
-
-
-_NOT_TEXT = {b"PK\x03\x04": "an Excel workbook or zip archive (name it .xlsx, or save it as CSV)",
-             b"\xd0\xcf\x11\xe0": "an old-style Excel .xls workbook (save it as .xlsx or CSV)",
-             b"%PDF": "a PDF document"}
-
-
-def _read_rows(path: Path) -> list[tuple[int, list[str]]]:
-    """``(line number, stripped cells)`` of every row that is not entirely blank."""
-    if path.suffix.lower() in {".xlsx", ".xlsm"}:
-        import zipfile
-
-        import openpyxl
-
-        try:
-            wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-        except (zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
-            raise InputError(Problem(str(path), None, None, "an Excel .xlsx workbook",
-                                     f"a file Excel cannot open ({exc})")) from exc
-        try:
-            sheet = wb.worksheets[0].iter_rows(values_only=True)
-            rows = [(n, [_cell_text(v) for v in row]) for n, row in enumerate(sheet, start=1)]
-        finally:
-            wb.close()
-    else:
-        data = path.read_bytes()
-        for magic, what in _NOT_TEXT.items():
-            if data.startswith(magic):
-                raise InputError(Problem(str(path), None, None, "a comma-separated text file", what))
-        if b"\x00" in data:
-            line = data[:data.index(b"\x00")].count(b"\n") + 1
-            raise InputError(Problem(str(path), line, None, "a comma-separated text file",
-                                     "binary data (NUL bytes)"))
-        try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            text = data.decode("cp1252", errors="replace")
-        reader = csv.reader(io.StringIO(text, newline=""))
-        rows, last = [], 0
-        try:
-            for cells in reader:  # a quoted cell may span lines: a row starts after the last one
-                rows.append((last + 1, [c.strip() for c in cells]))
-                last = reader.line_num
-        except csv.Error as exc:
-            raise InputError(Problem(str(path), last + 1, None, "a well-formed CSV line", str(exc))) from exc
-    return [(n, cells) for n, cells in rows if any(cells)]
-
-
-def _cell_text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()
-
-
-def _norm(name: str) -> str:
-    return re.sub(r"[\s_-]+", "_", name.strip().lower())
-
-
-@dataclass(frozen=True)
-class _Col:
-    name: str  # column name in the returned frame
-    header: str | None = None  # name in the file when different, e.g. "calendar-year"
-    required: bool = True
-
-
-class _Table:
-    """A file read as text (``df``, one column per ``_Col``) plus the problems found.
-
-    Readers convert columns with :meth:`number` and :meth:`text`, add their own
-    checks with :meth:`flag`, check keys with :meth:`unique`, and finish with
-    :meth:`result`, which raises one ``InputError`` listing every problem.
-    """
-
-    def __init__(self, path: str | Path, columns: list[_Col]):
-        path = Path(path)
-        if not path.is_file():
-            raise FileNotFoundError(f"No such file: {path}")
-        self.file = str(path)
-        self.problems: list[Problem] = []
-        self.bad: set[tuple[int, str | None]] = set()  # (row, column) cells with a problem
-        rows = _read_rows(path)
-        if not rows:
-            raise InputError(Problem(self.file, 1, None, "a header row", "an empty file"))
-        (header_line, header), rows = rows[0], rows[1:]
-
-        where: dict[str, int] = {}  # output column -> position in the file
-        self.headers = {c.name: c.header or c.name for c in columns}  # as written in the file
-        for col in columns:
-            names = {_norm(col.name), _norm(self.headers[col.name])}
-            hits = [j for j, h in enumerate(header) if _norm(h) in names]
-            if hits:
-                where[col.name], self.headers[col.name] = hits[0], header[hits[0]]
-            if len(hits) > 1:
-                self.problems.append(Problem(self.file, header_line, self.headers[col.name],
-                                             "the column once", f"{len(hits)} columns"))
-            elif not hits and col.required:
-                found = "columns: " + (", ".join(h for h in header if h) or "none named")
-                self.problems.append(Problem(self.file, header_line, self.headers[col.name],
-                                             f"a column named '{self.headers[col.name]}' in the "
-                                             "header line", found))
-        if self.problems:
-            raise InputError(self.problems)
-        if not rows:  # a header alone is a failed export, not "no data"
-            raise InputError(Problem(self.file, header_line + 1, None,
-                                     "data rows after the header line", "the end of the file"))
-
-        self.present = set(where)
-        self.lines = [n for n, _ in rows]
-
-        def cell(cells: list[str], name: str) -> str:
-            j = where.get(name, len(cells))
-            return cells[j] if j < len(cells) else ""
-
-        self.df = pd.DataFrame(
-            {c.name: [cell(cells, c.name) for _, cells in rows] for c in columns}, dtype=object)
-        for i, (_, cells) in enumerate(rows):
-            if any(cells[len(header):]):
-                self.problem(i, None, f"at most {len(header)} cells (as in the header)", len(cells))
-        for col in columns:
-            if col.required:
-                self.require(col.name)
-
-    def problem(self, i: int | None, column: str | None, expected: str, found: Any = None) -> None:
-        """Record a problem in data row ``i`` (0-based; ``None`` = whole file)."""
-        self.bad.add((i, column))
-        self.problems.append(Problem(
-            self.file, None if i is None else self.lines[i],
-            self.headers.get(column, column) if column else None,
-            expected, None if found is None else str(found)))
-
-    def ok(self, *columns: str) -> pd.Series:
-        """Rows whose cells in ``columns`` have no problem so far."""
-        bad_rows = {i for i, c in self.bad if c in columns}
-        return pd.Series([i not in bad_rows for i in range(len(self.df))], index=self.df.index,
-                         dtype=bool)
-
-    def flag(self, mask: pd.Series, column: str, expected: str, found: pd.Series) -> None:
-        """Record a problem in ``column`` for each row where ``mask`` is true."""
-        for i in (mask & self.ok(column)).to_numpy().nonzero()[0]:
-            self.problem(int(i), column, expected, found.iat[i])
-
-    def require(self, column: str) -> None:
-        """Blank values in ``column`` are problems."""
-        blank = self.df[column] == ""
-        self.flag(blank, column, "a value (blank is not allowed)", self.df[column])
-
-    def text(self, column: str, parse: Callable[[str], Any], expected: str,
-             default: Any = None) -> None:
-        """Convert a column with ``parse`` (which returns ``None`` for an invalid value).
-
-        Blank cells become ``default`` (blanks in required columns are already problems).
-        """
-        values = []
-        for i, raw in enumerate(self.df[column]):
-            value = default if raw == "" else parse(raw)
-            if value is None and raw != "":
-                self.problem(i, column, expected, raw)
-            values.append(value)
-        self.df[column] = pd.Series(values, index=self.df.index, dtype=object)
-
-    def number(self, column: str, *, integer: bool = False, lo: float | None = None,
-               hi: float | None = None, default: float = 0) -> None:
-        """Convert a column to ``int64`` (``integer``) or ``float64`` within ``[lo, hi]``."""
-        expected = "a whole number" if integer else "a number"
-        if lo is not None and hi is not None:
-            expected += f" between {lo:g} and {hi:g}"
-        elif lo is not None:
-            expected += f" >= {lo:g}"
-        values = []
-        for i, raw in enumerate(self.df[column]):
-            if raw == "":
-                value = float(default)
-            else:
-                value = float(raw) if _NUMBER.fullmatch(raw) else math.nan
-            if not (math.isfinite(value) and (value.is_integer() or not integer)
-                    and (lo is None or value >= lo) and (hi is None or value <= hi)):
-                self.problem(i, column, expected, raw)
-                value = 0
-            values.append(value)
-        self.df[column] = pd.Series(values, index=self.df.index,
-                                    dtype="int64" if integer else "float64")
-
-    def unique(self, key: list[str]) -> None:
-        """Each combination of ``key`` values may appear once; name both lines if not."""
-        valid = self.df[self.ok(*key)]
-        dup = valid[valid.duplicated(key, keep=False)]
-        first: dict[tuple, int] = {}
-        for i, values in zip(dup.index, dup[key].itertuples(index=False, name=None), strict=True):
-            if values not in first:
-                first[values] = i
-                continue
-            self.problem(i, ", ".join(self.headers[c] for c in key),
-                         f"one row per key; line {self.lines[first[values]]} has the same key",
-                         " / ".join(map(str, values)))
-
-    def result(self, columns: list[str], text: Iterable[str] = ()) -> pd.DataFrame:
-        """``columns`` of the converted frame (``text`` ones as ``str``), or raise every problem."""
-        if self.problems:
-            self.problems.sort(key=lambda p: -1 if p.row is None else p.row)  # stable: by line
-            raise InputError(self.problems)
-        out = self.df[columns].copy()
-        for c in text:
-            out[c] = out[c].astype(str)
-        return out
 
 
 # ---------------------------------------------------------------- value parsers
@@ -324,12 +110,12 @@ def _list(value: str) -> list[str] | None:
     return items if all(items) else None
 
 
-def _years(t: _Table, *columns: str) -> None:
+def _years(t: Table, *columns: str) -> None:
     for c in columns:
         t.number(c, integer=True, lo=_YEARS[0], hi=_YEARS[1])
 
 
-def _optional_la_code(t: _Table) -> list[str]:
+def _optional_la_code(t: Table) -> list[str]:
     """Check ``la_code`` if the file has that column; the key columns it adds."""
     if "la_code" not in t.present:
         return []
@@ -370,11 +156,11 @@ def read_transitions(path: str | Path, valid_states: pd.DataFrame | None = None)
     checked instead: one row per child and calendar year, every repeat named
     with the line it repeats.
     """
-    cols = [_Col("id", required=False), _Col("calendar_year", "calendar-year")]
+    cols = [Col("id", required=False), Col("calendar_year", "calendar-year")]
     for k in (1, 2):
-        cols += [_Col(f"setting_{k}", f"setting-{k}"), _Col(f"need_{k}", f"need-{k}"),
-                 _Col(f"academic_year_{k}", f"academic-year-{k}")]
-    t = _Table(path, cols)
+        cols += [Col(f"setting_{k}", f"setting-{k}"), Col(f"need_{k}", f"need-{k}"),
+                 Col(f"academic_year_{k}", f"academic-year-{k}")]
+    t = Table(path, cols)
     _years(t, "calendar_year")
     t.number("academic_year_1", integer=True)
     t.number("academic_year_2", integer=True)
@@ -418,11 +204,11 @@ def read_valid_states(path: str | Path) -> pd.DataFrame:
     Checks: duplicate setting; ``NONSEND`` is not a setting; min <= max; lists
     have no empty items; ``allowed_moves`` names settings of the file.
     """
-    t = _Table(path, [
-        _Col("setting"), _Col("setting_group", "setting-group"),
-        _Col("min_academic_year", "min-academic-year"),
-        _Col("max_academic_year", "max-academic-year"),
-        _Col("needs"), _Col("allowed_moves", "setting->setting"),
+    t = Table(path, [
+        Col("setting"), Col("setting_group", "setting-group"),
+        Col("min_academic_year", "min-academic-year"),
+        Col("max_academic_year", "max-academic-year"),
+        Col("needs"), Col("allowed_moves", "setting->setting"),
     ])
     t.text("setting", lambda v: None if v == NONSEND else v, "a setting name other than NONSEND")
     t.number("min_academic_year", integer=True)
@@ -448,8 +234,8 @@ def read_witan_population(path: str | Path) -> pd.DataFrame:
     Returns ``calendar_year, academic_year, population`` (``int64``, population
     >= 0); one row per (calendar_year, academic_year).
     """
-    t = _Table(path, [_Col("calendar_year", "calendar-year"),
-                      _Col("academic_year", "academic-year"), _Col("population")])
+    t = Table(path, [Col("calendar_year", "calendar-year"),
+                      Col("academic_year", "academic-year"), Col("population")])
     _years(t, "calendar_year")
     t.number("academic_year", integer=True)
     t.number("population", integer=True, lo=0)
@@ -464,7 +250,7 @@ def read_witan_costs(path: str | Path) -> pd.DataFrame:
     (``str``) and ``cost`` (``float64`` >= 0, per child per year); one row per
     (need, setting).
     """
-    t = _Table(path, [_Col("need"), _Col("setting"), _Col("cost")])
+    t = Table(path, [Col("need"), Col("setting"), Col("cost")])
     t.number("cost", lo=0)
     t.unique(["need", "setting"])
     return t.result(["need", "setting", "cost"], text=["need", "setting"])
@@ -486,7 +272,7 @@ def read_monthly_requests(path: str | Path) -> pd.DataFrame:
     file has that column; one row per (la_code, month), sorted.  Missing months
     are not filled in: see :func:`monthly_to_annual`.
     """
-    t = _Table(path, [_Col("la_code", required=False), _Col("month"), _Col("requests")])
+    t = Table(path, [Col("la_code", required=False), Col("month"), Col("requests")])
     key = [*_optional_la_code(t), "month"]
     t.text("month", _month, "a month such as 2024-01 (or a date such as 2024-01-31)")
     t.number("requests", integer=True, lo=0)
@@ -542,10 +328,10 @@ def read_unit_costs(path: str | Path) -> pd.DataFrame:
     ``source`` (``str``), ``annual_cost`` and ``inflation`` (``float64``).
     One row per (placement, phase, need, line).
     """
-    t = _Table(path, [_Col("placement"), _Col("phase", required=False),
-                      _Col("need", required=False), _Col("line", required=False),
-                      _Col("annual_cost"), _Col("inflation", required=False),
-                      _Col("source", required=False)])
+    t = Table(path, [Col("placement"), Col("phase", required=False),
+                      Col("need", required=False), Col("line", required=False),
+                      Col("annual_cost"), Col("inflation", required=False),
+                      Col("source", required=False)])
     t.text("placement", _placement, _GROUP_EXPECTED + ", or a detailed placement code/label")
     t.text("phase", _PHASE, _PHASE_EXPECTED, default=ALL)
     t.text("need", _need, _NEED_EXPECTED, default=ALL)
@@ -572,9 +358,9 @@ def read_capacity(path: str | Path) -> pd.DataFrame:
     Returns ``provision, phase, need, name`` (``str``), ``year`` and
     ``places`` (``int64``).  One row per (provision, phase, need, year, name).
     """
-    t = _Table(path, [_Col("provision"), _Col("year"), _Col("places"),
-                      _Col("phase", required=False), _Col("need", required=False),
-                      _Col("name", required=False)])
+    t = Table(path, [Col("provision"), Col("year"), Col("places"),
+                      Col("phase", required=False), Col("need", required=False),
+                      Col("name", required=False)])
     t.text("provision", _GROUP, _GROUP_EXPECTED)
     _years(t, "year")
     t.number("places", integer=True, lo=0)
@@ -598,8 +384,8 @@ def read_population(path: str | Path) -> pd.DataFrame:
     ``la_code`` (``str``) first only when the file has that column.  One row
     per (la_code, age, year).
     """
-    t = _Table(path, [_Col("la_code", required=False), _Col("age"), _Col("year"),
-                      _Col("population")])
+    t = Table(path, [Col("la_code", required=False), Col("age"), Col("year"),
+                      Col("population")])
     key = [*_optional_la_code(t), "age", "year"]
     t.number("age", integer=True, lo=0, hi=25)
     _years(t, "year")

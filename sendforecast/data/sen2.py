@@ -49,17 +49,16 @@ releases): a missing one is a quality note.  Faults of a published DfE value are
 recorded, not refused: a negative count becomes ``NaN`` and is listed in
 ``quality.unknown``; a line repeated exactly within a file is dropped and listed in
 ``quality.duplicates``.
+
+The work is shared out: :mod:`.sources` reads folders, zips and CSV bytes;
+:mod:`.sen2_schema` recognises each table by its columns; :mod:`.sen2_parse` turns one
+table into tidy parts; this module merges the parts of every file and release into
+:class:`SEN2Data`, builds the LA lookup and checks totals against their parts.
 """
 
 from __future__ import annotations
 
-import csv
-import difflib
-import io
-import re
-import zipfile
-import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -68,680 +67,20 @@ import pandas as pd
 
 from ..errors import InputError, NotFoundError, Problem
 from .geography import ENGLAND_CODE, series_status
-from .quality import SUPPRESSION_CODES, QualityReport
-from .taxonomy import (
-    PLACEMENT_SUBTOTAL_COLUMNS,
-    PLACEMENT_SUBTOTAL_LABELS,
-    need_code,
-    placement_code,
+from .quality import QualityReport
+from .sen2_parse import FileParser, age_bounds, age_label, parse_year
+from .sen2_schema import (
+    FRAME_COLUMNS,
+    FRAMES,
+    KNOWN_MEASURES,
+    WITHIN_SLICE,
+    check_columns,
+    table_kind,
 )
+from .sources import iter_sources
+from .taxonomy import PLACEMENT_TO_GROUP
 
-FRAMES = ("caseload", "new_plans", "ceased", "requests", "assessments", "timeliness", "movers",
-          "need_shares")
-
-#: Columns of each tidy frame (``value`` is float; NaN = suppressed/missing).
-FRAME_COLUMNS: dict[str, list[str]] = {
-    "caseload": ["year", "level", "la_code", "age", "placement", "value"],
-    "new_plans": ["year", "level", "la_code", "age", "placement", "value"],
-    "ceased": ["year", "level", "la_code", "age", "placement", "reason", "value"],
-    "requests": ["year", "level", "la_code", "age", "measure", "value"],
-    "assessments": ["year", "level", "la_code", "age", "measure", "value"],
-    "timeliness": ["year", "level", "la_code", "age", "measure", "value"],
-    "movers": ["year", "level", "la_code", "measure", "value"],
-    "need_shares": ["year", "level", "la_code", "scope", "age", "placement", "need", "value"],
-}
-# columns that vary *within* one slice of a release; the rest define the slice
-_WITHIN_SLICE = {
-    "caseload": ["placement"], "new_plans": ["placement"], "ceased": ["placement", "reason"],
-    "requests": [], "assessments": [], "timeliness": [], "movers": [],
-    "need_shares": ["placement", "need"],
-}
-
-_LEVELS = {"National": "national", "Regional": "region", "Local authority": "la"}
-_GEO_COLS = ["time_period", "geographic_level"]
-_AREA_COLS = ["country_code", "country_name", "region_code", "region_name", "old_la_code",
-              "new_la_code", "la_name"]
-
-# --- measure maps (source column -> canonical name) --------------------------------------
-_REQUESTS_2025 = {
-    "requests_received_in_year": "requests", "requests_rya": "requests_youth_custody",
-    "requests_decided_to_assess": "decided_to_assess",
-    "requests_decided_not_to_assess": "decided_not_to_assess",
-    "requests_decision_not_made": "decision_not_made", "requests_withdrawn": "withdrawn",
-    "request_outcome_six_weeks": "decision_within_6_weeks",
-    "request_outcome_over_6_weeks": "decision_over_6_weeks",
-    "mediation_related_request": "mediation", "tribunal_related_request": "tribunal",
-    "tribunal_after_mediation_request": "tribunal_after_mediation",
-}
-_ASSESSMENTS_2025 = {
-    "assess_in_year": "assessments", "assess_issued": "issued", "assess_not_issued": "not_issued",
-    "assess_not_made": "not_made", "assess_withdrawn": "withdrawn",
-    "outcome_decision_within_time": "decision_within_20_weeks",
-    "outcome_decision_over_time": "decision_over_20_weeks",
-}
-_TIMELINESS_2025 = {
-    "plans_issued_den": "plans_issued", "plans_issued_den_ex": "plans_issued_ex",
-    "plans_issued_within_20_weeks": "within_20_weeks", "plans_issued_20_weeks_ex": "within_20_weeks_ex",
-    "plans_issued_gt20weeks_ltYear": "20_to_52_weeks", "plans_issued_gt20weeks_ltYear_ex": "20_to_52_weeks_ex",
-    "plans_issued_gt_1_year": "over_52_weeks", "plans_issued_gt_1_year_ex": "over_52_weeks_ex",
-}
-_CEASED_2025 = {
-    "max_age": "max_age", "needs_met": "needs_met", "he": "higher_education", "employ": "employment",
-    "transfer": "transferred_to_another_la", "no_engage": "no_longer_engaging",
-    "moved_outside_eng": "moved_outside_england", "deceased": "deceased", "not_rec": "not_recorded",
-    "other": "other", "total_ceased": "total",
-}
-_MI_2022 = {  # sen2_mi.csv column -> (frame, measure)
-    "InreqEHC": ("requests", "requests"), "InreqryaEHC": ("requests", "requests_youth_custody"),
-    "AssRefusedEHC": ("requests", "decided_not_to_assess"),
-    "NewallEHC": ("assessments", "issued"), "AssnoneEHC": ("assessments", "not_issued"),
-    "AssnodecisionEHC": ("assessments", "not_made"),
-    "TotIncExcEHC": ("timeliness", "plans_issued"), "IncExc20weekEHC": ("timeliness", "within_20_weeks"),
-    "TotNoExcEHC": ("timeliness", "plans_issued_ex"), "NoExc20weekEHC": ("timeliness", "within_20_weeks_ex"),
-    "DisleaEHC": ("ceased", "transferred_to_another_la"), "DismetEHC": ("ceased", "needs_met"),
-    "DisothEHC": ("ceased", "other"), "DisleftEHC": ("ceased", "left_education"),
-    "MtosiEHC": ("movers", "mainstream_to_special"), "SitomEHC": ("movers", "special_to_mainstream"),
-    "MtoParEHC": ("movers", "mainstream_to_home_education"),
-    "SitoParEHC": ("movers", "special_to_home_education"),
-}
-_KNOWN_MEASURES = (set(_REQUESTS_2025.values()) | set(_ASSESSMENTS_2025.values())
-                   | set(_TIMELINESS_2025.values()) | {m for f, m in _MI_2022.values() if f != "ceased"})
-_AGE_BANDS_2022 = {"Total": "all", "Under 5": "0-4", "Age 5 to 10": "5-10", "Age 11 to 15": "11-15",
-                   "Age 16 to 19": "16-19", "Age 20 to 25": "20-25"}
-
-
-# ----------------------------------------------------------------------------- helpers
-def parse_year(time_period: str) -> int:
-    """``'201819'`` -> 2019 (January census of that academic year); ``'2023'`` -> 2023."""
-    tp = str(time_period).strip()
-    if re.fullmatch(r"\d{6}", tp):
-        return int(tp[:4]) + 1
-    if re.fullmatch(r"\d{4}", tp):
-        return int(tp)
-    raise ValueError(f"time_period {tp!r}: expected YYYY or YYYYYY (e.g. 2023 or 202324)")
-
-
-_AGE_RE = re.compile(r"^(?:age|aged)?\s*(\d{1,2})$")
-
-
-def age_label(text: str) -> str | None:
-    """Canonical age label for a SEN2 age breakdown (``None`` if not an age)."""
-    t = str(text).strip().lower()
-    if t in {"all", "total"}:
-        return "all"
-    if t in {"under 3", "age 2 and under", "aged 2 and under"}:
-        return "0-2"
-    if t in {"age 20 and over", "aged 20 and over"}:
-        return "20-25"
-    if t in {"unknown", "age unknown"}:
-        return "unknown"
-    m = _AGE_RE.match(t)
-    if m and 0 <= int(m.group(1)) <= 25:
-        return str(int(m.group(1)))
-    return None
-
-
-def age_bounds(label: str) -> tuple[int, int] | None:
-    """(first, last) single year of age covered by an age label; ``None`` for all/unknown."""
-    if label in ("all", "unknown"):
-        return None
-    if "-" in label:
-        a, b = label.split("-")
-        return int(a), int(b)
-    return int(label), int(label)
-
-
-def _is_single_age(labels: pd.Series) -> pd.Series:
-    return labels.str.fullmatch(r"\d{1,2}")
-
-
-@dataclass
-class _Source:
-    name: str  # path shown in messages
-    frame: pd.DataFrame  # all strings
-    release: str  # the folder/zip it came from
-
-
-_MAGIC = {b"PK\x03\x04": "an Excel workbook or zip archive (save the sheet as 'CSV UTF-8')",
-          b"\xd0\xcf\x11\xe0": "an old-style Excel .xls workbook (save the sheet as 'CSV UTF-8')",
-          b"%PDF": "a PDF document"}
-
-
-def _read_csv(buf: Path | io.BytesIO, name: str) -> pd.DataFrame:
-    """Read a SEN2 CSV as strings; every way it can be broken is an ``InputError``.
-
-    Refused, naming the file (and line): an empty file (0 bytes or blank), a file that
-    is not text (a workbook or zip renamed ``.csv``), bytes that are not UTF-8, and rows
-    with fewer or more fields than the header (a truncated or damaged download).  A file
-    with a header but no data rows is returned empty; :func:`load_sen2` refuses it when
-    its columns are those of a SEN2 table (see there).
-    """
-    data = buf.read_bytes() if isinstance(buf, Path) else buf.getvalue()
-    if not data.strip(b"\xef\xbb\xbf \t\r\n"):
-        raise InputError(Problem(name, 1, None, "a header line of SEN2 columns (time_period, "
-                                 "geographic_level, ...)", "an empty file"))
-    for magic, what in _MAGIC.items():
-        if data.startswith(magic):
-            raise InputError(Problem(name, None, None, "a comma-separated UTF-8 text file", what))
-    if b"\x00" in data:
-        line = data[:data.index(b"\x00")].count(b"\n") + 1
-        raise InputError(Problem(name, line, None, "a comma-separated text file", "binary data (NUL bytes)"))
-    try:
-        df = pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        try:
-            data.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            line = data[:exc.start].count(b"\n") + 1
-            raise InputError(Problem(name, line, None, "UTF-8 text (as published by DfE)",
-                                     f"byte {data[exc.start:exc.start + 1]!r} that is not UTF-8")) from exc
-        raise
-    except pd.errors.ParserError as exc:
-        raise InputError(_field_problems(data, name) or [
-            Problem(name, None, None, "a comma-separated UTF-8 file", str(exc).strip())]) from exc
-    # pandas pads a short row with "": only then (a blank last cell) count the fields
-    if len(df.columns) and (df.iloc[:, -1] == "").any() and not _same_field_counts(data):
-        raise InputError(_field_problems(data, name) or [
-            Problem(name, None, None, "as many fields on every line as in the header", "lines that differ")])
-    df.columns = [str(c).strip().lstrip("\ufeff") for c in df.columns]
-    lines = data.split(b"\n")
-    if len(set(lines)) < len(lines):  # a line repeated exactly (cheap test; rare slow path)
-        first: dict[bytes, int] = {}
-        repeats = []
-        for n, text in enumerate(lines, start=1):
-            if text.strip():
-                if text in first:
-                    repeats.append((n, first[text]))
-                else:
-                    first[text] = n
-        if repeats:  # dropped here (a defect of the file); listed by _FileParser
-            df = df.drop(index=[n - 2 for n, _ in repeats if 0 <= n - 2 < len(df)])
-            df.attrs["repeated_lines"] = repeats
-    return df
-
-
-def _same_field_counts(data: bytes) -> bool:
-    """Whether every non-blank line has as many fields as the header (vectorised: the
-    real releases have ~100k lines; commas and line ends inside quotes do not count)."""
-    b = np.frombuffer(data, dtype=np.uint8)
-    quotes = np.flatnonzero(b == 34)
-    commas, ends = np.flatnonzero(b == 44), np.flatnonzero(b == 10)
-    if len(quotes):
-        commas = commas[np.searchsorted(quotes, commas) % 2 == 0]
-        ends = ends[np.searchsorted(quotes, ends) % 2 == 0]
-    bounds = np.concatenate([[-1], ends, [len(b)]])
-    per_line = np.diff(np.searchsorted(commas, bounds))
-    length = np.diff(bounds) - 1 - (b[np.maximum(bounds[1:] - 1, 0)] == 13)  # without \r
-    per_line = per_line[length > 0]
-    return bool(len(per_line) == 0 or (per_line == per_line[0]).all())
-
-
-def _field_problems(data: bytes, name: str, limit: int = 50) -> list[Problem]:
-    """Lines whose number of fields differs from the header's (blank lines are fine)."""
-    text = data.decode("utf-8-sig", errors="replace")
-    reader = csv.reader(io.StringIO(text, newline=""))
-    n_lines = text.count("\n") + (not text.endswith("\n"))
-    problems: list[Problem] = []
-    n_header, start = None, 1
-    try:
-        for cells in reader:
-            if n_header is None:
-                n_header = len(cells)
-            elif cells and len(cells) != n_header:
-                cut = reader.line_num >= n_lines and len(cells) < n_header
-                problems.append(Problem(name, start, None, f"{n_header} fields as in the header"
-                                        + (" (the file looks cut short)" if cut else ""),
-                                        f"{len(cells)} fields"))
-                if len(problems) >= limit:
-                    break
-            start = reader.line_num + 1
-    except csv.Error as exc:
-        problems.append(Problem(name, start, None, "a well-formed CSV line", str(exc)))
-    return problems
-
-
-def _iter_sources(path: Path) -> Iterator[_Source]:
-    if not path.exists():
-        raise FileNotFoundError(f"SEN2 data path not found: {path}")
-    if path.is_dir():
-        files = sorted(p for p in path.rglob("*") if p.suffix.lower() in {".csv", ".zip"})
-        if not files:
-            raise InputError(Problem(str(path), None, None, "a folder containing SEN2 .csv or .zip files",
-                                     "no such files"))
-        for f in files:
-            if f.suffix.lower() == ".zip":
-                yield from _iter_zip(f, release=str(path))
-            else:
-                yield _Source(str(f), _read_csv(f, str(f)), str(path))
-    elif path.suffix.lower() == ".zip":
-        yield from _iter_zip(path, release=str(path))
-    elif path.suffix.lower() == ".csv":
-        yield _Source(str(path), _read_csv(path, str(path)), str(path))
-    else:
-        raise InputError(Problem(str(path), None, None, "a folder, a .zip or a .csv file", path.suffix))
-
-
-_ZIP_EXPECTED = "a zip archive as downloaded from explore-education-statistics"
-
-
-def _iter_zip(path: Path, release: str) -> Iterator[_Source]:
-    try:
-        zf = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError, EOFError) as exc:
-        raise InputError(Problem(str(path), None, None, _ZIP_EXPECTED,
-                                 f"not a readable zip ({exc}); download it again")) from exc
-    with zf:
-        members = sorted(m for m in zf.namelist() if m.lower().endswith(".csv"))
-        if not members:
-            raise InputError(Problem(str(path), None, None, _ZIP_EXPECTED + " holding SEN2 .csv files",
-                                     "no .csv files in the zip"))
-        for member in members:
-            try:
-                with zf.open(member) as fh:
-                    data = io.BytesIO(fh.read())
-            except (zipfile.BadZipFile, zlib.error, OSError, EOFError, NotImplementedError) as exc:
-                raise InputError(Problem(f"{path}!{member}", None, None, _ZIP_EXPECTED,
-                                         f"a damaged or truncated zip member ({exc}); download it "
-                                         "again")) from exc
-            yield _Source(f"{path}!{member}", _read_csv(data, f"{path}!{member}"), release)
-
-
-_PLACEMENT_2025 = (  # placement columns of the 2025 caseload and new plans tables
-    "mainstream_la_maintained mainstream_la_maintained_resourced_provision mainstream_la_maintained_senunit "
-    "mainstream_academy mainstream_academy_resourced_provision mainstream_academy_senunit "
-    "mainstream_free_school mainstream_free_school_resourced_provision mainstream_free_school_senunit "
-    "mainstream_independent special_la_maintained special_academy_free special_independent "
-    "special_non_maintained ap_pru_academy ap_pru_free_school ap_pru_la_maintained "
-    "general_fe_tertiary_colleges specialist_post_16_institutions ukrlp_provider elective_home_education "
-    "other_arrangements_la other_arrangements_parents online_provider w_settings other_schools "
-    "other_placement_settings neet neet_ntci neet_other neet_other_csa nm_early_years placement_unknown "
-    "await_prov_2022 perm_ex_2022").split()
-_SUBTOTALS_2025 = ("mainstream_total", "special_total", "ap_pru_total", "fe_total", "ed_elsewhere")
-_NEEDS_2025 = tuple(f"{n}_pc" for n in "asd hi mld msi oth pd pmld semh slcn sld spld vi unknown".split())
-
-
-@dataclass(frozen=True)
-class _Schema:
-    """The columns of one SEN2 table kind.
-
-    ``required`` columns are read and a table without one is refused (a renamed
-    measure column would otherwise vanish); ``optional`` ones are read when present
-    and a missing one is a quality note (DfE adds and retires placement types between
-    releases); ``extra`` ones are not read and only help to recognise the table.
-    """
-
-    marker: str | None  # a column every table of the kind has (None: the 2022 MI table)
-    required: tuple[str, ...]
-    optional: tuple[str, ...] = ()
-    extra: tuple[str, ...] = ()
-    topic: str | None = None  # breakdown_topic of its all-ages rows (tells caseload from new plans)
-    what: str = ""
-
-    @property
-    def columns(self) -> set[str]:
-        return {*self.required, *self.optional, *self.extra}
-
-
-_SCHEMAS: dict[str, _Schema] = {
-    "caseload_2025": _Schema("breakdown_topic", ("ehcplans",), tuple(_PLACEMENT_2025), _SUBTOTALS_2025,
-                             "All EHC plans", "caseload (EHC plans at January)"),
-    "newplans_2025": _Schema("breakdown_topic", ("new_ehc_plans",), tuple(_PLACEMENT_2025), _SUBTOTALS_2025,
-                             "New EHC plans", "new EHC plans"),
-    "ceased_2025": _Schema("breakdown_topic", tuple(_CEASED_2025), what="ceased plans"),
-    "requests_2025": _Schema("breakdown_topic", tuple(_REQUESTS_2025), what="requests for assessment"),
-    "assessments_2025": _Schema("breakdown_topic", tuple(_ASSESSMENTS_2025), what="EHC needs assessments"),
-    "timeliness_2025": _Schema("breakdown_topic", tuple(_TIMELINESS_2025), what="20-week timeliness"),
-    "needs_2025": _Schema("breakdown_topic", _NEEDS_2025, what="primary need shares"),
-    "age_caseload_2022": _Schema("characteristic_age", ("Total_all",),
-                                 extra=("Total_st", "Total_ehc", "Total_st_pc", "Total_ehc_pc", "Total_all_pc"),
-                                 what="caseload by age"),
-    "age_newplans_2022": _Schema("characteristic_age", ("Total_new_all",),
-                                 extra=("Total_new_st", "Total_new_ehc", "Total_new_st_pc", "Total_new_ehc_pc",
-                                        "Total_new_all_pc"), what="new plans by age"),
-    "estab_caseload_2022": _Schema("establishment_type", ("establishment_group", "Total_all"),
-                                   extra=("Total_st", "Total_ehc", "Total_st_pc", "Total_ehc_pc",
-                                          "Total_all_pc"), what="caseload by establishment"),
-    "estab_newplans_2022": _Schema("establishment_type", ("establishment_group", "Total_new_all"),
-                                   extra=("Total_new_st", "Total_new_ehc", "Total_new_st_pc",
-                                          "Total_new_ehc_pc", "Total_new_all_pc"),
-                                   what="new plans by establishment"),
-    "mi_2022": _Schema(None, tuple(_MI_2022), what="management information (requests, assessments ...)"),
-}
-_MARKERS = {sc.marker for sc in _SCHEMAS.values()} - {None}
-
-
-def _kind(cols: set[str], frame: pd.DataFrame | None = None) -> str | None:
-    """Recognise a SEN2 table by its columns: the kind with the largest share (at least
-    half) of its columns present, so that a table with a renamed column is still
-    recognised (and then refused naming the column, see :func:`_check_columns`)."""
-    markers = cols & _MARKERS
-    scores = {}
-    for kind, sc in _SCHEMAS.items():
-        if (sc.marker in cols) if sc.marker else not markers:
-            share = len(sc.columns & cols) / len(sc.columns)
-            if share >= 0.5:
-                scores[kind] = (len(set(sc.required) & cols) / len(sc.required), share)
-    if not scores:
-        return None
-    best = max(scores.values())
-    kinds = [k for k, v in scores.items() if v == best]
-    if len(kinds) > 1 and frame is not None and "breakdown_topic" in frame:  # same columns but the total
-        topics = set(frame["breakdown_topic"].str.strip())
-        kinds = [k for k in kinds if _SCHEMAS[k].topic in topics] or kinds
-    return kinds[0]
-
-
-def _check_columns(src: _Source, kind: str, notes: list[str]) -> None:
-    """Refuse a recognised table that lacks a required column or has no data rows;
-    note missing optional columns.  Similar header names are offered for each."""
-    sc = _SCHEMAS[kind]
-    cols = list(src.frame.columns)
-    unknown = [c for c in cols if c not in sc.columns and c not in _GEO_COLS and c not in _AREA_COLS
-               and c not in _MARKERS and c not in ("breakdown", "time_identifier")]
-
-    def similar(col: str) -> list[str]:
-        low = {c.lower(): c for c in unknown}
-        return [low[m] for m in difflib.get_close_matches(col.lower(), list(low), n=3, cutoff=0.6)]
-
-    problems = []
-    for col in sc.required:
-        if col not in cols:
-            near = similar(col)
-            problems.append(Problem(src.name, 1, col, f"a column named '{col}' in this {sc.what} table",
-                                    ("similar column(s) in the header: " + ", ".join(near)) if near
-                                    else "no similar column in the header"))
-    if problems:
-        raise InputError(problems)
-    name = Path(src.name).name
-    for col in sc.optional:
-        if col not in cols:
-            near = similar(col)
-            notes.append(f"{name}: column '{col}' not found"
-                         + (f" (similar: {', '.join(near)})" if near else "")
-                         + "; that placement is left out (see the placements vs total checks)")
-    if not len(src.frame):
-        raise InputError(Problem(src.name, 2, None, f"data rows after the header line of this {sc.what} "
-                                 "table (an empty table is a failed or cut-short download)",
-                                 "the end of the file"))
-
-
-# ------------------------------------------------------------------------ per-file parse
-class _FileParser:
-    """Parse one SEN2 file into tidy parts, recording quality findings."""
-
-    def __init__(self, src: _Source):
-        self.src = src
-        self.name = Path(src.name.split("!")[-1]).name if "!" in src.name else Path(src.name).name
-        self.df = src.frame
-        self.report = QualityReport()
-        self.parts: dict[str, list[pd.DataFrame]] = {k: [] for k in FRAMES}
-        self.areas: pd.DataFrame | None = None
-        self._suppressed: list[pd.DataFrame] = []
-        self._unknown: list[dict] = []
-
-    # geography and years, once per file
-    def prepare(self) -> pd.DataFrame:
-        df = self.df
-        missing = [c for c in _GEO_COLS if c not in df.columns]
-        if missing:
-            raise InputError([Problem(self.src.name, 1, c, "a SEN2 geography column",
-                                      f"columns {list(df.columns)[:12]}") for c in missing])
-        line = pd.Series(df.index.to_numpy() + 2, index=df.index)  # header = line 1
-        level = df["geographic_level"].map(_LEVELS)
-        bad_level = level.isna()
-        for i in df.index[bad_level]:
-            self._unknown.append(dict(file=self.name, line=int(line[i]), column="geographic_level",
-                                      value=df.at[i, "geographic_level"],
-                                      what="geographic level not used (kept out)"))
-        old = df.get("old_la_code", pd.Series("", index=df.index)).str.strip()
-        region = df.get("region_code", pd.Series("", index=df.index)).str.strip()
-        code = pd.Series(np.where(level == "la", old, np.where(level == "region", region, ENGLAND_CODE)),
-                         index=df.index)
-        bad_la = (level == "la") & ~old.str.fullmatch(r"\d{3}")
-        for i in df.index[bad_la]:
-            self._unknown.append(dict(file=self.name, line=int(line[i]), column="old_la_code",
-                                      value=old[i], what="LA row without a 3-digit LA code (kept out)"))
-        years = df["time_period"].map(_safe_year)
-        bad_year = years.isna()
-        if bad_year.any():
-            i = df.index[bad_year][0]
-            raise InputError(Problem(self.src.name, int(line[i]), "time_period",
-                                     "YYYY or YYYYYY (e.g. 2023 or 202324)", df.at[i, "time_period"]))
-        keep = ~(bad_level | bad_la)
-        out = df.loc[keep].copy()
-        out["_line"] = line[keep]
-        out["_year"] = years[keep].astype(int)
-        out["_level"] = level[keep]
-        out["_code"] = code[keep]
-        area_cols = {"new_la_code": "new_la_code", "la_name": "la_name", "region_code": "region_code",
-                     "region_name": "region_name"}
-        areas = pd.DataFrame({"year": out["_year"], "level": out["_level"], "la_code": out["_code"]})
-        for c, n in area_cols.items():
-            areas[n] = out[c].str.strip() if c in out else ""
-        areas.loc[areas.level == "national", "la_name"] = "England"
-        areas.loc[areas.level == "region", "la_name"] = areas.loc[areas.level == "region", "region_name"]
-        self.areas = areas.drop_duplicates()
-        return out
-
-    def numeric(self, df: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
-        """Columns -> float; suppression codes -> NaN (recorded); anything else -> error."""
-        out = pd.DataFrame(index=df.index)
-        problems = []
-        for c in cols:
-            s = df[c].str.strip()
-            num = pd.to_numeric(s, errors="coerce")
-            nan = num.isna()
-            if nan.any():
-                low = s[nan].str.lower()
-                supp = low.isin(SUPPRESSION_CODES.keys())
-                if supp.any():
-                    idx = low.index[supp]
-                    self._suppressed.append(pd.DataFrame({
-                        "file": self.name, "line": df.loc[idx, "_line"].to_numpy(), "column": c,
-                        "code": low[supp].to_numpy(), "meaning": low[supp].map(SUPPRESSION_CODES).to_numpy(),
-                        "year": df.loc[idx, "_year"].to_numpy(), "la_code": df.loc[idx, "_code"].to_numpy(),
-                    }))
-                for i in low.index[~supp][:50]:
-                    problems.append(Problem(self.src.name, int(df.at[i, "_line"]), c,
-                                            "a number or a suppression code (x, z, c, low, u)", s[i]))
-            num = num.astype(float)
-            inf = np.isinf(num)
-            for i in num.index[inf][:50]:
-                problems.append(Problem(self.src.name, int(df.at[i, "_line"]), c, "a finite number", s[i]))
-            neg = num < 0
-            if neg.any():  # the source's fault: that cell is missing, the release is still used
-                for i in num.index[neg]:
-                    self._unknown.append(dict(file=self.name, line=int(df.at[i, "_line"]), column=c,
-                                              value=s[i], what="negative count (read as missing)"))
-                num = num.mask(neg)
-            out[c] = num
-        if problems:
-            raise InputError(problems)
-        return out
-
-    def emit(self, frame: str, base: pd.DataFrame, values: pd.DataFrame, value_map: dict[str, dict],
-             ) -> None:
-        """Melt ``values`` (columns = source columns) using ``value_map[col]`` = extra key columns."""
-        for col, keys in value_map.items():
-            if col not in values:
-                continue
-            part = base.copy()
-            for k, v in keys.items():
-                part[k] = v
-            part["value"] = values[col].to_numpy()
-            self.parts[frame].append(part)
-
-    def base(self, df: pd.DataFrame, age: pd.Series | str) -> pd.DataFrame:
-        return pd.DataFrame({"year": df["_year"].to_numpy(), "level": df["_level"].to_numpy(),
-                             "la_code": df["_code"].to_numpy(),
-                             "age": age.to_numpy() if isinstance(age, pd.Series) else age,
-                             "_line": df["_line"].to_numpy()})
-
-    def topic_ages(self, df: pd.DataFrame, topics: dict[str, str | None]) -> tuple[pd.DataFrame, pd.Series]:
-        """Keep rows of the listed breakdown topics; value None = age from ``breakdown``."""
-        topic = df["breakdown_topic"].str.strip()
-        skipped = sorted(set(topic) - set(topics))
-        if skipped:
-            self.report.notes.append(f"{self.name}: breakdowns not used: {', '.join(skipped)}")
-        df = df[topic.isin(topics)]
-        topic = topic[df.index]
-        fixed = topic.map(topics)
-        parsed = df["breakdown"].map(age_label)
-        age = fixed.where(fixed.notna(), parsed)
-        bad = age.isna()
-        for i in df.index[bad]:
-            self._unknown.append(dict(file=self.name, line=int(df.at[i, "_line"]), column="breakdown",
-                                      value=df.at[i, "breakdown"], what="unrecognised age (kept out)"))
-        return df[~bad], age[~bad]
-
-    def placement_cols(self, df: pd.DataFrame, total_col: str) -> dict[str, dict]:
-        cols = {}
-        for c in df.columns:
-            if c.startswith("_") or c.endswith("_pc") or c.endswith("_PC") or c in PLACEMENT_SUBTOTAL_COLUMNS:
-                continue
-            code = placement_code(c)
-            if code is not None:
-                cols[c] = {"placement": code}
-        cols[total_col] = {"placement": "total"}
-        return cols
-
-    # ---- file kinds
-    def parse(self, kind: str) -> None:
-        repeats = self.df.attrs.get("repeated_lines", [])
-        if repeats:
-            self.report.duplicates = pd.DataFrame({
-                "file": self.name, "line": [n for n, _ in repeats], "first_line": [f for _, f in repeats],
-                "key": "the whole line", "value": np.nan, "first_value": np.nan})
-        df = self.prepare()
-        getattr(self, f"_{kind}")(df)
-        if self._suppressed:
-            self.report.suppressed = pd.concat(self._suppressed, ignore_index=True)
-        if self._unknown:
-            self.report.unknown = pd.DataFrame(self._unknown)
-
-    def _placement_2025(self, df: pd.DataFrame, frame: str, total_col: str, topics: dict) -> None:
-        df, age = self.topic_ages(df, topics)
-        cols = self.placement_cols(df, total_col)
-        vals = self.numeric(df, list(cols))
-        self.emit(frame, self.base(df, age), vals, cols)
-
-    def _caseload_2025(self, df):
-        self._placement_2025(df, "caseload", "ehcplans",
-                             {"All EHC plans": "all", "Child or young persons age": None})
-
-    def _newplans_2025(self, df):
-        self._placement_2025(df, "new_plans", "new_ehc_plans",
-                             {"New EHC plans": "all", "Age when plan started": None})
-
-    def _measures_2025(self, df, frame: str, mapping: dict[str, str], all_topic: str) -> None:
-        df, age = self.topic_ages(df, {all_topic: "all", "Child or young persons age": None})
-        cols = [c for c in mapping if c in df.columns]
-        vals = self.numeric(df, cols)
-        self.emit(frame, self.base(df, age), vals, {c: {"measure": mapping[c]} for c in cols})
-
-    def _requests_2025(self, df):
-        self._measures_2025(df, "requests", _REQUESTS_2025, "All requests for EHC needs assessments")
-
-    def _assessments_2025(self, df):
-        self._measures_2025(df, "assessments", _ASSESSMENTS_2025, "All EHC needs assessments")
-
-    def _timeliness_2025(self, df):
-        self._measures_2025(df, "timeliness", _TIMELINESS_2025, "All EHC plans issued")
-
-    def _labelled_placement(self, df: pd.DataFrame, age: pd.Series) -> tuple[pd.DataFrame, pd.Series, pd.Series]:
-        """Rows whose breakdown is a 'Type of placement' label -> placement codes."""
-        is_pl = df["breakdown_topic"].str.strip() == "Type of placement"
-        placement = pd.Series("total", index=df.index, dtype=object)
-        labels = df.loc[is_pl, "breakdown"].str.strip()
-        sub = labels.str.lower().isin(PLACEMENT_SUBTOTAL_LABELS)
-        codes = labels.map(placement_code)
-        for i in labels.index[codes.isna() & ~sub]:
-            self._unknown.append(dict(file=self.name, line=int(df.at[i, "_line"]), column="breakdown",
-                                      value=labels[i], what="unknown placement label (kept out)"))
-        placement.loc[labels.index] = codes
-        keep = placement.notna()
-        age = age.copy()
-        age[is_pl] = "all"
-        return df[keep], age[keep], placement[keep]
-
-    def _ceased_2025(self, df):
-        topics = {"All ceased EHC plans": "all", "Age plan ceased": None, "Type of placement": "all"}
-        df, age = self.topic_ages(df, topics)
-        df, age, placement = self._labelled_placement(df, age)
-        cols = [c for c in _CEASED_2025 if c in df.columns]
-        vals = self.numeric(df, cols)
-        base = self.base(df, age).assign(placement=placement.to_numpy())
-        self.emit("ceased", base, vals, {c: {"reason": _CEASED_2025[c]} for c in cols})
-
-    def _needs_2025(self, df):
-        topics = {"All EHC plans": "all", "Child or young persons age": None, "Type of placement": "all"}
-        df, age = self.topic_ages(df, topics)
-        df, age, placement = self._labelled_placement(df, age)
-        cols = [c for c in df.columns if c.endswith("_pc") and need_code(c)]
-        vals = self.numeric(df, cols) / 100.0
-        scope = np.where(df["time_identifier"].str.contains("Academic"), "all_plans", "new_plans")
-        base = self.base(df, age).assign(placement=placement.to_numpy(), scope=scope)
-        self.emit("need_shares", base, vals, {c: {"need": need_code(c)} for c in cols})
-
-    def _age_2022(self, df, frame: str, col: str):
-        ca = df["characteristic_age"].str.strip()
-        age = ca.map(_AGE_BANDS_2022)
-        for i in df.index[age.isna()]:
-            self._unknown.append(dict(file=self.name, line=int(df.at[i, "_line"]), column="characteristic_age",
-                                      value=ca[i], what="unrecognised age band (kept out)"))
-        df, age = df[age.notna()], age[age.notna()]
-        vals = self.numeric(df, [col])
-        self.emit(frame, self.base(df, age), vals, {col: {"placement": "total"}})
-
-    def _age_caseload_2022(self, df):
-        self._age_2022(df, "caseload", "Total_all")
-
-    def _age_newplans_2022(self, df):
-        self._age_2022(df, "new_plans", "Total_new_all")
-
-    def _estab_2022(self, df, frame: str, col: str):
-        et = df["establishment_type"].str.strip()
-        eg = df["establishment_group"].str.strip()
-        code = et.map(lambda t: "total" if t == "Total" else (
-            "await_prov_2022" if t == "Awaiting provision - total" else placement_code(t)))
-        # 'Total' type within a group is a group subtotal: not a placement
-        code[(et == "Total") & (eg != "Total")] = None
-        unknown = code.isna() & (et != "Total")
-        for i in df.index[unknown]:
-            self._unknown.append(dict(file=self.name, line=int(df.at[i, "_line"]), column="establishment_type",
-                                      value=et[i], what="unknown placement label (kept out)"))
-        keep = code.notna()
-        df = df[keep]
-        vals = self.numeric(df, [col])
-        part = self.base(df, "all").assign(placement=code[keep].to_numpy(), value=vals[col].to_numpy())
-        self.parts[frame].append(part)
-
-    def _estab_caseload_2022(self, df):
-        self._estab_2022(df, "caseload", "Total_all")
-
-    def _estab_newplans_2022(self, df):
-        self._estab_2022(df, "new_plans", "Total_new_all")
-
-    def _mi_2022(self, df):
-        cols = [c for c in _MI_2022 if c in df.columns]
-        vals = self.numeric(df, cols)
-        base = self.base(df, "all")
-        for frame in ("requests", "assessments", "timeliness", "movers"):
-            sub = {c: {"measure": m} for c, (f, m) in _MI_2022.items() if f == frame and c in vals}
-            self.emit(frame, base.drop(columns="age") if frame == "movers" else base, vals, sub)
-        ceased = {c: m for c, (f, m) in _MI_2022.items() if f == "ceased" and c in vals}
-        b = base.assign(placement="total")
-        self.emit("ceased", b, vals, {c: {"reason": m} for c, m in ceased.items()})
-        if len(ceased) == 4:
-            total = vals[list(ceased)].sum(axis=1, min_count=4)
-            self.parts["ceased"].append(b.assign(reason="total", value=total.to_numpy()))
-
-
-def _safe_year(tp: str) -> float:
-    try:
-        return parse_year(tp)
-    except ValueError:
-        return np.nan
+__all__ = ["FRAMES", "FRAME_COLUMNS", "SEN2Data", "age_bounds", "age_label", "load_sen2", "parse_year"]
 
 
 # ------------------------------------------------------------------------------ dataset
@@ -819,7 +158,7 @@ class SEN2Data:
                     s = f[(f.age == "all") & (f.measure == measure)]
                     break
             else:
-                if measure not in _KNOWN_MEASURES:
+                if measure not in KNOWN_MEASURES:
                     raise NotFoundError(f"unknown measure {measure!r}; try caseload, requests, assessments, "
                                    "new_plans, ceased or a measure of the requests/assessments/timeliness "
                                    "frames")
@@ -869,8 +208,6 @@ class SEN2Data:
         to the published total; the discrepancy itself is listed in the
         quality report.
         """
-        from .taxonomy import PLACEMENT_TO_GROUP
-
         f = getattr(self, frame)
         f = f if age is None else f[f.age == age]
         keys = ["year", "level", "la_code", "age"]
@@ -896,18 +233,18 @@ def load_sen2(*paths: str | Path, check: bool = True) -> SEN2Data:
     """
     if not paths:
         raise ValueError("load_sen2 needs at least one path (a release folder, zip or CSV file)")
-    releases: dict[str, list[_FileParser]] = {}
+    releases: dict[str, list[FileParser]] = {}
     notes: list[str] = []
     for p in paths:
         used, skipped = 0, []
-        for src in _iter_sources(Path(p)):
-            kind = _kind(set(src.frame.columns), src.frame)
+        for src in iter_sources(Path(p)):
+            kind = table_kind(set(src.frame.columns), src.frame)
             if kind is None:
                 skipped.append(Path(src.name).name)
                 notes.append(f"{Path(src.name).name}: not a SEN2 table this library reads (skipped)")
                 continue
-            _check_columns(src, kind, notes)
-            fp = _FileParser(src)
+            check_columns(src, kind, notes)
+            fp = FileParser(src)
             fp.parse(kind)
             releases.setdefault(src.release, []).append(fp)
             used += 1
@@ -989,7 +326,7 @@ def _merge(frame: str, parts: list[pd.DataFrame]) -> tuple[pd.DataFrame, pd.Data
         return pd.DataFrame({c: pd.Series(dtype=float if c == "value" else object) for c in cols}), \
             pd.DataFrame()
     df = pd.concat(parts, ignore_index=True)
-    slice_keys = [c for c in cols if c != "value" and c not in _WITHIN_SLICE[frame]]
+    slice_keys = [c for c in cols if c != "value" and c not in WITHIN_SLICE[frame]]
     # newest release wins per slice
     best = df.groupby(slice_keys, observed=True)["_vintage"].transform("max")
     df = df[df["_vintage"] == best]

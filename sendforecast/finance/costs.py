@@ -263,10 +263,11 @@ class CostAssumptions(_Model):
 
 def _from_table(path: Path, base: CostAssumptions) -> CostAssumptions:
     from sendforecast.data import local as L
+    from sendforecast.data.tables import Col, Table
 
     frame = L.read_unit_costs(path)
     # price_year is not a read_unit_costs column: read it with the same machinery
-    t = L._Table(path, [L._Col("price_year", required=False)])
+    t = Table(path, [Col("price_year", required=False)])
     t.text("price_year", lambda v: v if is_fy(v) else None,
            "a financial year such as 2024-25", default="2024-25")
     years = t.result(["price_year"])["price_year"].tolist() if t.df.shape[0] else []

@@ -10,13 +10,11 @@ import pandas as pd
 import pytest
 
 from sendforecast.cli.budget import (
-    EXAMPLE_CAPACITY,
-    EXAMPLE_COSTS,
-    EXAMPLE_HNB,
     add_budget_arguments,
     load_budget_inputs,
     write_budget_outputs,
 )
+from sendforecast.data.example import EXAMPLE_CAPACITY, EXAMPLE_COSTS, EXAMPLE_HNB
 from sendforecast.data.taxonomy import PLACEMENT_GROUPS
 from sendforecast.errors import InputError, SendForecastWarning
 from sendforecast.finance.budget import budget

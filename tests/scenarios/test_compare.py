@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from sendforecast.cli import main
-from sendforecast.cli.budget import EXAMPLE_CAPACITY, EXAMPLE_COSTS, EXAMPLE_HNB
+from sendforecast.data.example import EXAMPLE_CAPACITY, EXAMPLE_COSTS, EXAMPLE_HNB
 from sendforecast.finance.costs import CostAssumptions
 from sendforecast.finance.hnb import HNBAllocation
 from sendforecast.scenarios import library as L

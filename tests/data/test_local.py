@@ -1,4 +1,6 @@
-"""Tests for sendforecast.data.local: readers of the LA's own files."""
+"""Tests for sendforecast.data.local: readers of the LA's own files and witan.send files.
+
+The tests on the witan.send demo files (``../shared/data``) carry the ``realdata`` marker."""
 
 from __future__ import annotations
 
@@ -22,8 +24,9 @@ from sendforecast.data.local import (
     read_witan_population,
 )
 from sendforecast.errors import InputError
+from tests.conftest import WITAN
 
-DEMO = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "witan-send-demo"
+DEMO = WITAN
 
 
 @pytest.fixture(scope="module")
@@ -53,6 +56,7 @@ def problems(reader, path: Path, *args) -> tuple[InputError, str]:
 # ------------------------------------------------------------------ real demo data
 
 
+@pytest.mark.realdata
 def test_demo_valid_states(demo):
     vs = read_valid_states(demo / "valid-states.csv")
     assert len(vs) == data_lines(demo / "valid-states.csv") == 19
@@ -64,6 +68,7 @@ def test_demo_valid_states(demo):
     assert "M" not in vs.allowed_moves.iloc[0] and "S" in vs.allowed_moves.iloc[0]
 
 
+@pytest.mark.realdata
 def test_demo_transitions(demo):
     vs = read_valid_states(demo / "valid-states.csv")
     tr = read_transitions(demo / "transitions.csv", valid_states=vs)
@@ -83,6 +88,7 @@ def test_demo_transitions(demo):
     assert tr.duplicated().sum() > 0  # person-level data: identical rows are kept
 
 
+@pytest.mark.realdata
 def test_demo_population_and_costs(demo):
     pop = read_witan_population(demo / "population.csv")
     assert len(pop) == data_lines(demo / "population.csv") == 310

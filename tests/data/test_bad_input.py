@@ -2,7 +2,10 @@
 file is at fault, a quality-report record) - never silence, never a traceback.
 
 The corpus is ``tests/malformed/`` (small synthetic files, see its README); binary cases
-(zips, workbooks) and copies of real files are built at runtime in ``tmp_path``.
+(zips, workbooks) and copies of real files are built at runtime in ``tmp_path``.  The
+cases cross the data layer (sources, schema, parser, LA readers) and end at the CLI, so
+they stay together here; tests of single modules are in the ``test_<module>.py`` beside
+this file.  Tests that copy real files carry the ``realdata`` marker.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from sendforecast.data import local as L
 from sendforecast.errors import InputError
 from tests.conftest import SEN2_2022, SEN2_2025, require_real_data
 
-M = Path(__file__).parent / "malformed"
+M = Path(__file__).resolve().parents[1] / "malformed"  # tests/malformed/
 
 
 def message(fn, *args) -> str:
@@ -123,6 +126,7 @@ def test_renamed_placement_column_is_a_quality_note():
     assert "placements vs total" in set(d.quality.inconsistent.check)
 
 
+@pytest.mark.realdata
 def test_renamed_column_in_a_real_caseload_file(tmp_path):
     require_real_data()
     lines = (SEN2_2025 / "data" / "caseload.csv").read_text(encoding="utf-8-sig").splitlines()
@@ -144,6 +148,7 @@ def test_rows_with_more_or_fewer_fields():
                  "'21 fields'")
 
 
+@pytest.mark.realdata
 def test_truncated_copy_of_a_real_file(tmp_path):
     require_real_data()
     data = (SEN2_2022 / "data" / "sen2_mi.csv").read_bytes()
@@ -186,6 +191,7 @@ def test_duplicated_child_year_in_transitions():
                  "line 2 has the same key", "1 / 2020")
 
 
+@pytest.mark.realdata
 def test_identical_rows_without_ids_are_children_not_duplicates():
     require_real_data()
     from tests.conftest import WITAN
@@ -264,6 +270,7 @@ def test_second_path_without_sen2_tables_is_not_ignored():
                  "notes.csv")
 
 
+@pytest.mark.realdata
 def test_release_2022_alone_cannot_give_the_cohort_model(sen2):
     require_real_data()
     from sendforecast.models.cohort import CohortModel
@@ -292,6 +299,7 @@ def test_cli_bad_sen2_input(make, expected, tmp_path, capsys):
     assert len(lines) == 1 and lines[0].startswith("sendforecast: error: ") and expected in lines[0], err
 
 
+@pytest.mark.realdata
 def test_cli_duplicate_child_in_transitions(tmp_path, capsys):
     require_real_data()
     from tests.conftest import WITAN

@@ -1,4 +1,5 @@
-"""Tests of the synthetic example LA generator (``sendforecast.data.example``)."""
+"""Tests of the synthetic example LA generator (``sendforecast.data.example`` and its
+``example_params``, ``example_simulation`` and ``example_files`` modules)."""
 
 from __future__ import annotations
 
@@ -9,10 +10,13 @@ import pandas as pd
 import pytest
 
 from sendforecast.data import example as ex
+from sendforecast.data import example_files as files
+from sendforecast.data import example_params as params
+from sendforecast.data.taxonomy import PLACEMENT_GROUPS
+from tests.conftest import SEN2_2025
 
-REAL_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "data"
-REAL_2025 = REAL_DIR / "sen2" / "release-2025" / "data"
-STEMS = list(ex.FILE_COLUMNS)
+REAL_2025 = SEN2_2025 / "data"
+STEMS = list(files.FILE_COLUMNS)
 ID_COLS = 12  # time_period … breakdown
 
 
@@ -69,6 +73,21 @@ def test_write_example_and_cli(tmp_path):
     assert not _read(paths[0]).equals(_read(ex.EXAMPLE_DIR / paths[0].name))  # seed 3 != 2025
 
 
+def test_default_seed_rewrites_the_shipped_files_byte_for_byte(tmp_path):
+    for path in ex.write_example(tmp_path):
+        assert path.read_bytes() == (ex.EXAMPLE_DIR / path.name).read_bytes(), path.name
+
+
+def test_example_inputs_beside_the_generated_files_read():
+    from sendforecast.data.local import read_capacity, read_unit_costs
+
+    assert {ex.EXAMPLE_COSTS.parent, ex.EXAMPLE_CAPACITY.parent, ex.EXAMPLE_HNB.parent} == {ex.EXAMPLE_DIR}
+    assert ex.EXAMPLE_HNB.suffix == ".yaml" and ex.EXAMPLE_HNB.is_file()
+    assert not {ex.EXAMPLE_COSTS.stem, ex.EXAMPLE_CAPACITY.stem} & set(STEMS)  # hand-written
+    assert len(read_unit_costs(ex.EXAMPLE_COSTS)) > 0
+    assert set(read_capacity(ex.EXAMPLE_CAPACITY).provision) <= set(PLACEMENT_GROUPS)
+
+
 # ----------------------------------------------------------------------------- shape
 def test_identity_columns_and_periods(frames):
     assert ex.EXAMPLE_LA_CODE == "999"
@@ -77,8 +96,8 @@ def test_identity_columns_and_periods(frames):
         "exampleshire_ceased_plans": ["2022", "2023"],
     }
     for stem, df in frames.items():
-        assert list(df.columns) == ex.FILE_COLUMNS[stem]
-        for col, value in ex.GEOGRAPHY.items():
+        assert list(df.columns) == files.FILE_COLUMNS[stem]
+        for col, value in params.GEOGRAPHY.items():
             assert (df[col] == value).all(), (stem, col)
         academic = stem == "exampleshire_caseload"
         assert (df.time_identifier == ("Academic year" if academic else "Calendar year")).all()
@@ -116,16 +135,16 @@ def test_age_breakdowns(frames):
 
 # ----------------------------------------------------------------------------- consistency
 def _placement_parts(ops_inside: bool) -> dict[str, list[str]]:
-    ee = [c for c in ex.ELSEWHERE if ops_inside or c != "other_placement_settings"]
-    return {"mainstream_total": ex.MAINSTREAM, "special_total": ex.SPECIAL,
-            "ap_pru_total": ex.AP_PRU, "fe_total": ex.FE, "ed_elsewhere": ee}
+    ee = [c for c in params.ELSEWHERE if ops_inside or c != "other_placement_settings"]
+    return {"mainstream_total": params.MAINSTREAM, "special_total": params.SPECIAL,
+            "ap_pru_total": params.AP_PRU, "fe_total": params.FE, "ed_elsewhere": ee}
 
 
 @pytest.mark.parametrize("stem,total", [("exampleshire_caseload", "ehcplans"),
                                         ("exampleshire_newplans", "new_ehc_plans")])
 def test_placement_rows_are_consistent(frames, stem, total):
     df = frames[stem]
-    counts = [c for c in ex.FILE_COLUMNS[stem][ID_COLS:] if not c.lower().endswith("_pc")]
+    counts = [c for c in files.FILE_COLUMNS[stem][ID_COLS:] if not c.lower().endswith("_pc")]
     for tp, g in df.groupby("time_period"):
         year = int(tp[:4]) + 1 if len(tp) == 6 else int(tp)
         ops_inside = year >= 2024 if stem == "exampleshire_caseload" else year >= 2022
@@ -193,7 +212,7 @@ def test_flow_breakdowns_sum_to_all(frames):
 
 def test_ceased_reasons_and_placement_totals(frames):
     ce = frames["exampleshire_ceased_plans"]
-    assert (_n(ce, ex.CEASED_REASONS).sum(axis=1) == _n(ce, "total_ceased")).all()
+    assert (_n(ce, params.CEASED_REASONS).sum(axis=1) == _n(ce, "total_ceased")).all()
     for _, g in ce.groupby("time_period"):
         tp = g[g.breakdown_topic == "Type of placement"].set_index("breakdown")
         for prefix in ("Mainstream", "Special", "AP/PRU", "FE", "Educated elsewhere"):
@@ -241,7 +260,7 @@ def test_stock_roughly_conserved(frames):
     new = _n(_all_row(frames["exampleshire_newplans"]), "new_ehc_plans").tolist()
     ceased = dict(zip(*_all_row(frames["exampleshire_ceased_plans"])[
         ["time_period", "total_ceased"]].T.values, strict=True))
-    for k, year in enumerate(ex.FLOW_YEARS):
+    for k, year in enumerate(params.FLOW_YEARS):
         if str(year) not in ceased:
             continue
         predicted = stock[k] + new[k] - int(ceased[str(year)])
@@ -290,7 +309,7 @@ def test_magnitudes_are_plausible_for_a_mid_sized_county(frames):
 def test_columns_and_labels_match_the_real_release(frames):
     if not REAL_2025.is_dir():
         pytest.skip(f"real SEN2 2025 release files not found at {REAL_2025}")
-    for stem, real_name in ex.REAL_FILE_NAMES.items():
+    for stem, real_name in files.REAL_FILE_NAMES.items():
         real_path = REAL_2025 / real_name
         header = pd.read_csv(real_path, nrows=0, encoding="utf-8-sig").columns.tolist()
         assert list(frames[stem].columns) == header, stem

@@ -1,4 +1,8 @@
-"""SEN2 reader on the real DfE releases: known values, conventions, quality findings."""
+"""SEN2 reader on the real DfE releases: known values, conventions, quality findings.
+
+Tests of ``sendforecast.data.sen2`` (load_sen2, SEN2Data, merging releases, the LA
+lookup and the totals checks) through the real files in ``../shared/data``.
+"""
 
 from __future__ import annotations
 
@@ -11,8 +15,10 @@ import pytest
 
 from sendforecast import InputError, load_sen2
 from sendforecast.data.geography import ENGLAND_CODE, aggregate_successors
-from sendforecast.data.sen2 import age_bounds, age_label, parse_year
+from sendforecast.data.sen2 import parse_year
 from tests.conftest import SEN2_2022, SEN2_2025, require_real_data
+
+pytestmark = pytest.mark.realdata
 
 
 def _value(series: pd.DataFrame, code: str, year: int) -> float:
@@ -166,9 +172,3 @@ def test_summary_regions_and_england(sen2):
     with pytest.raises(KeyError, match="unknown area"):
         sen2.summary(["123"])
 
-
-def test_age_labels():
-    assert age_label("under 3") == "0-2" and age_label("Aged 2 and under") == "0-2"
-    assert age_label("age 20 and over") == "20-25" and age_label("age 7") == "7"
-    assert age_label("Age unknown") == "unknown" and age_label("Female") is None
-    assert age_bounds("5-10") == (5, 10) and age_bounds("7") == (7, 7) and age_bounds("all") is None

@@ -1,0 +1,1 @@
+"""Tests of sendforecast.data, one file per module (real-data modules carry the realdata marker)."""
