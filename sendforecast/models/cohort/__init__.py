@@ -118,7 +118,7 @@ import pandas as pd
 from sendforecast.data.taxonomy import PLACEMENT_GROUPS, SPECIALIST_PROVISION, phase_of_age
 from sendforecast.defaults import DEFAULT_SEED
 from sendforecast.errors import InputError, NotFoundError, Problem, SendForecastWarning
-from sendforecast.models import rates as R
+from . import rates as R
 
 __all__ = ["PARAM_SETS", "YEAR_GROUPS", "CohortModel", "CohortProjection", "QUANTILES",
            "SEN2_YEAR_EFFECTS", "draw_net_transfers", "draw_year_effects", "witan_need_mix"]
