@@ -81,3 +81,28 @@ def test_example_la_without_england_rows(example):
     assert 6408 < tot[2025] < 6408 * 1.25  # the example grows ~11% a year to 2024
     assert tot[2034] < 6408 * 3
     assert (np.diff(tot.to_numpy()) > 0).all()
+
+
+def test_minimal_flows_by_hand():
+    """60 / 40 continuing children must become 50 / 50: the minimal flows move 10 from the
+    group that shrinks to the one that grows and keep everyone else where they are."""
+    from sendforecast.models.cohort.identify import transport
+
+    assert np.allclose(transport(np.array([60.0, 40.0]), np.array([50.0, 50.0])),
+                       [[50, 10], [0, 40]])
+    # a target of another total is scaled to the continuing total first (100 here)
+    assert np.allclose(transport(np.array([60.0, 40.0]), np.array([1.0, 3.0])),
+                       [[25, 35], [0, 40]])
+
+
+def test_reference_area_is_england_and_computed_once(sen2):
+    """With England rows an LA pools toward England, whose parts are identified once per
+    data object and origin (every LA of a batch shares them)."""
+    from sendforecast.models.cohort.identify import reference_area, reference_parts
+    from sendforecast.models.cohort.inputs import ENGLAND
+
+    assert reference_area(sen2, "825", 2024) == ("national", ENGLAND, "pooled toward England")
+    nat = reference_parts(sen2, "national", ENGLAND, 2024)
+    assert reference_parts(sen2, "national", ENGLAND, 2024) is nat
+    assert reference_parts(sen2, "national", ENGLAND, 2023) is not nat
+    assert nat["initial"].sum() > 400_000  # England's caseload, not an LA's

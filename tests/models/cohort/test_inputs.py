@@ -36,3 +36,22 @@ def test_allocate_unrecorded_shares_out_by_row():
     assert y[:, nr].sum() == 0 and y.sum() == pytest.approx(x.sum())
     assert y[0, 0] == pytest.approx(36.0) and y[0, 2] == pytest.approx(12.0)
     assert y[1, 0] == pytest.approx(3.0) and y[1, 2] == pytest.approx(1.0)
+
+
+def test_tables_are_cached_on_the_data_object(example):
+    """Per-area tables are built once and kept on the data object itself (no module-level
+    cache keyed by ``id``); a pickle (what a batch worker receives) and a copy start empty
+    and rebuild the same tables."""
+    import copy
+    import pickle
+
+    from sendforecast.models.cohort.inputs import data_cache, group_totals
+
+    t = group_totals(example, "la", "999")
+    store = data_cache(example)
+    assert "group_totals" in store and data_cache(example) is store
+    assert t.sum(axis=1).loc[2024] == pytest.approx(6408)
+    for other in (pickle.loads(pickle.dumps(example)), copy.copy(example)):
+        assert data_cache(other) == {} and data_cache(other) is not store
+        assert group_totals(other, "la", "999").equals(t)
+    assert data_cache(example) is store  # the original keeps its own

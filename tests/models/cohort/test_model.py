@@ -1,14 +1,89 @@
-"""The cohort model (model): conservation, reproducibility, joiners, witan mode."""
+"""The cohort model (model): hand-checked steps, conservation, reproducibility, joiners,
+witan mode."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sendforecast.models.cohort import CohortModel
 from tests.models.cohort.conftest import check_conservation, random_model
+
+# ------------------------------------------------------------------ hand-checked steps
+CERTAIN = 1e9  # beta / Dirichlet concentration of a rate known for sure (posterior sd ~1e-5)
+ENGINES = ["numba", "numpy"]
+
+
+def certain_model(initial, leave, move=None, mix=None) -> CohortModel:
+    """A model whose rates are (almost) certain, so its expected counts can be worked out
+    by hand: ``initial [age, state]``, P(leave) ``leave`` (the top age always leaves),
+    ``move [age, from, to]`` the chance of each destination given continuing (default:
+    nobody moves), ``mix [age, state]`` the joiners' mix (default: all at age 0, evenly)."""
+    initial = np.asarray(initial, float)
+    A, K = initial.shape
+    leave = np.broadcast_to(np.asarray(leave, float), (A, K))
+    move = np.broadcast_to(np.eye(K), (A, K, K)) if move is None else np.asarray(move, float)
+    if mix is None:
+        mix = np.zeros((A, K))
+        mix[0] = 1 / K
+    return CohortModel(ages=list(range(A)), states=[f"s{k}" for k in range(K)], base_year=2024,
+                       initial=initial, leave_a=CERTAIN * leave, leave_b=CERTAIN * (1 - leave),
+                       move_conc=CERTAIN * move, joiner_conc=CERTAIN * np.asarray(mix, float),
+                       joiner_history=pd.DataFrame({"year": [2023], "value": [0]}))
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_one_year_of_leaving_without_moves(engine):
+    """Two ages x two states, 10% leave at age 0, nobody moves, 100 joiners a year split
+    75 / 25 at age 0.  A year later, by hand: age 1 holds the 90% of age 0 who stay
+    (900 and 450, binomial variance 1000 x 0.1 x 0.9 = 90), everyone at the top age
+    (40 + 20) has left, age 0 is the joiners (75 and 25), and the total is 1,500 + 60 +
+    100 joiners - (150 + 60) leavers = 1,450."""
+    m = certain_model([[1000, 500], [40, 20]], leave=0.1, mix=[[0.75, 0.25], [0, 0]])
+    p = m.project(years=1, draws=4000, seed=1, joiners=np.array([100]), engine=engine)
+    jan = p.draws[:, 0]
+    assert np.allclose(jan.mean(0), [[75, 25], [900, 450]], atol=1)
+    assert jan[:, 0].sum(1).tolist() == [100] * 4000  # the supplied joiners, all at age 0
+    assert jan[:, 0, 0].var() == pytest.approx(100 * 0.75 * 0.25, rel=0.1)
+    assert jan[:, 1, 0].var() == pytest.approx(90, rel=0.1)
+    assert np.allclose(p.flows["leavers"][:, 0].mean(0), [[100, 50], [40, 20]], atol=1)
+    assert (p.flows["leavers"][:, 0, 1] == [40, 20]).all()  # the age-25 limit: all leave
+    assert jan.sum((1, 2)).mean() == pytest.approx(1450, abs=1)
+    assert (p.flows["movers"] == 0).all()
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_cohort_ages_on_and_thins_out(engine):
+    """One state, three ages, 10% leave a year, no joiners: 1,000 children aged 0 are 900
+    aged 1 a year later and 810 aged 2 the year after (variance of Binomial(1000, 0.81):
+    153.9); then they reach the top age and all leave."""
+    m = certain_model([[1000], [0], [0]], leave=0.1)
+    p = m.project(years=3, draws=4000, seed=2, joiners=np.zeros(3), engine=engine)
+    ages = p.draws[..., 0]  # [draw, year, age]
+    assert np.allclose(ages.mean(0), [[0, 900, 0], [0, 0, 810], [0, 0, 0]], atol=1.5)
+    assert ages[:, 1, 2].var() == pytest.approx(1000 * 0.81 * 0.19, rel=0.1)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_leavers_then_movers_split_the_cell(engine):
+    """800 children in state 0 at age 0: 20% leave, and a quarter of those who continue
+    move to state 1.  By hand: 160 leave, 640 continue, of whom 480 stay in state 0 and
+    160 move to state 1 - and are a year older next January."""
+    move = np.zeros((2, 2, 2))
+    move[:, 0] = [0.75, 0.25]  # from state 0: stay 3/4, move to state 1 1/4
+    move[:, 1, 1] = 1.0  # state 1: everyone stays
+    m = certain_model([[800, 0], [0, 0]], leave=0.2, move=move)
+    p = m.project(years=1, draws=4000, seed=3, joiners=np.zeros(1), engine=engine)
+    assert np.allclose(p.draws[:, 0, 1].mean(0), [480, 160], atol=1)
+    assert p.flows["leavers"][:, 0, 0, 0].mean() == pytest.approx(160, abs=1)
+    assert np.allclose(p.flows["movers"][:, 0, 0].mean(0), [-160, 160], atol=1)
+    assert p.draws[:, 0, 1, 1].var() == pytest.approx(800 * 0.2 * 0.8, rel=0.1)
+
+
+# ------------------------------------------------------------------ conservation
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -38,3 +38,18 @@ def test_default_parameter_sets_are_shared_by_draws(example):
     check_conservation(p)
     assert m.project(years=1, draws=40, seed=5).settings["param_draws"] == 40
     assert m.project(years=1, draws=40, seed=5, param_draws=7).settings["param_draws"] == 7
+
+
+def test_top_age_always_leaves_under_any_leaving_probabilities():
+    """The age-25 limit: whatever leaving probabilities a scenario gives, the top age
+    leaves for sure; other cells keep theirs, and with no moves q (leave or move) = pl."""
+    from sendforecast.models.cohort.parameters import ParameterSets, top_age_leaves
+
+    p = np.array([[0.1, 0.2, 0.3, 0.4]])  # one set, 2 ages x 2 states
+    pl = top_age_leaves(p, 2, 2)
+    assert pl.dtype == np.float32 and np.allclose(pl, [[0.1, 0.2, 1.0, 1.0]])
+    sets = ParameterSets(n_ages=2, n_states=2, leave=pl, stay=np.ones((1, 4), np.float32),
+                         dest=np.zeros((4, 1), np.int64), cdf=np.ones((1, 4, 1), np.float32),
+                         mix=np.full((1, 4), 0.25))
+    q, pl2 = sets.leaving(p * 3)
+    assert np.allclose(pl2, [[0.3, 0.6, 1.0, 1.0]]) and np.array_equal(q, pl2)
