@@ -118,6 +118,7 @@ def _mix(z):
     z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
     return z ^ (z >> np.uint64(31))
 
+
 @njit(cache=True, error_model="numpy")
 def start_stream(st, seed, key):
     """Start the stream of ``key`` (a cell or a draw) in ``st[0]``: a hash of both
@@ -125,16 +126,19 @@ def start_stream(st, seed, key):
     keys of one seed start at distinct, unrelated states)."""
     st[0] = _mix(seed + np.uint64(key) * np.uint64(0x9E3779B97F4A7C15))
 
+
 @njit(cache=True, error_model="numpy")
 def next_bits(st):
     """Next 64 bits of the SplitMix64 stream in ``st[0]``."""
     st[0] += np.uint64(0x9E3779B97F4A7C15)
     return _mix(st[0])
 
+
 @njit(cache=True, error_model="numpy")
 def uniform(st):
     """Uniform on [0, 1) with 53 bits (numpy's conversion of 64 random bits)."""
     return (next_bits(st) >> np.uint64(11)) * (1.0 / 9007199254740992.0)
+
 
 @njit(cache=True, error_model="numpy")
 def uniform32(st):
@@ -148,6 +152,8 @@ def uniform32(st):
     st[2] = 1
     return (bits >> np.uint64(32)) * TWO_M32
 
+
+# ------------------------------------------------------------- sampling helpers
 @njit(cache=True, error_model="numpy")
 def _destination(lc, v, nv):
     """Index of the destination a mover with uniform ``v`` goes to (inversion of the
@@ -159,6 +165,7 @@ def _destination(lc, v, nv):
         j += v >= lc[i]
     return j
 
+
 @njit(cache=True, error_model="numpy")
 def _zeroed(out, shape):
     """The kernels' result array: the caller's buffer ``out`` (reused from step to
@@ -168,8 +175,11 @@ def _zeroed(out, shape):
     out[:] = 0
     return out
 
+
+# ------------------------------------------------------------------- binomials
 _normal_quantile_nb = njit(cache=True, error_model="numpy")(normal_quantile)
 _stochastic_round_nb = njit(cache=True, error_model="numpy")(stochastic_round)
+
 
 @njit(cache=True, error_model="numpy")
 def normal(st):
@@ -177,6 +187,7 @@ def normal(st):
     on (0, 1) with 53 bits (the midpoints of numpy's grid: never 0 or 1)."""
     return _normal_quantile_nb(((next_bits(st) >> np.uint64(11)) + 0.5)
                                * (1.0 / 9007199254740992.0))
+
 
 @njit(cache=True, error_model="numpy")
 def _inversion(st, n, p, inv):
@@ -201,7 +212,9 @@ def _inversion(st, n, p, inv):
             px = px * ((n - x + 1) * ratio * (inv[x] if x < inv.size else 1.0 / x))
     return x
 
+
 _cornish_fisher_nb = njit(cache=True, error_model="numpy")(cornish_fisher)
+
 
 @njit(cache=True, error_model="numpy")
 def binomial(st, n, p, big_var, inv):
@@ -221,6 +234,8 @@ def binomial(st, n, p, big_var, inv):
         return _inversion(st, n, p, inv)
     return n - _inversion(st, n, 1.0 - p, inv)
 
+
+# ---------------------------------------------------------------- year effects
 @njit(cache=True, error_model="numpy")
 def effect_leave(p, e, x, kf):
     """Leaving probability ``p`` after a leave effect ``e`` (mean one, log variance
@@ -232,6 +247,7 @@ def effect_leave(p, e, x, kf):
     if p <= LOGIT_FROM:
         return min(p * e, 1.0)
     return 1.0 / (1.0 + np.exp(-(np.log(p / (1.0 - p)) * kf + x)))
+
 
 @njit(cache=True, error_model="numpy")
 def effect_moves(lc, cdf, pi, c, dest, mv, eff, d, nv):
@@ -282,6 +298,8 @@ def effect_moves(lc, cdf, pi, c, dest, mv, eff, d, nv):
         lc[j] = 1.0 if cdf[pi, c, j] >= 1.0 else min(acc * im, 1.0)
     return mv
 
+
+# ----------------------------------------------------------------- the kernels
 @njit(cache=True, error_model="numpy")
 def step_kernel(seed, stock, q, pl, cdf, pidx, dest, K, big_var, inv, eff, lvar, net,
              out=None):
@@ -294,8 +312,8 @@ def step_kernel(seed, stock, q, pl, cdf, pidx, dest, K, big_var, inv, eff, lvar,
     leave-or-move ~ Binomial(n, q); up to ``FEW_MOVERS`` of them each leave (``u <
     pl / q``) or move to the destination of the rescaled ``u``; more: leavers among
     them ~ Binomial(., pl / q) and the movers' destinations mover by mover from the
-    cdf (up to ``FEW_MOVERS``) or by conditional binomials.  The last valid destination has cdf exactly 1, so every
-    mover is placed.  Parameters (float32) ``q, pl [P, A*K]`` and ``cdf [P, A*K, R]``
+    cdf (up to ``FEW_MOVERS``) or by conditional binomials.  The last valid
+    destination has cdf exactly 1, so every mover is placed.  Parameters (float32) ``q, pl [P, A*K]`` and ``cdf [P, A*K, R]``
     are indexed by the draw's parameter set ``pidx[d]``.  ``eff [D, 2, K]`` (or
     ``[0, 2, K]``: none) are the draw's year effects of this step, ``lvar [K]`` the
     variance of the log leave effects: leaving probabilities of group ``k`` after
@@ -415,6 +433,7 @@ def step_kernel(seed, stock, q, pl, cdf, pidx, dest, K, big_var, inv, eff, lvar,
                 rem -= x
     return leave, stay, inflow
 
+
 @njit(cache=True, error_model="numpy")
 def arrivals_kernel(seed, cont, net, out=None):
     """Transfers in ``[D, A*K]`` (int32): where the draw's net transfer rate ``net[d]``
@@ -441,6 +460,8 @@ def arrivals_kernel(seed, cont, net, out=None):
                 out[d, c] = np.int32(_stochastic_round_nb(n * e, uniform32(st)))
     return out
 
+
+# ------------------------------------------------------- joiners' age tables
 @njit(cache=True, error_model="numpy")
 def alias_tables(m):
     """Walker alias tables of each row of ``m [P, J]`` (rows sum to 1): ``(thr, alias)``,
@@ -478,6 +499,7 @@ def alias_tables(m):
     # once per projection, not at every step)
     thr = np.minimum(prob * 4294967296.0, 4294967296.0).astype(np.uint64)
     return thr, alias
+
 
 @njit(cache=True, error_model="numpy")
 def joiners_kernel(seed, n, pidx, gw, thr, alias, order, chain, K, eff, big_var, inv,
@@ -559,7 +581,6 @@ def joiners_kernel(seed, n, pidx, gw, thr, alias, order, chain, K, eff, big_var,
                     out[d, j * K + k] += 1
                 x -= 2
     return out
-
 
 
 def joiner_tables(cond: np.ndarray, conc: np.ndarray) -> tuple[np.ndarray, ...]:

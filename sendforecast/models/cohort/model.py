@@ -76,10 +76,11 @@ class CohortModel:
         population of the modelled academic years.  The base January is the side-2
         census of the last calendar year.  ``specialist`` maps setting letters to a
         provision label (default: the ``setting_group`` of ``valid_states``).
-        ``year_effects``: a spec for :func:`draw_year_effects` (default ``None``: the
-        witan rates are pooled over the transition years and the SEN2 calibration is by
-        placement group, not by setting letter; pass e.g. ``{"leave": 0.3, "intake":
-        0.3, "rho": 0.5}`` for year-to-year variation of each setting's flows).
+        ``year_effects``: a spec for :func:`~.year_effects.draw_year_effects` (default
+        ``None``: the witan rates are pooled over the transition years and the SEN2
+        calibration is by placement group, not by setting letter; pass e.g. ``{"leave":
+        0.3, "intake": 0.3, "rho": 0.5}`` for year-to-year variation of each setting's
+        flows).
         """
         c = witan_counts(transitions, by_need=by_need)
         r = witan_rates(c, valid_states, **priors)
@@ -125,10 +126,11 @@ class CohortModel:
         On the backtests ``"allocate"`` was *not* more accurate (origin 2018, the other
         year with many unrecorded placements: state special WAPE 6.5% vs 5.4%,
         independent special 16.5% vs 16.3%), so it is not the default.
-        ``year_effects``: ``"calibrated"`` (default: :data:`SEN2_YEAR_EFFECTS`, the
-        year-to-year variation of each group's flows calibrated on backtests), a spec
-        for :func:`draw_year_effects`, or ``None`` (rates fixed over the years of a
-        draw: intervals then cover far too little - 25-65% of outcomes at the 80%
+        ``year_effects``: ``"calibrated"`` (default:
+        :data:`~.year_effects.SEN2_YEAR_EFFECTS`, the year-to-year variation of each
+        group's flows calibrated on backtests), a spec for
+        :func:`~.year_effects.draw_year_effects`, or ``None`` (rates fixed over the years
+        of a draw: intervals then cover far too little - 25-65% of outcomes at the 80%
         level on the backtests).
         """
         la = str(la)
