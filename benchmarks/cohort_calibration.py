@@ -65,7 +65,8 @@ def _cases(args):
 
     from cohort_projection import _data
 
-    from sendforecast.models.cohort import CohortModel, _breakdown_missing, _group_totals
+    from sendforecast.models.cohort import CohortModel
+    from sendforecast.models.cohort.inputs import breakdown_missing, group_totals
 
     data = _data()
     with warnings.catch_warnings():
@@ -74,8 +75,8 @@ def _cases(args):
             m = CohortModel.from_sen2(data, la, base_year=T)
         except (KeyError, ValueError):
             return []
-    raw = _group_totals(data, "la", la)
-    missing = _breakdown_missing(raw)
+    raw = group_totals(data, "la", la)
+    missing = breakdown_missing(raw)
     H = min(horizons, LAST - T)
     targets = {}
     for h in range(1, H + 1):

@@ -12,7 +12,7 @@ special) also pooled over origins, with a paired bootstrap interval of the diffe
 LA-years whose published placement breakdown is missing (more than half of the total
 not in any placement; among the targets Redcar and Cleveland 2023, Hackney and
 Peterborough 2024) are not used as targets; as a base January the model and the baseline both take the mix
-of the nearest January with a breakdown (``_impute_missing_mix``).
+of the nearest January with a breakdown (``impute_missing_mix``).
 
 Caveat (documented in cohort.py): the real data have single age x placement only for
 January 2024, so the *within-group age shape* of every base January and the age shape
@@ -60,11 +60,11 @@ def _data():
 
 def _one(args):
     la, T, draws, years, keep = args  # T None = latest January
-    from sendforecast.models.cohort import (
-        CohortModel,
-        _breakdown_missing,
-        _group_totals,
-        _impute_missing_mix,
+    from sendforecast.models.cohort import CohortModel
+    from sendforecast.models.cohort.inputs import (
+        breakdown_missing,
+        group_totals,
+        impute_missing_mix,
     )
 
     data = _data()
@@ -75,12 +75,12 @@ def _one(args):
         return la, T, None, str(e)
     if not keep or T is None:
         return la, T, None, None
-    raw = _group_totals(data, "la", la)
+    raw = group_totals(data, "la", la)
     if T + 1 not in raw.index or T not in raw.index:
         return la, T, None, "no actual"
-    if _breakdown_missing(raw).loc[T + 1]:
+    if breakdown_missing(raw).loc[T + 1]:
         return la, T, None, f"placement breakdown missing in January {T + 1}"
-    tot, _ = _impute_missing_mix(raw, T)  # the base mix the model sees (T's own if present)
+    tot, _ = impute_missing_mix(raw, T)  # the base mix the model sees (T's own if present)
     gd = p.draws[:, 0].sum(axis=1)  # draws by state, year T+1
     g = gd.mean(0)
     base = tot.loc[T].to_numpy()
@@ -264,9 +264,9 @@ def _wall_times(ex, las, repeats):
 def _wall_lines(a, las, one_runs, all_runs, cpu_runs, failed) -> list[str]:
     import platform
 
-    from sendforecast.models import cohort as C
+    from sendforecast.models.cohort.engine import DEFAULT_ENGINE
 
-    engine = "numba kernel" if C._ENGINE == "numba" and C._numba_kernel() else "numpy"
+    engine = "numba kernel" if DEFAULT_ENGINE == "numba" else "numpy"
     load = os.getloadavg()
     one_la, all_las = float(np.median(one_runs)), float(np.median(all_runs))
     cpu = float(np.median(cpu_runs))

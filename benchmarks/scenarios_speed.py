@@ -66,9 +66,9 @@ def main() -> None:
         print(f"run {i + 1}: {times[-1]:.2f} s", flush=True)
     sav = comp.savings()
     load = os.getloadavg()
-    from sendforecast.models import cohort as C
+    from sendforecast.models.cohort.engine import DEFAULT_ENGINE
 
-    engine = "numba kernels" if C._ENGINE == "numba" and C._numba_kernel() else "numpy"
+    engine = "numba kernels" if DEFAULT_ENGINE == "numba" else "numpy"
     lines = ["# Scenario comparison speed", "",
              f"Machine: {platform.machine()}, {os.cpu_count()} cores (shared; load average at the "
              f"end {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f}), Python "

@@ -157,7 +157,7 @@ def run_batch(data, las: str | Sequence[str], out_dir: str | Path, *, years: int
               scheduler: str | None = None, progress: bool = True) -> BatchResult:
     """Run the main job for each LA in ``las`` (``"all"`` or codes); see the module doc.
 
-    ``allocations`` / ``capacities`` map LA code -> :class:`~sendforecast.hnb.HNBAllocation`
+    ``allocations`` / ``capacities`` map LA code -> :class:`~sendforecast.finance.hnb.HNBAllocation`
     / :class:`~sendforecast.sufficiency.Capacity` (LAs not in them get no DSG balance /
     no capacity).  ``jobs`` worker processes (default: every core); ``scheduler`` is a
     Dask scheduler address, e.g. ``"tcp://10.0.0.5:8786"``.

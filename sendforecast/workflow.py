@@ -41,7 +41,7 @@ def run_main_job(data: SEN2Data, la: str, out_dir: str | Path, *, years: int = 1
     "About" sheet with inputs and settings) and ``run.json`` into ``out_dir``.
     ``costs`` defaults to :meth:`CostAssumptions.defaults` (HNB cost is always
     reported); the DSG balance needs an ``allocation``
-    (:class:`sendforecast.hnb.HNBAllocation`) and is skipped without one; ``capacity`` (:class:`sendforecast.sufficiency.Capacity`) turns
+    (:class:`sendforecast.finance.hnb.HNBAllocation`) and is skipped without one; ``capacity`` (:class:`sendforecast.sufficiency.Capacity`) turns
     on capacity-constrained placement and the sufficiency gap.
     """
     import matplotlib.pyplot as plt

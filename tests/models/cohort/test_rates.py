@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sendforecast.models import rates as R
+from sendforecast.models.cohort import rates as R
 from tests.conftest import WITAN
 
 

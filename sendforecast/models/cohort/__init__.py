@@ -1,0 +1,34 @@
+"""Cohort stock-flow projection by age x placement (x need) with Monte Carlo uncertainty.
+
+State: children with an EHC plan at each January, by age x *state* (a placement group, a
+witan setting letter, or ``setting:need``).  Build a :class:`CohortModel` from SEN2
+aggregates (:meth:`CohortModel.from_sen2`) or witan.send transitions
+(:meth:`CohortModel.from_transitions`) and run :meth:`CohortModel.project`, which
+returns a :class:`CohortProjection`.  The model, its engines and random streams, the
+identification assumptions and the calibration of the year effects are described in
+``docs/cohort.md``.
+
+Modules, from the top down: :mod:`.model` (the model and its year loop),
+:mod:`.projection` (results and summaries), :mod:`.identify` and :mod:`.inputs` (SEN2
+identification and per-area tables), :mod:`.engine` (the engine seam) with
+:mod:`.engine_numba` (runtime) and :mod:`.engine_numpy` (test oracle),
+:mod:`.parameters` (posterior parameter sets), :mod:`.year_effects`, :mod:`.sampling`
+(maths both engines share) and :mod:`.rates` (posteriors and joiner trends).
+"""
+
+from __future__ import annotations
+
+from .model import CohortModel
+from .parameters import PARAM_SETS
+from .projection import QUANTILES, YEAR_GROUPS, CohortProjection, witan_need_mix
+from .year_effects import (
+    NET_CLIP,
+    SEN2_YEAR_EFFECTS,
+    draw_net_transfers,
+    draw_year_effects,
+    year_effect_variance,
+)
+
+__all__ = ["NET_CLIP", "PARAM_SETS", "QUANTILES", "SEN2_YEAR_EFFECTS", "YEAR_GROUPS",
+           "CohortModel", "CohortProjection", "draw_net_transfers", "draw_year_effects",
+           "witan_need_mix", "year_effect_variance"]

@@ -1,0 +1,376 @@
+"""The cohort model: posterior parameters of one area, built from data and projected.
+
+Knows: :class:`CohortModel` - its fields (initial stock and the beta / Dirichlet
+posteriors of leaving, moves and the joiners' mix), how to build one from witan.send
+transitions (:meth:`~CohortModel.from_transitions`) or SEN2 aggregates
+(:meth:`~CohortModel.from_sen2`, by way of :mod:`.identify`), the joiner totals
+(:meth:`~CohortModel.joiner_draws`), and the projection's year loop
+(:meth:`~CohortModel.project`): draw the plan, then each year an engine's step,
+arrivals and joiners, scenario hooks, ageing on and the flows kept.
+
+Does not know: how counts are sampled (the engines, :mod:`.engine`), how the rates were
+identified (:mod:`.identify`, :mod:`.rates`), or how results are summarised
+(:mod:`.projection`).  Scenarios are known only by duck typing (``adjust``).
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+from dataclasses import dataclass, field
+from functools import partial
+
+import numpy as np
+import pandas as pd
+
+from sendforecast.data.taxonomy import PLACEMENT_GROUPS, SPECIALIST_PROVISION
+from sendforecast.defaults import DEFAULT_SEED
+from sendforecast.errors import InputError, NotFoundError, Problem, SendForecastWarning
+
+from .engine import DEFAULT_ENGINE, select_engine
+from .identify import pooled_posteriors, reference_area, reference_parts, sen2_parts
+from .inputs import ENGLAND, SEN2_AGES, group_totals, single_age_years
+from .parameters import PARAM_SETS, draw_plan
+from .projection import CohortProjection
+from .rates import damped_trend, loglinear_trend, witan_counts, witan_rates
+from .year_effects import SEN2_YEAR_EFFECTS
+
+__all__ = ["CohortModel"]
+
+
+@dataclass
+class CohortModel:
+    """Posterior parameters of a cohort stock-flow model (the model: ``docs/cohort.md``).
+
+    Build with :meth:`from_sen2` or :meth:`from_transitions`; run :meth:`project`.
+    Arrays: ``initial [age, state]``, ``leave_a/leave_b [age, state]`` (beta),
+    ``move_conc [age, from, to]`` (Dirichlet), ``joiner_conc [age, state]``
+    (Dirichlet over the joiners' mix).  ``joiner_history`` has ``year`` (calendar
+    year of the flow, joining the next January) and ``value`` (and ``population``).
+    """
+
+    ages: list[int]
+    states: list[str]
+    base_year: int
+    initial: np.ndarray
+    leave_a: np.ndarray
+    leave_b: np.ndarray
+    move_conc: np.ndarray
+    joiner_conc: np.ndarray
+    joiner_history: pd.DataFrame
+    population: pd.DataFrame | None = None  # year, population (exposure of joiners)
+    age_offset: int = 0
+    specialist: dict = field(default_factory=dict)
+    settings: dict = field(default_factory=dict)
+    year_effects: dict | None = None  # see draw_year_effects; None: rates fixed over years
+
+    # ------------------------------------------------------------------ witan
+    @classmethod
+    def from_transitions(cls, transitions: pd.DataFrame, population: pd.DataFrame | None = None,
+                         valid_states: pd.DataFrame | None = None, by_need: bool = False,
+                         specialist: dict | None = None, year_effects: dict | None = None,
+                         **priors) -> CohortModel:
+        """Model from witan.send person-level transitions (``read_transitions`` output).
+
+        ``population`` (``read_witan_population`` output) makes joiners a rate per
+        population of the modelled academic years.  The base January is the side-2
+        census of the last calendar year.  ``specialist`` maps setting letters to a
+        provision label (default: the ``setting_group`` of ``valid_states``).
+        ``year_effects``: a spec for :func:`~.year_effects.draw_year_effects` (default
+        ``None``: the witan rates are pooled over the transition years and the SEN2
+        calibration is by placement group, not by setting letter; pass e.g. ``{"leave":
+        0.3, "intake": 0.3, "rho": 0.5}`` for year-to-year variation of each setting's
+        flows).
+        """
+        c = witan_counts(transitions, by_need=by_need)
+        r = witan_rates(c, valid_states, **priors)
+        years = c["years"]
+        hist = pd.DataFrame({"year": years, "value": c["joiners"].sum(axis=(1, 2))})
+        pop = None
+        if population is not None:
+            p = population[population["academic_year"].between(c["ages"][0], c["ages"][-1])]
+            pop = (p.groupby("calendar_year")["population"].sum().rename_axis("year")
+                   .reset_index())
+            pop["year"] = pop["year"] - 1  # flow year y joins the January of y + 1
+        if specialist is None and valid_states is not None:
+            specialist = dict(zip(valid_states["setting"], valid_states["setting_group"],
+                                  strict=True))
+        return cls(ages=c["ages"], states=c["states"], base_year=years[-1] + 1,
+                   initial=c["last_stock"], leave_a=r["leave_a"], leave_b=r["leave_b"],
+                   move_conc=r["move_conc"], joiner_conc=r["joiner_conc"], joiner_history=hist,
+                   population=pop, age_offset=4, specialist=specialist or {},
+                   year_effects=year_effects,
+                   settings={"mode": "witan", "by_need": by_need, "priors": priors,
+                             "transition_years": years})
+
+    # ------------------------------------------------------------------- SEN2
+    @classmethod
+    def from_sen2(cls, data, la: str, base_year: int | None = None,
+                  population: pd.DataFrame | None = None, *, leave_strength: float = 10.0,
+                  move_strength: float = 5.0, mix_strength: float = 50.0,
+                  unrecorded: str = "keep",
+                  year_effects: dict | str | None = "calibrated") -> CohortModel:
+        """Model of one LA from SEN2 aggregates (the assumptions: :mod:`.identify` and
+        ``docs/cohort.md``).
+
+        ``base_year`` is the last January used (default: the LA's latest caseload);
+        data after it are not used except for the *shapes* that exist only in later
+        years (age x placement stock and ceased by age), as documented.
+        ``population``: ``read_population`` output (``age, year, population``; rows of
+        other LAs dropped when it has ``la_code``) - joiners become a rate per
+        population aged 0-25.
+        ``unrecorded``: ``"keep"`` (default) projects children whose placement is not
+        recorded as a state of their own, as published; ``"allocate"`` shares them out
+        over the recorded placements of the same age (and year) in proportion, before
+        any rate is estimated - for place planning, where every child needs a place.
+        On the backtests ``"allocate"`` was *not* more accurate (origin 2018, the other
+        year with many unrecorded placements: state special WAPE 6.5% vs 5.4%,
+        independent special 16.5% vs 16.3%), so it is not the default.
+        ``year_effects``: ``"calibrated"`` (default:
+        :data:`~.year_effects.SEN2_YEAR_EFFECTS`, the year-to-year variation of each
+        group's flows calibrated on backtests), a spec for
+        :func:`~.year_effects.draw_year_effects`, or ``None`` (rates fixed over the years
+        of a draw: intervals then cover far too little - 25-65% of outcomes at the 80%
+        level on the backtests).
+        """
+        la = str(la)
+        if not (single_age_years(data, "caseload", "la", la)  # the age x placement shape
+                or single_age_years(data, "caseload", "national", ENGLAND)):
+            raise InputError(Problem(
+                "SEN2 data", None, None,
+                f"EHC plan caseload by single year of age with a placement breakdown for a "
+                f"recent January, for LA {la} or England (the 2025 release's caseload.csv "
+                "supplies it: load it too, e.g. load_sen2(release_2025, release_2022))",
+                "caseload by age band or by placement only"))
+        totals = group_totals(data, "la", la)
+        if totals.empty:
+            raise NotFoundError(f"no caseload by placement for LA {la!r}")
+        T = int(totals.index.max()) if base_year is None else int(base_year)
+        if T not in totals.index:
+            raise NotFoundError(f"no caseload for LA {la} in January {T}")
+        ref_level, ref_code, ref_note = reference_area(data, la, T)
+        if isinstance(year_effects, str):
+            if year_effects != "calibrated":
+                raise ValueError(f"year_effects must be 'calibrated', a dict or None, not "
+                                 f"{year_effects!r}")
+            year_effects = dict(SEN2_YEAR_EFFECTS)
+        if unrecorded not in ("allocate", "keep"):
+            raise ValueError(f"unrecorded must be 'allocate' or 'keep', not {unrecorded!r}")
+        loc = sen2_parts(data, "la", la, T, unrecorded)
+        if T in loc["imputed_mix_years"]:
+            warnings.warn(f"LA {la}: January {T} has no published placement breakdown; its "
+                          f"total ({totals.loc[T].sum():,.0f}) is split with the placement mix "
+                          f"of January {loc['imputed_mix_years'][T]}", SendForecastWarning,
+                          stacklevel=2)
+        if isinstance(loc["profile_years"], str):
+            warnings.warn(f"LA {la}: no usable single-age x placement January; ages within "
+                          f"each placement group follow {loc['profile_years']}",
+                          SendForecastWarning, stacklevel=2)
+        # no England / region rows: pool toward the LA itself
+        ref = loc if ref_level == "la" else reference_parts(data, ref_level, ref_code, T,
+                                                                unrecorded)
+        post = pooled_posteriors(loc, ref, allow_all_moves=ref_level == "la",
+                                 leave_strength=leave_strength, move_strength=move_strength,
+                                 mix_strength=mix_strength)
+        pop = None
+        if population is not None:
+            p = population
+            if "la_code" in p.columns:
+                p = p[p["la_code"].astype(str) == la]
+            pop = p.groupby("year")["population"].sum().rename_axis("year").reset_index()
+        return cls(ages=SEN2_AGES, states=list(PLACEMENT_GROUPS), base_year=T,
+                   initial=loc["initial"], leave_a=post["leave_a"], leave_b=post["leave_b"],
+                   move_conc=post["move_conc"], joiner_conc=post["joiner_conc"],
+                   joiner_history=loc["joiner_history"], population=pop,
+                   age_offset=0, specialist=dict(SPECIALIST_PROVISION),
+                   year_effects=year_effects,
+                   settings={"mode": "sen2", "la": la, "base_year": T,
+                             "reference": {"level": ref_level, "code": ref_code,
+                                           "note": ref_note},
+                             "profile_years": loc["profile_years"],
+                             "imputed_mix_years": loc["imputed_mix_years"],
+                             "ceased_age_year": loc["ceased_age_year"],
+                             "mix_years": loc["mix_years"], "unrecorded": unrecorded,
+                             "priors": {"leave_strength": leave_strength,
+                                        "move_strength": move_strength,
+                                        "mix_strength": mix_strength}})
+
+    # ---------------------------------------------------------------- project
+    def joiner_draws(self, years: int, draws: int, rng: np.random.Generator,
+                     joiners=None) -> np.ndarray:
+        """Total joiners ``[draw, year]`` for flow years ``base_year .. base_year+years-1``.
+
+        ``joiners``: ``None`` or ``"damped"`` (default: damped log-linear trend of
+        :func:`~sendforecast.models.rates.damped_trend`, growth estimated on the last 6
+        years and damped by ``phi = 0.8`` a year toward zero growth, per population when
+        there is one - an undamped trend compounds the 2018-2023 growth of new plans
+        into implausible 10-year caseloads); ``"loglinear"`` (the undamped trend of
+        :func:`~sendforecast.models.rates.loglinear_trend`); a forecast frame with
+        ``year`` (calendar year of new plans), ``mean``, ``p10``, ``p90`` (log-normal
+        draws matching the mean and the 80% interval; rows of other LAs dropped when
+        it has ``la_code``); a callable ``f(rng, draws, years) -> [draw, year]``; or
+        an array ``[draw, year]`` / ``[year]``.
+        """
+        fyears = list(range(self.base_year, self.base_year + years))
+        if joiners is None or isinstance(joiners, str):
+            kind = joiners or "damped"
+            if kind not in ("damped", "loglinear"):
+                raise ValueError(f"unknown joiner trend {joiners!r} (damped or loglinear)")
+            trend = damped_trend if kind == "damped" else loglinear_trend
+            h = self.joiner_history
+            h = h[h["year"] < self.base_year]
+            if self.population is not None:
+                pop = self.population.set_index("year")["population"]
+                h = h[h["year"].isin(pop.index)]
+                fut = [pop.get(y, pop.iloc[-1]) for y in fyears]
+                return trend(h["year"], h["value"], fyears, draws, rng,
+                             exposure=pop.reindex(h["year"]).to_numpy(), future_exposure=fut)
+            return trend(h["year"], h["value"], fyears, draws, rng)
+        if isinstance(joiners, pd.DataFrame):
+            f = joiners
+            if "la_code" in f.columns and "la" in self.settings:
+                f = f[f["la_code"].astype(str) == self.settings["la"]]
+            f = f.set_index("year").reindex(fyears)
+            if f["mean"].isna().any():
+                missing = [y for y, m in zip(fyears, f["mean"], strict=True) if pd.isna(m)]
+                raise ValueError(f"joiner forecast has no rows for years {missing}")
+            mean = f["mean"].to_numpy(float).clip(1e-9)
+            sig = (np.log(f["p90"].to_numpy(float).clip(1e-9))
+                   - np.log(f["p10"].to_numpy(float).clip(1e-9))) / (2 * 1.2815515655446004)
+            sig = np.maximum(sig, 0)
+            z = rng.standard_normal((draws, 1))  # persistent over years (a level error)
+            lam = mean * np.exp(sig * z - sig**2 / 2)
+            return rng.poisson(lam).astype(np.int64)
+        if callable(joiners):
+            out = np.asarray(joiners(rng, draws, fyears))
+        else:
+            out = np.asarray(joiners)
+        out = np.broadcast_to(out, (draws, years)) if out.ndim == 1 else out
+        if out.shape != (draws, years):
+            raise ValueError(f"joiner draws must have shape ({draws}, {years}), got {out.shape}")
+        return np.rint(out).astype(np.int64)
+
+    def project(self, years: int = 10, draws: int = 1000, seed: int | None = DEFAULT_SEED,
+                joiners=None,
+                param_draws: int | None = None, keep_flows: bool = True,
+                adjust=None, *, engine: str = DEFAULT_ENGINE) -> CohortProjection:
+        """Monte Carlo projection of the Januaries ``base_year+1 .. base_year+years``.
+
+        Each year of each draw: leavers ~ Binomial (the top age always leaves), the
+        continuing children move ~ Multinomial over their cell's destinations, everyone
+        who continues ages on, net transfers in arrive, and the year's joiners are spread
+        over age x state ~ Multinomial(mix); in every draw ``stock(t+1) = stock(t) +
+        joiners + transfers in - leavers``.
+        ``param_draws``: number of parameter sets (posterior draws of the leaving, moving
+        and joiners' mix rates; default :data:`~.parameters.PARAM_SETS` = 250, or
+        ``draws`` if fewer); draw ``d`` uses set ``d % param_draws`` and has its own year
+        effects, joiner totals and binomial counts (the rates' posterior is a small part
+        of a projection's spread: ``docs/cohort.md``).
+        ``keep_flows``: keep the ``leavers``, ``movers``, ``joiners`` and
+        ``transfers_in`` arrays (see :class:`CohortProjection`).
+        ``adjust``: a :class:`sendforecast.scenarios.base.FlowAdjustments` (scenarios):
+        joiner multipliers, leaving multipliers and redirects of joiners/movers between
+        placements.  Parameter draws and joiner totals use the same random numbers with
+        or without it (paired draws); the redirects draw from a separate stream.
+        ``engine``: ``"numba"`` (compiled kernels with one random stream per draw x cell,
+        so scenarios pair cell by cell) or ``"numpy"`` (the test oracle: the same
+        distributions, other random numbers); see :mod:`.engine`.
+        """
+        t0 = time.perf_counter()
+        make_engine = select_engine(engine)
+        rng = np.random.default_rng(seed)
+        A, K, D, H = len(self.ages), len(self.states), int(draws), int(years)
+        AK = A * K
+        P = min(PARAM_SETS, D) if param_draws is None else max(1, min(int(param_draws), D))
+        jt = self.joiner_draws(H, D, rng, joiners)
+        if adjust is not None and adjust.is_null:
+            adjust = None
+        rng_s = None
+        if adjust is not None:
+            if adjust.horizon < H or list(adjust.states) != list(self.states):
+                raise ValueError("flow adjustments were built for another model or horizon")
+            jt = np.rint(jt * adjust.joiner_scale[None, :H]).astype(jt.dtype)
+            rng_s = np.random.default_rng(rng.bit_generator.seed_seq.spawn(1)[0])
+        # every rate of every draw, then the engine (which may take seeds): before any count
+        plan = draw_plan(self.leave_a, self.leave_b, self.move_conc, self.joiner_conc,
+                         self.year_effects, n_ages=A, n_states=K, draws=D, years=H,
+                         param_sets=P, rng=rng)
+        sampler = make_engine(plan, rng)
+        sets = plan.sets
+        q = sets.leave_or_move(sets.leave)
+
+        out = np.zeros((D, H, A, K), np.int32)
+        flows = {k: np.zeros((D, H, A, K), np.int32)
+                 for k in ("leavers", "movers", "joiners", "transfers_in")} if keep_flows else {}
+        stock = np.broadcast_to(np.rint(self.initial).astype(np.int32).ravel(), (D, AK)).copy()
+        for h in range(H):
+            q_h, pl_h, redirect = q, sets.leave, None
+            if adjust is not None:  # scenarios: leaving multipliers, movers' redirects
+                if not np.all(adjust.leave_scale[h] == 1):
+                    q_h, pl_h = sets.leaving(adjust.leave_probability(h, sets.leave))
+                redirect = partial(adjust.apply_redirects, "movers", h, rng=rng_s)
+            leave, nxt = sampler.step(h, stock, q_h, pl_h, redirect)
+            arrive = sampler.arrivals(h, nxt)  # net transfers in, placed like the continuers
+            join = sampler.joiners(h, jt[:, h])
+            if adjust is not None:  # scenarios: joiners heading to X go to Y instead
+                join = adjust.apply_redirects("joiners", h, join, rng_s)
+            if keep_flows:
+                flows["leavers"][:, h] = leave.reshape(D, A, K)
+                flows["movers"][:, h] = (nxt - stock + leave).reshape(D, A, K)
+                flows["joiners"][:, h] = join.reshape(D, A, K)
+                if arrive is not None:  # transfers in are there next January, a year older
+                    flows["transfers_in"][:, h, 1:] = arrive.reshape(D, A, K)[:, :-1]
+            if arrive is not None:
+                nxt += arrive
+            stock = join  # ageing on: this January's joiners + last January's continuers
+            stock[:, K:] += nxt[:, :-K]
+            out[:, h] = stock.reshape(D, A, K)
+        proj_years = list(range(self.base_year + 1, self.base_year + H + 1))
+        settings = {**self.settings, "years": H, "draws": D, "seed": seed,
+                    "param_draws": P, "joiners": _describe(joiners),
+                    "year_effects": _jsonable(self.year_effects),
+                    "adjusted": adjust is not None}
+        return CohortProjection(draws=out, years=proj_years, ages=list(self.ages),
+                                states=list(self.states), initial=np.rint(self.initial),
+                                base_year=self.base_year, age_offset=self.age_offset,
+                                specialist=dict(self.specialist), joiner_totals=jt, flows=flows,
+                                decomposition=self._decompose(jt, proj_years),
+                                settings=settings,
+                                timings={"seconds": round(time.perf_counter() - t0, 3)})
+
+    def _decompose(self, jt: np.ndarray, proj_years: list[int]) -> pd.DataFrame | None:
+        """Joiners vs the base year: population effect + rate effect (exact, additive)."""
+        if self.population is None:
+            return None
+        pop = self.population.set_index("year")["population"]
+        h = self.joiner_history.set_index("year")["value"]
+        y0 = self.base_year - 1
+        if y0 not in h.index or y0 not in pop.index:
+            return None
+        r0, p0 = h[y0] / pop[y0], pop[y0]
+        rows = []
+        for i, y in enumerate(proj_years):
+            fy = y - 1
+            pt = float(pop.get(fy, pop.iloc[-1]))
+            jm = float(jt[:, i].mean())
+            rt = jm / pt
+            rows.append({"year": y, "flow_year": fy, "joiners": jm, "population": pt,
+                         "rate_per_1000": 1000 * rt, "change": jm - h[y0],
+                         "population_effect": r0 * (pt - p0), "rate_effect": (rt - r0) * pt})
+        return pd.DataFrame(rows)
+
+
+def _jsonable(spec: dict | None) -> dict | None:
+    return None if spec is None else {k: np.asarray(v).tolist() for k, v in spec.items()}
+
+
+def _describe(joiners) -> str:
+    if joiners is None or (isinstance(joiners, str) and joiners == "damped"):
+        return "damped log-linear trend (phi 0.8)"
+    if isinstance(joiners, str):
+        return "log-linear trend"
+    if isinstance(joiners, pd.DataFrame):
+        return "forecast frame" + (f" ({joiners['method'].iloc[0]})" if "method" in joiners
+                                   and len(joiners) else "")
+    return "callable" if callable(joiners) else "array"
+

@@ -1,0 +1,108 @@
+"""SEN2 identification (identify, through CohortModel.from_sen2) on real and example data."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sendforecast.data.taxonomy import PLACEMENT_GROUPS
+from sendforecast.errors import SendForecastWarning
+from sendforecast.models.cohort import CohortModel
+from sendforecast.models.cohort.inputs import group_totals
+from tests.models.cohort.conftest import check_conservation
+
+
+def test_sen2_buckinghamshire(bucks):
+    m, p = bucks
+    assert m.base_year == 2024 and p.years[0] == 2025
+    assert m.initial.sum() == pytest.approx(6697)
+    t25 = p.totals().set_index("year").loc[2025, "mean"]
+    assert 6697 * 0.95 < t25 < 6697 * 1.3
+    lp = m.leave_a / (m.leave_a + m.leave_b)
+    assert ((lp > 0) & (lp < 1)).all()
+    ages = lp.mean(1)
+    assert ages[19] > ages[12] and ages[16] > ages[12]  # drops at 16 and 19
+    check_conservation(p)
+
+
+def test_sen2_backtest_origin_uses_past(sen2):
+    m = CohortModel.from_sen2(sen2, "825", base_year=2023)
+    assert m.base_year == 2023
+    assert m.initial.sum() == pytest.approx(5890)
+    assert m.joiner_history.year.max() <= 2023
+
+
+def test_sen2_la_without_placement_breakdown_keeps_its_total(sen2):
+    """Hackney's January 2024 return has a total (3,525) but no placements: the model
+    keeps the total, takes the 2023 mix and England's age shape, and says so."""
+    with pytest.warns(SendForecastWarning) as rec:
+        m = CohortModel.from_sen2(sen2, "204")
+    msgs = " ".join(str(w.message) for w in rec)
+    assert "no published placement breakdown" in msgs and "follow England" in msgs
+    nr = PLACEMENT_GROUPS.index("not_recorded")
+    assert m.initial.sum() == pytest.approx(3525)
+    assert m.initial[:, nr].sum() < 0.1 * 3525
+    assert m.settings["imputed_mix_years"] == {2024: 2023}
+    assert str(m.settings["profile_years"]).startswith("England")
+    assert (m.initial.sum(1)[5:16] > 0).all()  # children at every school age
+
+
+def test_sen2_unrecorded_placements_kept_or_allocated(sen2):
+    """Jan 2023 (first person-level SEN2) has many unrecorded placements: "keep" projects
+    them as published, "allocate" shares them over recorded placements, same total."""
+    nr = PLACEMENT_GROUPS.index("not_recorded")
+    la = next(c for c in sen2.la_codes() if {2023, 2024} <= set((t := group_totals(
+        sen2, "la", c)).index) and t.loc[2023, "not_recorded"] > 50
+        and t.loc[2024, "not_recorded"] < 0.5 * t.loc[2024].sum())
+    keep = CohortModel.from_sen2(sen2, la, base_year=2023)
+    alloc = CohortModel.from_sen2(sen2, la, base_year=2023, unrecorded="allocate")
+    assert keep.initial[:, nr].sum() == pytest.approx(t.loc[2023, "not_recorded"])
+    assert alloc.initial[:, nr].sum() == 0
+    assert alloc.initial.sum() == pytest.approx(keep.initial.sum())
+    others = np.arange(len(PLACEMENT_GROUPS)) != nr
+    assert (alloc.initial[:, others].sum(0) >= keep.initial[:, others].sum(0) - 1e-9).all()
+    assert alloc.joiner_conc[:, nr].sum() == 0
+    assert alloc.settings["unrecorded"] == "allocate"
+    check_conservation(alloc.project(years=2, draws=20, seed=1))
+    with pytest.raises(ValueError, match="unrecorded"):
+        CohortModel.from_sen2(sen2, la, unrecorded="drop")
+
+
+def test_example_la_without_england_rows(example):
+    """The synthetic example has one LA and no England/region rows: pool toward the LA."""
+    m = CohortModel.from_sen2(example, "999")
+    assert m.settings["reference"]["level"] == "la"
+    assert "skipped" in m.settings["reference"]["note"]
+    assert m.base_year == 2024 and m.initial.sum() == pytest.approx(6408)
+    p = m.project(years=10, draws=200, seed=3)
+    assert p.years[0] == 2025 and p.years[-1] == 2034
+    check_conservation(p)
+    tot = p.totals().set_index("year")["mean"]
+    assert 6408 < tot[2025] < 6408 * 1.25  # the example grows ~11% a year to 2024
+    assert tot[2034] < 6408 * 3
+    assert (np.diff(tot.to_numpy()) > 0).all()
+
+
+def test_minimal_flows_by_hand():
+    """60 / 40 continuing children must become 50 / 50: the minimal flows move 10 from the
+    group that shrinks to the one that grows and keep everyone else where they are."""
+    from sendforecast.models.cohort.identify import transport
+
+    assert np.allclose(transport(np.array([60.0, 40.0]), np.array([50.0, 50.0])),
+                       [[50, 10], [0, 40]])
+    # a target of another total is scaled to the continuing total first (100 here)
+    assert np.allclose(transport(np.array([60.0, 40.0]), np.array([1.0, 3.0])),
+                       [[25, 35], [0, 40]])
+
+
+def test_reference_area_is_england_and_computed_once(sen2):
+    """With England rows an LA pools toward England, whose parts are identified once per
+    data object and origin (every LA of a batch shares them)."""
+    from sendforecast.models.cohort.identify import reference_area, reference_parts
+    from sendforecast.models.cohort.inputs import ENGLAND
+
+    assert reference_area(sen2, "825", 2024) == ("national", ENGLAND, "pooled toward England")
+    nat = reference_parts(sen2, "national", ENGLAND, 2024)
+    assert reference_parts(sen2, "national", ENGLAND, 2024) is nat
+    assert reference_parts(sen2, "national", ENGLAND, 2023) is not nat
+    assert nat["initial"].sum() > 400_000  # England's caseload, not an LA's
