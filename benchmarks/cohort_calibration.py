@@ -88,7 +88,7 @@ def _cases(args):
     out = []
     for name, spec in specs:
         m.year_effects = spec
-        p = m.project(years=H, draws=draws, seed=1, keep_flows=False)
+        p = m.project(horizon=H, draws=draws, seed=1, keep_flows=False)
         for h, act in targets.items():
             gd = p.draws[:, h - 1].sum(axis=1)  # [draw, group]
             lo80, hi80, lo95, hi95 = np.quantile(gd, [0.1, 0.9, 0.025, 0.975], axis=0)

@@ -55,7 +55,7 @@ def main() -> None:
 
     data = load_sen2(SEN2 / "release-2025", SEN2 / "release-2022")
     warnings.simplefilter("ignore")  # imputed-mix warnings of some LAs: not the point here
-    CohortModel.from_sen2(data, "825").project(years=2, draws=50, seed=1)  # warm up
+    CohortModel.from_sen2(data, "825").project(horizon=2, draws=50, seed=1)  # warm up
     rows = []
     t_start = time.perf_counter()
     for la in a.las:
@@ -65,7 +65,7 @@ def main() -> None:
             runs, secs = [], []
             for s in range(a.seeds):
                 t0 = time.process_time()
-                p = model.project(years=10, draws=a.draws, seed=1000 + s, param_draws=P,
+                p = model.project(horizon=10, draws=a.draws, seed=1000 + s, param_draws=P,
                                   keep_flows=False)
                 secs.append(time.process_time() - t0)
                 runs.append(statistics(p))

@@ -70,7 +70,7 @@ def _one(args):
     data = _data()
     try:
         m = CohortModel.from_sen2(data, la, base_year=T)
-        p = m.project(years=years, draws=draws, seed=1, param_draws=None, keep_flows=keep)
+        p = m.project(horizon=years, draws=draws, seed=1, param_draws=None, keep_flows=keep)
     except (KeyError, ValueError) as e:
         return la, T, None, str(e)
     if not keep or T is None:

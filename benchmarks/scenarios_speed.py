@@ -60,7 +60,7 @@ def main() -> None:
     times = []
     for i in range(args.repeats):
         t = time.perf_counter()
-        comp = compare(model, strategies, years=10, draws=args.draws, seed=i, costs=costs,
+        comp = compare(model, strategies, horizon=10, draws=args.draws, seed=i, costs=costs,
                        allocation=alloc, capacity=cap)
         times.append(time.perf_counter() - t)
         print(f"run {i + 1}: {times[-1]:.2f} s", flush=True)

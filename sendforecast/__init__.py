@@ -6,7 +6,7 @@ The verbs, in the order of the flow (data -> models -> finance -> scenarios -> r
     data = sf.load_sen2("release-2025/", "release-2022/")     # or sf.load_example()
     fc = sf.forecast(data, "requests", la="825", horizon=5)   # demand series with intervals
     model = sf.CohortModel.from_sen2(data, "825")             # placements by age
-    proj = model.project(years=10, draws=1000, seed=1)
+    proj = model.project(horizon=10, draws=1000, seed=1)
     b = sf.budget(proj, sf.CostAssumptions.defaults(), sf.HNBAllocation.from_file("hnb.yaml"))
     comp = sf.compare(model, {...}, allocation=...)            # strategies on paired draws
     sf.report.budget_workbook(b, "budget.xlsx")                # charts and workbooks

@@ -1,6 +1,6 @@
 """The main job for many LAs at once: one folder per LA plus national tables.
 
-``run_batch(data, las, out_dir)`` is what ``sendforecast run --la all`` (or a
+``run_batch(data, la, out_dir)`` is what ``sendforecast run --la all`` (or a
 comma list) calls.  The data are read once; each LA's job runs in a worker
 process (joblib's loky backend, ``jobs`` of them) on :meth:`SEN2Data.subset`
 of its own rows plus the region and England rows, so a worker receives ~1 MB,
@@ -63,11 +63,11 @@ class BatchResult:
     files: list[Path] = field(default_factory=list)
 
 
-def resolve_las(data, las: str | Sequence[str]) -> list[str]:
+def resolve_las(data, la: str | Sequence[str]) -> list[str]:
     """``"all"`` -> every LA in the data; a list -> checked 3-digit LA codes, in order."""
-    if isinstance(las, str):
-        las = data.la_codes() if las.lower() == "all" else [c.strip() for c in las.split(",")]
-    codes = list(dict.fromkeys(str(c).strip() for c in las if str(c).strip()))
+    if isinstance(la, str):
+        la = data.la_codes() if la.lower() == "all" else [c.strip() for c in la.split(",")]
+    codes = list(dict.fromkeys(str(c).strip() for c in la if str(c).strip()))
     if not codes:
         raise UsageError("no LA given: pass --la CODE, a comma list of codes or 'all'")
     known = set(data.la_codes())
@@ -120,7 +120,7 @@ def _one_la(data, la: str, out_dir: Path, settings: dict, costs, allocation, cap
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # per-LA warnings would swamp the progress bar
-            res = run_main_job(data, la, out_dir / la, years=settings["years"],
+            res = run_main_job(data, la, out_dir / la, horizon=settings["horizon"],
                                draws=settings["draws"], seed=settings["seed"], costs=costs,
                                allocation=allocation, capacity=capacity, routing=routing,
                                progress=False)
@@ -150,12 +150,12 @@ def _frame(parts: list[pd.DataFrame], cols: list[str]) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)[cols]
 
 
-def run_batch(data, las: str | Sequence[str], out_dir: str | Path, *, years: int = 10,
+def run_batch(data, la: str | Sequence[str], out_dir: str | Path, *, horizon: int = 10,
               draws: int = 1000, seed: int | None = None, costs=None,
               allocations: Mapping[str, object] | None = None,
               capacities: Mapping[str, object] | None = None, routing=None, jobs: int | None = None,
               scheduler: str | None = None, progress: bool = True) -> BatchResult:
-    """Run the main job for each LA in ``las`` (``"all"`` or codes); see the module doc.
+    """Run the main job for each LA in ``la`` (``"all"``, a code or a list of codes); see the module doc.
 
     ``allocations`` / ``capacities`` map LA code -> :class:`~sendforecast.finance.hnb.HNBAllocation`
     / :class:`~sendforecast.sufficiency.Capacity` (LAs not in them get no DSG balance /
@@ -169,13 +169,13 @@ def run_batch(data, las: str | Sequence[str], out_dir: str | Path, *, years: int
     from sendforecast.finance.costs import CostAssumptions
 
     seed = DEFAULT_SEED if seed is None else seed
-    codes = resolve_las(data, las)
+    codes = resolve_las(data, la)
     allocations, capacities = dict(allocations or {}), dict(capacities or {})
     costs_note = "defaults (sourced)" if costs is None else "given"
     costs = costs or CostAssumptions.defaults()
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    settings = {"years": years, "draws": draws, "seed": seed}
+    settings = {"horizon": horizon, "draws": draws, "seed": seed}
     jobs = jobs or os.cpu_count() or 1
     t0 = time.perf_counter()
 
@@ -222,7 +222,7 @@ def run_batch(data, las: str | Sequence[str], out_dir: str | Path, *, years: int
         res.files.append(p)
     about = {"sendforecast version": __version__, "data sources": list(data.sources),
              "LAs asked for": len(codes), "LAs done": len(ok), "LAs failed": len(bad),
-             "failed": [r["la_code"] for r in bad], "projection years": years, "draws": draws,
+             "failed": [r["la_code"] for r in bad], "projection years": horizon, "draws": draws,
              "seed": seed, "seed note": "every LA uses this seed (as `run --la CODE` would)",
              "LAs with an HNB allocation": sorted(allocations),
              "LAs with commissioned places": sorted(capacities),

@@ -32,7 +32,7 @@ class JobResult:
     budget: object | None = None
 
 
-def run_main_job(data: SEN2Data, la: str, out_dir: str | Path, *, years: int = 10,
+def run_main_job(data: SEN2Data, la: str, out_dir: str | Path, *, horizon: int = 10,
                  draws: int = 1000, seed: int = 1, costs=None, allocation=None, capacity=None,
                  routing=None, progress: bool = True) -> JobResult:
     """History, projection, places, costs and DSG balance for one LA.
@@ -69,9 +69,9 @@ def run_main_job(data: SEN2Data, la: str, out_dir: str | Path, *, years: int = 1
     res.tables["placements"] = groups[["year", "placement_group", "value"]].reset_index(drop=True)
     res.tables["quality_summary"] = data.quality.summary()
 
-    say(f"Cohort projection: {years} years x {draws:,} draws (seed {seed})")
+    say(f"Cohort projection: {horizon} years x {draws:,} draws (seed {seed})")
     model = CohortModel.from_sen2(data, la)
-    proj = model.project(years=years, draws=draws, seed=seed)
+    proj = model.project(horizon=horizon, draws=draws, seed=seed)
     res.projection = proj
     res.tables["projection"] = proj.table(("year", "age", "placement"))
     res.tables["projection_by_phase"] = proj.by_phase()
@@ -121,7 +121,7 @@ def run_main_job(data: SEN2Data, la: str, out_dir: str | Path, *, years: int = 1
 
     say("Workbook")
     about = {"LA": f"{name} ({la})", "sendforecast version": __version__,
-             "data sources": "; ".join(data.sources), "projection years": years, "draws": draws,
+             "data sources": "; ".join(data.sources), "projection years": horizon, "draws": draws,
              "seed": seed, "python": platform.python_version(),
              "year convention": "caseload = January census year; flows = calendar year; "
                                 "money = April-March financial year",

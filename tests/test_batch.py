@@ -15,7 +15,7 @@ from sendforecast.data.example import EXAMPLE_DIR, EXAMPLE_LA_CODE
 from sendforecast.errors import NotFoundError, UsageError
 from tests.conftest import SEN2_2022, SEN2_2025, require_real_data
 
-SMALL = {"years": 3, "draws": 40, "seed": 5}
+SMALL = {"horizon": 3, "draws": 40, "seed": 5}
 TWIN = "998"  # a second synthetic LA: Exampleshire with every count doubled
 
 

@@ -90,7 +90,7 @@ def run_project(args: argparse.Namespace) -> int:
     else:
         raise UsageError("project: give --data PATH... --la CODE, or --transitions FILE "
                          "--population FILE")
-    proj = model.project(years=args.horizon, draws=args.draws, seed=args.seed)
+    proj = model.project(horizon=args.horizon, draws=args.draws, seed=args.seed)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     cells = proj.table(("year", "age", "placement"))[COLUMNS]
@@ -159,7 +159,7 @@ def _about(args, proj, need_split: str | None, base_cost: float | None) -> dict:
         "mode": "witan.send files (cohort model from transitions)",
         "transitions": args.transitions, "population": args.population,
         "valid_states": args.valid_states or "(none)", "costs": args.costs or "(none)",
-        "seed": st.get("seed"), "draws": st.get("draws"), "horizon (years)": st.get("years"),
+        "seed": st.get("seed"), "draws": st.get("draws"), "horizon (years)": st.get("horizon"),
         "parameter sets": st.get("param_draws"),
         "by_need states": bool(getattr(args, "by_need", False)),
         "base January": proj.base_year,

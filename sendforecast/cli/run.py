@@ -67,7 +67,7 @@ def _batch(data, args) -> int:
     print(f"Running the main job for {len(codes)} LA(s) "
           f"({args.jobs or 'all'} worker(s){', Dask at ' + args.scheduler if args.scheduler else ''})",
           file=sys.stderr)
-    res = run_batch(data, codes, args.out, years=args.horizon, draws=args.draws, seed=args.seed,
+    res = run_batch(data, codes, args.out, horizon=args.horizon, draws=args.draws, seed=args.seed,
                     costs=costs, allocations=allocations, capacities=capacities, routing=routing,
                     jobs=args.jobs, scheduler=args.scheduler)
     wall = res.timings.attrs["wall_seconds"]
@@ -85,7 +85,7 @@ def _main_job(data, la: str, args):
     from sendforecast.workflow import run_main_job
 
     costs, allocation, capacity, routing = load_budget_inputs(args)
-    return run_main_job(data, la, args.out, years=args.horizon, draws=args.draws, seed=args.seed,
+    return run_main_job(data, la, args.out, horizon=args.horizon, draws=args.draws, seed=args.seed,
                         costs=costs, allocation=allocation, capacity=capacity, routing=routing)
 
 

@@ -69,7 +69,7 @@ def run_scenarios(args: argparse.Namespace) -> int:
     print(f"{data.la_name(la)} ({la}): baseline + {len(strategies)} strategies, "
           f"{cfg.horizon} years x {draws:,} draws, seed {cfg.seed}", flush=True)
     kw = dict(costs=costs, allocation=allocation, capacity=capacity, routing=a.routing)
-    comp = compare(model, strategies, years=cfg.horizon, draws=draws, seed=cfg.seed,
+    comp = compare(model, strategies, horizon=cfg.horizon, draws=draws, seed=cfg.seed,
                    progress=True, **kw)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -87,7 +87,7 @@ def run_scenarios(args: argparse.Namespace) -> int:
         res = goal_seek(model, lambda x: [scenario_from_dict({**gs.scenario, gs.parameter: x})],
                         gs.lo, gs.hi, financial_year=gs.financial_year, measure=gs.measure,
                         threshold=gs.threshold, probability=gs.probability, tol=gs.tol,
-                        integer=gs.integer, years=cfg.horizon, draws=draws, seed=cfg.seed, **kw)
+                        integer=gs.integer, horizon=cfg.horizon, draws=draws, seed=cfg.seed, **kw)
         res.iterations.to_csv(out / "goal_seek.csv", index=False)
         (out / "goal_seek.txt").write_text(f"{gs.parameter}: {res}\n")
         comp.settings["goal seek"] = f"{gs.parameter}: {res}"

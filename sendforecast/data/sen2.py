@@ -168,15 +168,15 @@ class SEN2Data:
         s = s.assign(la_name=s.la_code.map(names).fillna(s.la_code))
         return s[["la_code", "la_name", "year", "value"]].sort_values(["la_code", "year"]).reset_index(drop=True)
 
-    def summary(self, las: Iterable[str] | str = "all",
+    def summary(self, la: Iterable[str] | str = "all",
                 measures: Iterable[str] = ("caseload", "requests", "assessments", "new_plans", "ceased"),
                 ) -> pd.DataFrame:
         """Long table ``la_code, la_name, measure, year, value`` of headline measures.
 
-        ``las`` is ``"all"`` (every LA), or codes: 3-digit LA codes, region
+        ``la`` is ``"all"`` (every LA), or codes: 3-digit LA codes, region
         codes (E12…) or ``E92000001``/``"england"`` for England.
         """
-        codes = None if las == "all" else [c.strip() for c in ([las] if isinstance(las, str) else las)]
+        codes = None if la == "all" else [c.strip() for c in ([la] if isinstance(la, str) else la)]
         if codes is not None:
             codes = [ENGLAND_CODE if c.lower() == "england" else c for c in codes]
             known = set(self.las.la_code)

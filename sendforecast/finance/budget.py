@@ -104,7 +104,7 @@ def budget(projection: CohortProjection, assumptions: CostAssumptions,
 
     demand = _demand_frame(draws, placed, states, years)
     settings = {"projection": {k: v for k, v in getattr(projection, "settings", {}).items()
-                               if k in ("years", "draws", "seed", "la", "source")},
+                               if k in ("horizon", "draws", "seed", "la", "source")},
                 "base_year": projection.base_year, "routing": alloc.routing if alloc else None,
                 "capacity": capacity is not None}
     return BudgetResult(

@@ -34,9 +34,9 @@ QCOLS = ["mean", "p10", "p90", "p2_5", "p97_5"]
 BASELINE = "baseline"
 
 
-def adjustments(model, scenarios: Sequence[Scenario], years: int) -> FlowAdjustments:
+def adjustments(model, scenarios: Sequence[Scenario], horizon: int) -> FlowAdjustments:
     """The combined flow adjustments of a list of scenarios on ``model``'s axes."""
-    adj = FlowAdjustments(int(model.base_year), int(years), list(model.ages), list(model.states))
+    adj = FlowAdjustments(int(model.base_year), int(horizon), list(model.ages), list(model.states))
     for s in scenarios:
         s.adjust(adj)
     return adj
@@ -85,12 +85,12 @@ def _capacity_with(capacity: Capacity | None, adj: FlowAdjustments) -> Capacity 
     return Capacity(frame, file=capacity.file + " + scenario places")
 
 
-def run_strategy(model, name: str, scenarios: Sequence[Scenario], *, years: int, draws: int,
+def run_strategy(model, name: str, scenarios: Sequence[Scenario], *, horizon: int, draws: int,
                  seed: int, costs: CostAssumptions, allocation: HNBAllocation,
                  capacity: Capacity | None = None, routing=None) -> Run:
     """Project one strategy and cost it (the building block of :func:`compare`)."""
-    adj = adjustments(model, scenarios, years)
-    proj = model.project(years=years, draws=draws, seed=seed, adjust=adj, keep_flows=False)
+    adj = adjustments(model, scenarios, horizon)
+    proj = model.project(horizon=horizon, draws=draws, seed=seed, adjust=adj, keep_flows=False)
     b = budget(proj, costs, allocation, capacity=_capacity_with(capacity, adj), routing=routing)
     cd = _scaled_costs(b.cost_draws, adj, b.assumptions)
     bal = dsg_balance(cd, allocation) if cd is not b.cost_draws else b.balance
@@ -196,7 +196,7 @@ class Comparison:
         return "\n".join(lines)
 
 
-def compare(model, strategies: Mapping[str, Sequence[Scenario]], *, years: int = 10,
+def compare(model, strategies: Mapping[str, Sequence[Scenario]], *, horizon: int = 10,
             draws: int = 1000, seed: int = 1, costs: CostAssumptions | None = None,
             allocation: HNBAllocation, capacity: Capacity | None = None, routing=None,
             progress: bool = False) -> Comparison:
@@ -207,11 +207,11 @@ def compare(model, strategies: Mapping[str, Sequence[Scenario]], *, years: int =
     t0 = time.perf_counter()
     runs = {}
     for name, scen in {BASELINE: [], **strategies}.items():
-        runs[name] = run_strategy(model, name, list(scen), years=years, draws=draws, seed=seed,
+        runs[name] = run_strategy(model, name, list(scen), horizon=horizon, draws=draws, seed=seed,
                                   costs=costs, allocation=allocation, capacity=capacity,
                                   routing=routing)
         if progress:
             print(f"[{time.perf_counter() - t0:5.1f}s] {name}", flush=True)
-    settings = {"years": years, "draws": draws, "seed": seed, "base_year": model.base_year,
+    settings = {"horizon": horizon, "draws": draws, "seed": seed, "base_year": model.base_year,
                 "capacity": capacity is not None}
     return Comparison(runs, settings, timings={"seconds": round(time.perf_counter() - t0, 2)})

@@ -51,7 +51,7 @@ def target_probability(run, measure: str, financial_year: str, threshold: float)
 
 def goal_seek(model, build: Callable[[float], Sequence[Scenario]], lo: float, hi: float, *,
               financial_year: str, measure: str = "in_year_balance", threshold: float = 0.0,
-              probability: float = 0.8, tol: float = 1.0, max_iter: int = 25, years: int = 10,
+              probability: float = 0.8, tol: float = 1.0, max_iter: int = 25, horizon: int = 10,
               draws: int = 1000, seed: int = 1, integer: bool = False, **budget_kwargs,
               ) -> GoalSeekResult:
     """Smallest ``strength`` in [lo, hi] with P(``measure`` ≥ ``threshold`` in
@@ -68,7 +68,7 @@ def goal_seek(model, build: Callable[[float], Sequence[Scenario]], lo: float, hi
     rows = []
 
     def evaluate(x: float) -> float:
-        run = run_strategy(model, f"strength={x:g}", list(build(x)), years=years, draws=draws,
+        run = run_strategy(model, f"strength={x:g}", list(build(x)), horizon=horizon, draws=draws,
                            seed=seed, **budget_kwargs)
         p = target_probability(run, measure, financial_year, threshold)
         rows.append({"strength": x, "probability": p, "met": p >= probability})

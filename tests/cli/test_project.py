@@ -34,7 +34,7 @@ def witan():
     vs = read_valid_states(WITAN / "valid-states.csv")
     tr = read_transitions(WITAN / "transitions.csv", vs)
     model = CohortModel.from_transitions(tr, read_witan_population(WITAN / "population.csv"), vs)
-    proj = model.project(years=5, draws=200, seed=1)
+    proj = model.project(horizon=5, draws=200, seed=1)
     return {"tr": tr, "proj": proj, "costs": read_witan_costs(WITAN / "costs.csv"),
             "mix": witan_need_mix(tr), "vs": vs}
 
@@ -84,7 +84,7 @@ def test_need_mix_and_by_need(witan):
 
 def test_need_states(witan):
     m = CohortModel.from_transitions(witan["tr"], None, witan["vs"], by_need=True)
-    p = m.project(years=2, draws=50, seed=1)
+    p = m.project(horizon=2, draws=50, seed=1)
     assert p.has_need()
     bn = p.by_need()  # the draws' own needs
     assert np.allclose(bn.groupby("year")["mean"].sum(), p.totals()["mean"])

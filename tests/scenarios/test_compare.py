@@ -37,7 +37,7 @@ def comparison(inputs):
         "zero": [L.ReduceRequests(by=0.0, start=2025)],
         "dearer_fees": [L.CostLever(line="independent_special", change=0.1, start=2026)],
     }
-    return compare(i["model"], strategies, years=6, draws=150, seed=3, costs=i["costs"],
+    return compare(i["model"], strategies, horizon=6, draws=150, seed=3, costs=i["costs"],
                    allocation=i["allocation"], capacity=i["capacity"])
 
 
@@ -60,7 +60,7 @@ def test_fewer_independent_saves_only_where_state_places_exist(inputs):
     saving shrinks (the routing puts them in independent places again)."""
     i = inputs
     strat = {"fewer_independent": [L.ReduceIndependent(share=0.5, start=2025)]}
-    kw = dict(years=6, draws=100, seed=4, costs=i["costs"], allocation=i["allocation"])
+    kw = dict(horizon=6, draws=100, seed=4, costs=i["costs"], allocation=i["allocation"])
     free = compare(i["model"], strat, **kw).savings(5).set_index("scenario")
     capped = compare(i["model"], strat, capacity=i["capacity"], **kw).savings(5).set_index("scenario")
     assert free.loc["fewer_independent", "mean"] > 0
@@ -91,16 +91,16 @@ def test_savings_and_dbv_tables(comparison):
 def test_goal_seek_finds_smallest_strength_meeting_target(inputs):
     i = inputs
     kw = dict(costs=i["costs"], allocation=i["allocation"], capacity=i["capacity"])
-    base = compare(i["model"], {}, years=6, draws=100, seed=5, **kw).baseline
+    base = compare(i["model"], {}, horizon=6, draws=100, seed=5, **kw).baseline
     fys = base.balance.financial_years
     target_fy = fys[-1]
     # a target between the baseline and a 50% cut in requests
-    cut = compare(i["model"], {"c": [L.ReduceRequests(by=0.5, start=2025)]}, years=6, draws=100,
+    cut = compare(i["model"], {"c": [L.ReduceRequests(by=0.5, start=2025)]}, horizon=6, draws=100,
                   seed=5, **kw).runs["c"]
     j = fys.index(target_fy)
     thr = float(np.mean([base.balance.in_year[:, j].mean(), cut.balance.in_year[:, j].mean()]))
     res = goal_seek(i["model"], lambda x: [L.ReduceRequests(by=x, start=2025)], 0.0, 0.5,
-                    financial_year=target_fy, threshold=thr, probability=0.8, tol=0.02, years=6,
+                    financial_year=target_fy, threshold=thr, probability=0.8, tol=0.02, horizon=6,
                     draws=100, seed=5, **kw)
     assert res.achievable and 0 < res.strength <= 0.5
     it = res.iterations
@@ -114,7 +114,7 @@ def test_goal_seek_finds_smallest_strength_meeting_target(inputs):
 def test_goal_seek_reports_unreachable_target(inputs):
     i = inputs
     res = goal_seek(i["model"], lambda x: [L.ReduceRequests(by=x, start=2025)], 0.0, 0.1,
-                    financial_year="2026-27", threshold=1e12, years=3, draws=20, seed=1,
+                    financial_year="2026-27", threshold=1e12, horizon=3, draws=20, seed=1,
                     costs=i["costs"], allocation=i["allocation"])
     assert not res.achievable and res.strength is None and "not met" in str(res)
 

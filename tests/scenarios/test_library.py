@@ -42,7 +42,7 @@ def fixed_joiners(model):
 
 def project(model, scen, joiners, seed=7):
     adj = adjustments(model, scen, YEARS)
-    return model.project(years=YEARS, draws=DRAWS, seed=seed, joiners=joiners, adjust=adj), adj
+    return model.project(horizon=YEARS, draws=DRAWS, seed=seed, joiners=joiners, adjust=adj), adj
 
 
 def test_ramp_is_zero_before_start_and_linear_after():
@@ -162,7 +162,7 @@ def test_conservation_under_any_strategy(model, by, share, leave, seed):
     scen = [ReduceRequests(by=by, start=2025), MainstreamInclusion(share=share, start=2025),
             ReduceIndependent(share=share, start=2026), Post16Pathways(leave_change=leave, start=2025)]
     adj = adjustments(model, scen, 3)
-    res = model.project(years=3, draws=20, seed=seed, adjust=adj)
+    res = model.project(horizon=3, draws=20, seed=seed, adjust=adj)
     f = res.flows
     prev = np.concatenate([np.broadcast_to(res.initial.sum(), (20, 1)),
                            res.draws.sum(axis=(2, 3))[:, :-1]], axis=1)

@@ -250,11 +250,11 @@ class CohortModel:
             raise ValueError(f"joiner draws must have shape ({draws}, {years}), got {out.shape}")
         return np.rint(out).astype(np.int64)
 
-    def project(self, years: int = 10, draws: int = 1000, seed: int | None = DEFAULT_SEED,
+    def project(self, horizon: int = 10, draws: int = 1000, seed: int | None = DEFAULT_SEED,
                 joiners=None,
                 param_draws: int | None = None, keep_flows: bool = True,
                 adjust=None, *, engine: str = DEFAULT_ENGINE) -> CohortProjection:
-        """Monte Carlo projection of the Januaries ``base_year+1 .. base_year+years``.
+        """Monte Carlo projection of the Januaries ``base_year+1 .. base_year+horizon``.
 
         Each year of each draw: leavers ~ Binomial (the top age always leaves), the
         continuing children move ~ Multinomial over their cell's destinations, everyone
@@ -279,7 +279,7 @@ class CohortModel:
         t0 = time.perf_counter()
         make_engine = select_engine(engine)
         rng = np.random.default_rng(seed)
-        A, K, D, H = len(self.ages), len(self.states), int(draws), int(years)
+        A, K, D, H = len(self.ages), len(self.states), int(draws), int(horizon)
         AK = A * K
         P = min(PARAM_SETS, D) if param_draws is None else max(1, min(int(param_draws), D))
         jt = self.joiner_draws(H, D, rng, joiners)
@@ -326,7 +326,7 @@ class CohortModel:
             stock[:, K:] += nxt[:, :-K]
             out[:, h] = stock.reshape(D, A, K)
         proj_years = list(range(self.base_year + 1, self.base_year + H + 1))
-        settings = {**self.settings, "years": H, "draws": D, "seed": seed,
+        settings = {**self.settings, "horizon": H, "draws": D, "seed": seed,
                     "param_draws": P, "joiners": _describe(joiners),
                     "year_effects": _jsonable(self.year_effects),
                     "adjusted": adjust is not None}

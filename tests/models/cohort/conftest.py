@@ -55,7 +55,7 @@ def check_conservation(p):
 def bucks(sen2):
     """Buckinghamshire (825) from the real SEN2 releases, projected 5 years."""
     m = CohortModel.from_sen2(sen2, "825")
-    return m, m.project(years=5, draws=300, seed=1)
+    return m, m.project(horizon=5, draws=300, seed=1)
 
 
 @pytest.fixture(scope="module")

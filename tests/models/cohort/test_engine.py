@@ -28,7 +28,7 @@ def test_numba_and_numpy_engines_agree(param_draws, sd, net):
     m.year_effects = {"leave": sd, "intake": sd, "net": net}
     res = {}
     for eng in ("numba", "numpy"):
-        p = m.project(years=4, draws=3000, seed=11, param_draws=param_draws, engine=eng)
+        p = m.project(horizon=4, draws=3000, seed=11, param_draws=param_draws, engine=eng)
         check_conservation(p)
         res[eng] = np.concatenate([p.draws.sum(axis=(2, 3)), p.draws.sum(axis=2)[:, -1]], 1)
     a, b = res["numba"], res["numpy"]
@@ -132,8 +132,8 @@ def test_engines_are_chosen_by_name():
     assert set(ENGINES) == {"numba", "numpy"}
     assert select_engine("numba").name == "numba" and select_engine("numpy").name == "numpy"
     m = random_model(2, 4, 3)
-    a = m.project(years=2, draws=50, seed=1, engine="numba").draws
-    assert np.array_equal(a, m.project(years=2, draws=50, seed=1).draws)  # numba: default
-    assert not np.array_equal(a, m.project(years=2, draws=50, seed=1, engine="numpy").draws)
+    a = m.project(horizon=2, draws=50, seed=1, engine="numba").draws
+    assert np.array_equal(a, m.project(horizon=2, draws=50, seed=1).draws)  # numba: default
+    assert not np.array_equal(a, m.project(horizon=2, draws=50, seed=1, engine="numpy").draws)
     with pytest.raises(ValueError, match="unknown engine 'gpu'"):
-        m.project(years=2, draws=50, seed=1, engine="gpu")
+        m.project(horizon=2, draws=50, seed=1, engine="gpu")

@@ -63,7 +63,7 @@ def test_sen2_unrecorded_placements_kept_or_allocated(sen2):
     assert (alloc.initial[:, others].sum(0) >= keep.initial[:, others].sum(0) - 1e-9).all()
     assert alloc.joiner_conc[:, nr].sum() == 0
     assert alloc.settings["unrecorded"] == "allocate"
-    check_conservation(alloc.project(years=2, draws=20, seed=1))
+    check_conservation(alloc.project(horizon=2, draws=20, seed=1))
     with pytest.raises(ValueError, match="unrecorded"):
         CohortModel.from_sen2(sen2, la, unrecorded="drop")
 
@@ -74,7 +74,7 @@ def test_example_la_without_england_rows(example):
     assert m.settings["reference"]["level"] == "la"
     assert "skipped" in m.settings["reference"]["note"]
     assert m.base_year == 2024 and m.initial.sum() == pytest.approx(6408)
-    p = m.project(years=10, draws=200, seed=3)
+    p = m.project(horizon=10, draws=200, seed=3)
     assert p.years[0] == 2025 and p.years[-1] == 2034
     check_conservation(p)
     tot = p.totals().set_index("year")["mean"]

@@ -43,7 +43,7 @@ def test_one_year_of_leaving_without_moves(engine):
     (40 + 20) has left, age 0 is the joiners (75 and 25), and the total is 1,500 + 60 +
     100 joiners - (150 + 60) leavers = 1,450."""
     m = certain_model([[1000, 500], [40, 20]], leave=0.1, mix=[[0.75, 0.25], [0, 0]])
-    p = m.project(years=1, draws=4000, seed=1, joiners=np.array([100]), engine=engine)
+    p = m.project(horizon=1, draws=4000, seed=1, joiners=np.array([100]), engine=engine)
     jan = p.draws[:, 0]
     assert np.allclose(jan.mean(0), [[75, 25], [900, 450]], atol=1)
     assert jan[:, 0].sum(1).tolist() == [100] * 4000  # the supplied joiners, all at age 0
@@ -61,7 +61,7 @@ def test_a_cohort_ages_on_and_thins_out(engine):
     aged 1 a year later and 810 aged 2 the year after (variance of Binomial(1000, 0.81):
     153.9); then they reach the top age and all leave."""
     m = certain_model([[1000], [0], [0]], leave=0.1)
-    p = m.project(years=3, draws=4000, seed=2, joiners=np.zeros(3), engine=engine)
+    p = m.project(horizon=3, draws=4000, seed=2, joiners=np.zeros(3), engine=engine)
     ages = p.draws[..., 0]  # [draw, year, age]
     assert np.allclose(ages.mean(0), [[0, 900, 0], [0, 0, 810], [0, 0, 0]], atol=1.5)
     assert ages[:, 1, 2].var() == pytest.approx(1000 * 0.81 * 0.19, rel=0.1)
@@ -76,7 +76,7 @@ def test_leavers_then_movers_split_the_cell(engine):
     move[:, 0] = [0.75, 0.25]  # from state 0: stay 3/4, move to state 1 1/4
     move[:, 1, 1] = 1.0  # state 1: everyone stays
     m = certain_model([[800, 0], [0, 0]], leave=0.2, move=move)
-    p = m.project(years=1, draws=4000, seed=3, joiners=np.zeros(1), engine=engine)
+    p = m.project(horizon=1, draws=4000, seed=3, joiners=np.zeros(1), engine=engine)
     assert np.allclose(p.draws[:, 0, 1].mean(0), [480, 160], atol=1)
     assert p.flows["leavers"][:, 0, 0, 0].mean() == pytest.approx(160, abs=1)
     assert np.allclose(p.flows["movers"][:, 0, 0].mean(0), [-160, 160], atol=1)
@@ -94,7 +94,7 @@ def test_conservation_property(seed, A, K, years, draws, sd, net):
     m = random_model(seed, A, K)
     # sd 1.5: probabilities pushed against 1; net: transfers out (extra leaving) and in
     m.year_effects = {"leave": sd, "intake": sd, "net": net}
-    p = m.project(years=years, draws=draws, seed=seed)
+    p = m.project(horizon=years, draws=draws, seed=seed)
     assert p.draws.shape == (draws, years, A, K)
     check_conservation(p)
 
@@ -110,14 +110,14 @@ def test_conservation_large_stocks_and_shared_parameters(seed, A, K, scale, draw
     m.year_effects = {"leave": sd, "intake": sd, "rho": 0.5, "net": sd / 10}
     m.initial = m.initial * scale
     m.move_conc[:, 0, 1:] = 0  # state 0 has no valid move: its children stay or leave
-    p = m.project(years=3, draws=draws, seed=seed, param_draws=param_draws)
+    p = m.project(horizon=3, draws=draws, seed=seed, param_draws=param_draws)
     check_conservation(p)
 
 
 @settings(max_examples=10, deadline=None)
 @given(seed=st.integers(0, 1000), joiners=st.lists(st.integers(0, 500), min_size=3, max_size=3))
 def test_supplied_joiner_array_is_used(seed, joiners):
-    p = random_model(seed, 5, 3).project(years=3, draws=7, seed=seed,
+    p = random_model(seed, 5, 3).project(horizon=3, draws=7, seed=seed,
                                           joiners=np.array(joiners))
     assert (p.flows["joiners"].sum((2, 3)) == np.array(joiners)[None]).all()
     check_conservation(p)
@@ -125,21 +125,21 @@ def test_supplied_joiner_array_is_used(seed, joiners):
 
 def test_same_seed_same_draws():
     m = random_model(1, 6, 3)
-    a, b = m.project(years=3, draws=50, seed=7), m.project(years=3, draws=50, seed=7)
+    a, b = m.project(horizon=3, draws=50, seed=7), m.project(horizon=3, draws=50, seed=7)
     assert np.array_equal(a.draws, b.draws)
-    assert not np.array_equal(a.draws, m.project(years=3, draws=50, seed=8).draws)
+    assert not np.array_equal(a.draws, m.project(horizon=3, draws=50, seed=8).draws)
 
 
 def test_keeping_flows_does_not_change_the_draws(example):
     """keep_flows only records the flows: the same seed gives the same stock, with or
     without them, and a second call gives the same numbers again."""
     m = CohortModel.from_sen2(example, "999")
-    a = m.project(years=4, draws=300, seed=12, keep_flows=True)
-    b = m.project(years=4, draws=300, seed=12, keep_flows=False)
+    a = m.project(horizon=4, draws=300, seed=12, keep_flows=True)
+    b = m.project(horizon=4, draws=300, seed=12, keep_flows=False)
     assert m.year_effects and m.year_effects["net"] > 0  # transfers in and out happen
     assert a.flows["transfers_in"].sum() > 0
     assert np.array_equal(a.draws, b.draws) and b.flows == {}
-    assert np.array_equal(a.draws, m.project(years=4, draws=300, seed=12).draws)
+    assert np.array_equal(a.draws, m.project(horizon=4, draws=300, seed=12).draws)
 
 
 def test_forecast_frame_and_callable_joiners():
@@ -147,21 +147,21 @@ def test_forecast_frame_and_callable_joiners():
     fc = pd.DataFrame({"la_code": "999", "year": [2020, 2021], "mean": [100.0, 120.0],
                        "p10": [90.0, 100.0], "p90": [110.0, 140.0], "p2_5": 0, "p97_5": 0,
                        "method": "ets"})
-    p = m.project(years=2, draws=2000, seed=1, joiners=fc)
+    p = m.project(horizon=2, draws=2000, seed=1, joiners=fc)
     assert abs(p.joiner_totals[:, 1].mean() - 120) < 3
-    p2 = m.project(years=2, draws=5, seed=1, joiners=lambda rng, d, y: np.full((d, len(y)), 9))
+    p2 = m.project(horizon=2, draws=5, seed=1, joiners=lambda rng, d, y: np.full((d, len(y)), 9))
     assert (p2.joiner_totals == 9).all()
 
 
 def test_bucks_ten_year_projection_is_damped(sen2):
     m = CohortModel.from_sen2(sen2, "825")
-    p = m.project(years=10, draws=300, seed=2, keep_flows=False)
+    p = m.project(horizon=10, draws=300, seed=2, keep_flows=False)
     tot = p.totals().set_index("year")["mean"]
     assert tot[2034] < 2.5 * 6697  # an undamped trend gave ~22,000 (3.3 x)
     assert tot[2034] > 6697
     assert p.settings["joiners"].startswith("damped")
     # the undamped log-linear trend stays available
-    old = m.project(years=10, draws=300, seed=2, keep_flows=False, joiners="loglinear")
+    old = m.project(horizon=10, draws=300, seed=2, keep_flows=False, joiners="loglinear")
     assert old.totals()["mean"].iloc[-1] > tot[2034]
 
 
@@ -169,7 +169,7 @@ def test_witan_mode(witan_model):
     tr, m = witan_model
     last = tr[tr.calendar_year == tr.calendar_year.max()]
     assert m.initial.sum() == (last.setting_2 != "NONSEND").sum()
-    p = m.project(years=3, draws=200, seed=1)
+    p = m.project(horizon=3, draws=200, seed=1)
     assert p.years[0] == tr.calendar_year.max() + 2
     check_conservation(p)
     d = p.decomposition

@@ -32,12 +32,12 @@ def test_default_parameter_sets_are_shared_by_draws(example):
     """By default PARAM_SETS (250) posterior parameter sets serve all draws (fewer draws:
     one set each); draws sharing a set still differ (own effects, joiners and counts)."""
     m = CohortModel.from_sen2(example, "999")
-    p = m.project(years=2, draws=2 * PARAM_SETS, seed=5)
+    p = m.project(horizon=2, draws=2 * PARAM_SETS, seed=5)
     assert PARAM_SETS == 250 and p.settings["param_draws"] == PARAM_SETS
     assert not np.array_equal(p.draws[0], p.draws[PARAM_SETS])  # same set, other draw
     check_conservation(p)
-    assert m.project(years=1, draws=40, seed=5).settings["param_draws"] == 40
-    assert m.project(years=1, draws=40, seed=5, param_draws=7).settings["param_draws"] == 7
+    assert m.project(horizon=1, draws=40, seed=5).settings["param_draws"] == 40
+    assert m.project(horizon=1, draws=40, seed=5, param_draws=7).settings["param_draws"] == 7
 
 
 def test_top_age_always_leaves_under_any_leaving_probabilities():

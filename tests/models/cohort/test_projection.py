@@ -9,7 +9,7 @@ from tests.models.cohort.conftest import COLS, random_model
 
 
 def test_table_and_quantile_columns():
-    p = random_model(3, 6, 3).project(years=2, draws=40, seed=1)
+    p = random_model(3, 6, 3).project(horizon=2, draws=40, seed=1)
     t = p.table()
     assert list(t.columns) == COLS and len(t) == 2 * 6 * 3
     assert (t.p2_5 <= t.p10).all() and (t.p10 <= t.p90).all() and (t.p90 <= t.p97_5).all()

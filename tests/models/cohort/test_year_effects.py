@@ -60,10 +60,10 @@ def test_net_transfers_are_independent_normal_rates():
 def test_year_effects_option_of_from_sen2(example):
     m = CohortModel.from_sen2(example, "999")
     assert m.year_effects == SEN2_YEAR_EFFECTS
-    p = m.project(years=2, draws=20, seed=1, keep_flows=False)
+    p = m.project(horizon=2, draws=20, seed=1, keep_flows=False)
     assert p.settings["year_effects"]["rho"] == SEN2_YEAR_EFFECTS["rho"]  # recorded
     off = CohortModel.from_sen2(example, "999", year_effects=None)
-    assert off.project(years=2, draws=20, seed=1).settings["year_effects"] is None
+    assert off.project(horizon=2, draws=20, seed=1).settings["year_effects"] is None
     with pytest.raises(ValueError, match="year_effects"):
         CohortModel.from_sen2(example, "999", year_effects="wide")
 
@@ -75,10 +75,10 @@ def test_net_transfers_widen_the_total_and_keep_its_mean():
     m = random_model(3, 6, 4)
     m.initial = m.initial * 30
     m.year_effects = {"net": 0.0}
-    b = m.project(years=1, draws=6000, seed=2)
+    b = m.project(horizon=1, draws=6000, seed=2)
     base = b.draws[:, 0].sum(axis=(1, 2))
     m.year_effects = {"net": 0.05}
-    p = m.project(years=1, draws=6000, seed=2)
+    p = m.project(horizon=1, draws=6000, seed=2)
     check_conservation(p)
     tot = p.draws[:, 0].sum(axis=(1, 2))
     n = m.initial.sum()
@@ -97,9 +97,9 @@ def test_year_effects_widen_intervals_and_keep_means(sen2):
     horizon 1 and at every horizon; means move by < 3% (capping of rare large effects)."""
     m = CohortModel.from_sen2(sen2, "825", base_year=2023)
     assert m.year_effects is not None  # SEN2 models carry the calibrated defaults
-    with_e = m.project(years=5, draws=2000, seed=4, keep_flows=False).draws.sum(2)
+    with_e = m.project(horizon=5, draws=2000, seed=4, keep_flows=False).draws.sum(2)
     spec, m.year_effects = m.year_effects, None
-    without = m.project(years=5, draws=2000, seed=4, keep_flows=False).draws.sum(2)
+    without = m.project(horizon=5, draws=2000, seed=4, keep_flows=False).draws.sum(2)
     m.year_effects = spec
     big = [PLACEMENT_GROUPS.index(g) for g in ("state_special", "post16_fe")]
     w1, w0 = (np.subtract(*np.quantile(x[:, :, big], [0.9, 0.1], axis=0)) for x in
@@ -115,9 +115,9 @@ def test_net_transfers_widen_the_total_on_a_real_la(sen2):
     every horizon, and leave its mean within 1%."""
     m = CohortModel.from_sen2(sen2, "825", base_year=2023)
     assert m.year_effects["net"] > 0
-    full = m.project(years=3, draws=2000, seed=4, keep_flows=False).draws.sum(axis=(2, 3))
+    full = m.project(horizon=3, draws=2000, seed=4, keep_flows=False).draws.sum(axis=(2, 3))
     m.year_effects = {k: v for k, v in m.year_effects.items() if k != "net"}
-    no_net = m.project(years=3, draws=2000, seed=4, keep_flows=False).draws.sum(axis=(2, 3))
+    no_net = m.project(horizon=3, draws=2000, seed=4, keep_flows=False).draws.sum(axis=(2, 3))
     w_full, w_no = (np.subtract(*np.quantile(x, [0.9, 0.1], axis=0)) for x in (full, no_net))
     assert w_full[0] > 1.2 * w_no[0] and (w_full > 1.05 * w_no).all()
     assert np.allclose(full.mean(0), no_net.mean(0), rtol=0.01)
