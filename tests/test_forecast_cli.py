@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from sendforecast.cli_forecast import CSV_COLUMNS, MEASURES, add_forecast_parser
-from sendforecast.models.base import methods_for
+from sendforecast.models.forecast.registry import methods_for
 
 from .conftest import SEN2_2022, SEN2_2025, require_real_data
 

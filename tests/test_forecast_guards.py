@@ -9,10 +9,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from sendforecast.defaults import DEFAULT_SEED
 from sendforecast.errors import SendForecastWarning, UsageError
-from sendforecast.models import baselines as B
 from sendforecast.models import forecast, warnings_frame
-from sendforecast.models.base import DEFAULT_SEED, implausible, methods_for
+from sendforecast.models.forecast import baselines as B
+from sendforecast.models.forecast import registry
+from sendforecast.models.forecast.orchestrate import implausible
+from sendforecast.models.forecast.registry import methods_for
 
 
 def _hist(values: dict[str, list], start: int = 2015) -> pd.DataFrame:
@@ -55,14 +58,14 @@ class _Wild(B.DriftForecaster):
     name = "ets"
     min_years = 3
 
-    def _sample(self, horizon, n_draws, rng):
-        d = super()._sample(horizon, n_draws, rng)
+    def _sample(self, horizon, draws, rng):
+        d = super()._sample(horizon, draws, rng)
         d[list(self.codes_).index("X")] *= 100 if "X" in self.codes_ else 1
         return d
 
 
 def test_implausible_forecast_falls_back_and_says_why(monkeypatch):
-    monkeypatch.setitem(B.BASELINES, "ets", _Wild)
+    monkeypatch.setitem(registry.METHODS, "ets", _Wild)
     h = _hist({"A": GROW, "X": GROW})
     fc = forecast(h, "assessments", la="all", horizon=3, method="ets", seed=1)
     m = fc.drop_duplicates("la_code").set_index("la_code")
@@ -105,7 +108,7 @@ def test_default_seed_is_one_everywhere():
     import inspect
 
     from sendforecast.cli_options import DEFAULT_SEED as CLI_SEED
-    from sendforecast.models.hierarchical import HierarchicalForecaster
+    from sendforecast.models.forecast.hierarchical import HierarchicalForecaster
 
     assert DEFAULT_SEED == CLI_SEED == 1
     assert inspect.signature(forecast).parameters["seed"].default == DEFAULT_SEED
@@ -146,8 +149,8 @@ def test_hierarchical_seed_reaches_pymc(monkeypatch, fit_method, fn):
 @pytest.mark.slow  # three tiny NUTS fits: ~40 s with compilation on a shared machine
 def test_hierarchical_same_seed_same_output():
     h = _four_las()
-    kw = dict(la="all", horizon=2, method="hierarchical", draws=30, tune=30, chains=1, cores=1,
-              calibrate=False)
+    kw = dict(la="all", horizon=2, method="hierarchical", cores=1, calibrate=False,
+              sampler_config={"draws": 30, "tune": 30, "chains": 1})
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", SendForecastWarning)
         a = forecast(h, "requests", seed=5, **kw)

@@ -6,9 +6,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sendforecast.evaluation import backtest, calibration_factors, metrics
 from sendforecast.models import forecast, quantile_columns, warnings_frame
-from sendforecast.models.base import apply_calibration, clean_history, level_name
+from sendforecast.models.forecast import backtest, calibration_factors, metrics
+from sendforecast.models.forecast.calibration import apply_calibration
+from sendforecast.models.forecast.history import clean_history
+from sendforecast.models.forecast.interface import level_name
 
 
 def _hist(values: dict[str, list], start: int = 2015) -> pd.DataFrame:

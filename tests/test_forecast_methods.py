@@ -9,8 +9,8 @@ import pytest
 
 from sendforecast.errors import SendForecastWarning
 from sendforecast.models import forecast, warnings_frame
-from sendforecast.models.base import history_from
-from sendforecast.models.hierarchical import HierarchicalForecaster
+from sendforecast.models.forecast.hierarchical import HierarchicalForecaster
+from sendforecast.models.forecast.history import history_from
 
 BASELINES = ["naive", "drift", "ets", "loglinear"]
 SOME = ["825", "330", "201", "940"]  # Buckinghamshire, Birmingham, City of London, N Northants
@@ -79,8 +79,8 @@ def hier(sen2):
     h = history_from(sen2, ["caseload"])
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", SendForecastWarning)
-        f = HierarchicalForecaster(measure="caseload", draws=100, tune=100, seed=3,
-                                   cores=1).fit(h)
+        f = HierarchicalForecaster(measure="caseload", sampler_config={"draws": 100, "tune": 100},
+                                   seed=3, cores=1).fit(h)
     f.caught = [w for w in caught if issubclass(w.category, SendForecastWarning)]
     return f
 

@@ -1,23 +1,17 @@
-"""Forecasting methods (baselines, Bayesian hierarchical, pipeline) and the ``forecast`` verb."""
+"""Models: forecasting of SEN2 series (:mod:`.forecast`) and the cohort stock-flow model
+(:mod:`.cohort`, :mod:`.rates`)."""
 
 from __future__ import annotations
 
-from .base import (
+from .forecast import (
     METHODS,
     Forecaster,
+    backtest,
     forecast,
     make_forecaster,
     quantile_columns,
     warnings_frame,
 )
-
-
-def backtest(*args, **kwargs):
-    """Rolling-origin backtest; see :func:`sendforecast.evaluation.backtest`."""
-    from ..evaluation import backtest as _backtest
-
-    return _backtest(*args, **kwargs)
-
 
 __all__ = ["METHODS", "Forecaster", "backtest", "forecast", "make_forecaster", "quantile_columns",
            "warnings_frame"]
