@@ -64,9 +64,9 @@ def _expit(x):
 
 def _shrunk(x: pd.DataFrame) -> tuple[pd.Series, pd.Series, pd.Series]:
     """Per-row (LA) mean of the columns shrunk toward the median; returns mean, sd_param, sd_year."""
-    n = x.notna().sum(1)
-    m = x.mean(1)
-    v = x.var(1, ddof=1)
+    n = x.notna().sum(axis=1)
+    m = x.mean(axis=1)
+    v = x.var(axis=1, ddof=1)
     pool_v = float(np.nanmedian(v)) if v.notna().any() else 0.05
     v = v.fillna(pool_v)
     v = (n.clip(lower=1) * v + 3 * pool_v) / (n.clip(lower=1) + 3)  # pooled year-to-year variance
