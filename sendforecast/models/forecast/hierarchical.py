@@ -72,7 +72,14 @@ def _child_seeds(seed: int | None, n: int) -> list[int | None]:
 
 
 class HierarchicalForecaster(Forecaster):
-    """Partially pooled AR(1)-damped log-growth model; see the module docstring."""
+    """Partially pooled AR(1)-damped log-growth model; see the module docstring.
+
+    ``window``: growth rates used per LA; ``fit_method``: ``"nuts"`` or ``"advi"``;
+    ``sampler_config``: MCMC settings merged over :attr:`default_sampler_config`;
+    ``seed``: PyMC's seed; ``advi_iterations``: ADVI optimiser steps; ``covariates``:
+    frame ``la_code, x1 ...`` of standardised LA-level values; ``progress``: PyMC's
+    progress bar; ``cores``: processes for NUTS chains (default one per chain, at most 2).
+    """
 
     name = "hierarchical"
     min_years = 1
