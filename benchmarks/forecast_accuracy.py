@@ -4,7 +4,7 @@ Runs the rolling-origin backtest (the newest 6 origins with >= 4 years of
 history by default, all LAs, horizons 1-3) for caseload, requests and new plans with every method,
 then writes ``benchmarks/results/forecast_accuracy.md``: the metrics table,
 the target checks, the interval calibration factors (to paste into
-``sendforecast.models.base.CALIBRATION``) and the wall time of an all-LA fit
+``sendforecast/models/forecast/calibration_factors.py``, with its ``PROVENANCE``) and the wall time of an all-LA fit
 and forecast of one measure with the default (hierarchical, NUTS) method.
 
     .venv/bin/python benchmarks/forecast_accuracy.py            # newest 6 origins (~25 min, 2 cores)
@@ -28,14 +28,14 @@ sys.path.insert(0, str(ROOT))
 
 from sendforecast import load_sen2  # noqa: E402
 from sendforecast.errors import SendForecastWarning  # noqa: E402
-from sendforecast.evaluation import (  # noqa: E402
+from sendforecast.models.forecast import (  # noqa: E402
     backtest,
     calibration_factors,
-    default_origins,
+    forecast,
     metrics,
 )
-from sendforecast.models import forecast  # noqa: E402
-from sendforecast.models.base import history_from  # noqa: E402
+from sendforecast.models.forecast.evaluation import default_origins  # noqa: E402
+from sendforecast.models.forecast.history import history_from  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data" / "sen2"
 BASELINES = ["naive", "drift", "ets", "loglinear"]
@@ -165,7 +165,9 @@ Sampler checks of these fits (r-hat > 1.01, bulk ESS < 200, divergences):
 ## Metrics
 {_fmt(res)}
 
-## Calibration factors (all origins) for `sendforecast.models.base.CALIBRATION`
+## Calibration factors (all origins) for `sendforecast/models/forecast/calibration_factors.py`
+
+Paste as `CALIBRATION` and record this run (commit, date, settings) in its `PROVENANCE`.
 ```python
 {cal_text}
 ```

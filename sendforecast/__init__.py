@@ -26,7 +26,7 @@ __version__ = "0.1.0"
 
 #: Public name -> the module that defines it (imported on first use).
 _LAZY = {
-    "forecast": "sendforecast.models",
+    "forecast": "sendforecast.models.forecast",
     "backtest": "sendforecast.models",
     "CohortModel": "sendforecast.models.cohort",
     "CohortProjection": "sendforecast.models.cohort",

@@ -54,7 +54,7 @@ def warnings_table(fc, names):
     """Per-LA status and reasons: one row per LA with a warning (see the module docstring)."""
     import pandas as pd
 
-    from sendforecast.models.base import warnings_frame
+    from sendforecast.models.forecast import warnings_frame
 
     warn = warnings_frame(fc)
     if warn.empty:
@@ -81,7 +81,8 @@ def cmd_forecast(args) -> int:
     from sendforecast import __version__
     from sendforecast.data.sen2 import load_sen2
     from sendforecast.errors import SendForecastWarning, UsageError
-    from sendforecast.models.base import AUTO_DEFAULT, AUTO_METHOD, METHODS, check_method, forecast
+    from sendforecast.models.forecast import forecast
+    from sendforecast.models.forecast.registry import AUTO_DEFAULT, AUTO_METHOD, METHODS, check_method
 
     if args.method not in (*METHODS, "auto"):
         raise UsageError(f"unknown method {args.method!r}; choose from {', '.join(METHODS)} or auto")
@@ -96,7 +97,7 @@ def cmd_forecast(args) -> int:
           + (" (hierarchical: ~30-60 s)" if method == "hierarchical" else "") + " ...",
           file=sys.stderr)
     # PyMC's own progress bar shows progress on the long step
-    kwargs = {"progressbar": True} if method == "hierarchical" else {}
+    kwargs = {"progress": True} if method == "hierarchical" else {}
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", SendForecastWarning)
         fc = forecast(data, args.measure, la=la, horizon=args.horizon, method=method,
@@ -151,7 +152,7 @@ def cmd_forecast(args) -> int:
 def add_forecast_parser(subparsers) -> None:
     """Register the ``forecast`` subcommand on an argparse subparsers object."""
     from sendforecast.cli.options import add_data, add_horizon, add_la, add_out, add_seed
-    from sendforecast.models.base import AUTO_DEFAULT, AUTO_METHOD, METHODS, PIPELINE_MEASURES
+    from sendforecast.models.forecast.registry import AUTO_DEFAULT, AUTO_METHOD, METHODS, PIPELINE_MEASURES
 
     f = subparsers.add_parser(
         "forecast",

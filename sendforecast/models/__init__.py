@@ -1,23 +1,21 @@
-"""Forecasting methods (baselines, Bayesian hierarchical, pipeline) and the ``forecast`` verb."""
+"""Models: forecasting of SEN2 series (:mod:`.forecast`) and the cohort stock-flow model of
+placements by age (:mod:`.cohort`).
+
+The function ``forecast`` lives in :mod:`sendforecast.models.forecast` (and is
+``sendforecast.forecast``); it is not re-exported here, so that
+``sendforecast.models.forecast`` always names the package.
+"""
 
 from __future__ import annotations
 
-from .base import (
+from sendforecast.models.forecast import (
     METHODS,
     Forecaster,
-    forecast,
+    backtest,
     make_forecaster,
     quantile_columns,
     warnings_frame,
 )
 
-
-def backtest(*args, **kwargs):
-    """Rolling-origin backtest; see :func:`sendforecast.evaluation.backtest`."""
-    from ..evaluation import backtest as _backtest
-
-    return _backtest(*args, **kwargs)
-
-
-__all__ = ["METHODS", "Forecaster", "backtest", "forecast", "make_forecaster", "quantile_columns",
+__all__ = ["METHODS", "Forecaster", "backtest", "make_forecaster", "quantile_columns",
            "warnings_frame"]

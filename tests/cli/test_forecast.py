@@ -8,9 +8,8 @@ import pandas as pd
 import pytest
 
 from sendforecast.cli.forecast import CSV_COLUMNS, MEASURES, add_forecast_parser
-from sendforecast.models.base import methods_for
-
-from .conftest import SEN2_2022, SEN2_2025, require_real_data
+from sendforecast.models.forecast.registry import methods_for
+from tests.conftest import SEN2_2022, SEN2_2025
 
 
 def _run(argv):
@@ -21,8 +20,8 @@ def _run(argv):
     return args.func(args)
 
 
-def test_cli_forecast_writes_exact_columns(tmp_path, capsys):
-    require_real_data()
+@pytest.mark.realdata
+def test_cli_forecast_writes_exact_columns(cli_data, tmp_path, capsys):
     out = tmp_path / "fc.csv"
     rc = _run(["forecast", "--data", str(SEN2_2025), "--data", str(SEN2_2022),
                "--measure", "caseload", "--horizon", "2", "--la", "825,940",
@@ -70,6 +69,7 @@ def test_every_offered_pair_is_listed():
     assert ("requests", "pipeline") not in PAIRS and len(PAIRS) == 4 * 5 - 1
 
 
+@pytest.mark.realdata
 @pytest.mark.parametrize("measure, method", PAIRS)
 def test_cli_measure_method(cli_data, tmp_path, measure, method):
     out = tmp_path / "fc.csv"
@@ -117,6 +117,7 @@ def test_cli_help_lists_methods_per_measure(capsys):
 
 
 # ---------------------------------------------------------------- every LA accounted for
+@pytest.mark.realdata
 def test_cli_all_las_every_code_forecast_or_explained(cli_data, tmp_path, capsys):
     out = tmp_path / "fc.csv"
     rc = _main(["forecast", "--data", str(SEN2_2025), "--data", str(SEN2_2022), "--measure",
@@ -148,6 +149,7 @@ def test_cli_all_las_every_code_forecast_or_explained(cli_data, tmp_path, capsys
         in line[0]
 
 
+@pytest.mark.realdata
 def test_cli_records_seed_method_and_sources(cli_data, tmp_path):
     import json
 
@@ -168,17 +170,3 @@ def test_cli_records_seed_method_and_sources(cli_data, tmp_path):
     assert {**meta, "warnings_file": None} == {**b, "warnings_file": None}
     assert list(pd.read_csv(tmp_path / "a.csv").columns) == CSV_COLUMNS
 
-
-def test_ets_explosion_guarded_birmingham_assessments(sen2):
-    import warnings
-
-    from sendforecast.models import forecast
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        fc = forecast(sen2, "assessments", la="330", horizon=3, method="ets", seed=1)
-        raw = forecast(sen2, "assessments", la="330", horizon=3, method="ets", seed=1,
-                       guard=False)
-    assert raw["mean"].iloc[0] > 5000  # ETS, thrown by a recorded 1 assessment in 2014
-    assert (fc.method == "drift").all() and "implausible" in fc.warning.iloc[0]
-    assert 800 < fc["mean"].iloc[0] < 2500  # 1,218 in 2023

@@ -1,5 +1,8 @@
 """Baseline forecasters: naive, drift, damped-trend ETS and log-linear trend.
 
+Each is one :class:`~.interface.Forecaster` on the history of its target measure; this
+module knows nothing about the other methods or how the orchestrator falls back between them.
+
 All work on log counts (SEND series grow roughly geometrically and cannot go
 negative), and produce sample paths so intervals are computed one way for every
 method.  Growth volatility is estimated per series and shrunk toward the median
@@ -26,7 +29,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from .base import Forecaster
+from .interface import Forecaster
 
 
 def _growth(Y: np.ndarray, window: int | None) -> np.ndarray:
@@ -59,8 +62,8 @@ class NaiveForecaster(Forecaster):
         self.sigma_ = np.sqrt(_pooled_var(ms, n, self.shrink))
         self.last_ = self.Y_[:, -1]
 
-    def _sample(self, horizon, n_draws, rng):
-        eps = rng.standard_normal((len(self.last_), horizon, n_draws)) * self.sigma_[:, None, None]
+    def _sample(self, horizon, draws, rng):
+        eps = rng.standard_normal((len(self.last_), horizon, draws)) * self.sigma_[:, None, None]
         return self.last_[:, None, None] * np.exp(np.cumsum(eps, axis=1))
 
 
@@ -86,11 +89,11 @@ class DriftForecaster(Forecaster):
                                           self.shrink))
         self.last_ = self.Y_[:, -1]
 
-    def _sample(self, horizon, n_draws, rng):
+    def _sample(self, horizon, draws, rng):
         s = self.sigma_[:, None, None]
-        mu = self.mu_[:, None, None] + rng.standard_normal((len(s), 1, n_draws)) * s / np.sqrt(
+        mu = self.mu_[:, None, None] + rng.standard_normal((len(s), 1, draws)) * s / np.sqrt(
             self.n_[:, None, None])
-        eps = rng.standard_normal((len(s), horizon, n_draws)) * s
+        eps = rng.standard_normal((len(s), horizon, draws)) * s
         return self.last_[:, None, None] * np.exp(np.cumsum(mu + eps, axis=1))
 
 
@@ -123,17 +126,17 @@ class LogLinearForecaster(Forecaster):
         self.sigma_ = np.sqrt(_pooled_var(np.where(n > 2, v, np.nan), np.maximum(n - 2, 0),
                                           self.shrink))
 
-    def _sample(self, horizon, n_draws, rng):
+    def _sample(self, horizon, draws, rng):
         ns = len(self.a_)
         s = self.sigma_[:, None]
         # parameter draws: intercept at the mean x and slope are independent
-        z1, z2 = rng.standard_normal((2, ns, n_draws))
+        z1, z2 = rng.standard_normal((2, ns, draws))
         b = self.b_[:, None] + z2 * s / np.sqrt(self.sxx_[:, None])
         level_mean = self.a_ + self.b_ * self.xm_
         am = level_mean[:, None] + z1 * s / np.sqrt(self.n_[:, None])
         hs = np.arange(1, horizon + 1, dtype=float)
         mean = am[:, None, :] + b[:, None, :] * (hs[None, :, None] - self.xm_[:, None, None])
-        eps = rng.standard_normal((ns, horizon, n_draws)) * s[:, :, None]
+        eps = rng.standard_normal((ns, horizon, draws)) * s[:, :, None]
         return np.exp(mean + eps)
 
 
@@ -179,7 +182,7 @@ class ETSForecaster(Forecaster):
                 raise ValueError("ETS fit failed")
             self.results_.append(best)
 
-    def _sample(self, horizon, n_draws, rng):
+    def _sample(self, horizon, draws, rng):
         means, sds = [], []
         for res in self.results_:
             n = int(res.nobs)
@@ -189,11 +192,6 @@ class ETSForecaster(Forecaster):
             means.append(np.asarray(p.predicted_mean, float))
             sds.append(np.sqrt(np.asarray(p.var_pred_mean, float)))
         m, s = np.array(means), np.array(sds)
-        z = rng.standard_normal((len(m), 1, n_draws))
+        z = rng.standard_normal((len(m), 1, draws))
         return np.exp(m[:, :, None] + s[:, :, None] * z)
 
-
-BASELINES: dict[str, type[Forecaster]] = {
-    "naive": NaiveForecaster, "drift": DriftForecaster, "ets": ETSForecaster,
-    "loglinear": LogLinearForecaster,
-}

@@ -29,14 +29,18 @@ standardised LA-level values (e.g. child-population growth); they shift mu_i
 by ``beta . x_i`` with ``beta ~ Normal(0, 0.05)``.
 
 Sampling: NUTS, 2 chains x 500 draws after 500 tuning steps by default
-(about 10-25 s for all 150 LAs on 2 cores, plus compile).  ``fit_method="advi"``
-is a fast path (mean-field ADVI, 10,000 iterations, a few seconds): it
-under-states posterior correlation and parameter uncertainty, so intervals are
-narrower than NUTS's; use it interactively, not for published numbers.
-Seeds: ``seed`` (default :data:`~sendforecast.models.base.DEFAULT_SEED`; ``forecast(seed=...)``
-passes its own) seeds PyMC's sampler (NUTS ``random_seed``; ADVI's optimiser and its
-posterior draws get two streams spawned from it); the forecast paths use the seed given to
-:meth:`forecast`.  The same seed therefore gives the same numbers.
+(about 10-25 s for all 150 LAs on 2 cores, plus compile).  The MCMC settings are one
+``sampler_config`` dict (keys ``draws``, ``tune``, ``chains``, ``target_accept``; what is
+given is merged over :attr:`HierarchicalForecaster.default_sampler_config`, as in
+pymc-marketing), so ``draws`` elsewhere always means Monte Carlo draws of a forecast.
+``fit_method="advi"`` is a fast path (mean-field ADVI, ``advi_iterations`` = 10,000, a few
+seconds; ``draws x chains`` posterior draws): it under-states posterior correlation and
+parameter uncertainty, so intervals are narrower than NUTS's; use it interactively, not for
+published numbers.
+Seeds: ``seed`` (default :data:`~sendforecast.defaults.DEFAULT_SEED`; ``forecast(seed=...)``
+passes its own, so one call has one seed) seeds PyMC (NUTS ``random_seed``; ADVI's optimiser
+and its posterior draws get two streams spawned from it); the forecast paths use the seed
+given to :meth:`forecast`.  The same seed therefore gives the same numbers.
 R-hat > 1.01, bulk ESS < 100 per chain or any divergence raise a
 :class:`~sendforecast.errors.SendForecastWarning`; ``idata_`` holds the ArviZ
 InferenceData and ``diagnostics_`` the figures.
@@ -49,8 +53,9 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from ..errors import SendForecastWarning
-from .base import DEFAULT_SEED, Forecaster
+from ...defaults import DEFAULT_SEED
+from ...errors import SendForecastWarning
+from .interface import Forecaster
 
 NU = 5.0
 #: forecast shocks are normal with the Student-t's standard deviation: exp() of a
@@ -67,24 +72,37 @@ def _child_seeds(seed: int | None, n: int) -> list[int | None]:
 
 
 class HierarchicalForecaster(Forecaster):
-    """Partially pooled AR(1)-damped log-growth model; see the module docstring."""
+    """Partially pooled AR(1)-damped log-growth model; see the module docstring.
+
+    ``window``: growth rates used per LA; ``fit_method``: ``"nuts"`` or ``"advi"``;
+    ``sampler_config``: MCMC settings merged over :attr:`default_sampler_config`;
+    ``seed``: PyMC's seed; ``advi_iterations``: ADVI optimiser steps; ``covariates``:
+    frame ``la_code, x1 ...`` of standardised LA-level values; ``progress``: PyMC's
+    progress bar; ``cores``: processes for NUTS chains (default one per chain, at most 2).
+    """
 
     name = "hierarchical"
     min_years = 1
     pooled = True
+    #: MCMC settings: posterior draws and tuning steps per chain, chains, NUTS target
+    #: acceptance (ADVI draws ``draws x chains`` from its approximation)
+    default_sampler_config = {"draws": 500, "tune": 500, "chains": 2, "target_accept": 0.9}
 
     def __init__(self, measure: str | None = None, window: int = 8, fit_method: str = "nuts",
-                 draws: int = 500, tune: int = 500, chains: int = 2, seed: int | None = DEFAULT_SEED,
-                 target_accept: float = 0.9, advi_iterations: int = 10_000,
-                 covariates: pd.DataFrame | None = None, progressbar: bool = False,
-                 cores: int | None = None):
+                 sampler_config: dict | None = None, seed: int | None = DEFAULT_SEED,
+                 advi_iterations: int = 10_000, covariates: pd.DataFrame | None = None,
+                 progress: bool = False, cores: int | None = None):
         super().__init__(measure)
         if fit_method not in ("nuts", "advi"):
             raise ValueError(f"fit_method must be 'nuts' or 'advi', not {fit_method!r}")
-        self.window, self.fit_method = window, fit_method
-        self.draws, self.tune, self.chains, self.seed = draws, tune, chains, seed
-        self.target_accept, self.advi_iterations = target_accept, advi_iterations
-        self.covariates, self.progressbar = covariates, progressbar
+        unknown = sorted(set(sampler_config or {}) - set(self.default_sampler_config))
+        if unknown:
+            raise ValueError(f"unknown sampler_config key(s) {unknown}; use "
+                             f"{', '.join(self.default_sampler_config)}")
+        self.window, self.fit_method, self.seed = window, fit_method, seed
+        self.sampler_config = {**self.default_sampler_config, **(sampler_config or {})}
+        self.advi_iterations = advi_iterations
+        self.covariates, self.progress = covariates, progress
         self.cores = cores  # None: one process per chain, at most 2; 1 avoids process start-up
 
     # ------------------------------------------------------------------ data
@@ -156,15 +174,16 @@ class HierarchicalForecaster(Forecaster):
             warnings.simplefilter("ignore", FutureWarning)
             # one seed -> independent streams for the sampler / optimiser and the draws from it
             fit_seed, draw_seed = _child_seeds(self.seed, 2)
+            cfg = self.sampler_config
             if self.fit_method == "nuts":
-                idata = pm.sample(draws=self.draws, tune=self.tune, chains=self.chains,
-                                  cores=self.cores or min(self.chains, 2), random_seed=fit_seed,
-                                  target_accept=self.target_accept, progressbar=self.progressbar,
+                idata = pm.sample(draws=cfg["draws"], tune=cfg["tune"], chains=cfg["chains"],
+                                  cores=self.cores or min(cfg["chains"], 2), random_seed=fit_seed,
+                                  target_accept=cfg["target_accept"], progressbar=self.progress,
                                   compute_convergence_checks=False)
             else:
                 approx = pm.fit(n=self.advi_iterations, method="advi", random_seed=fit_seed,
-                                progressbar=self.progressbar)
-                idata = approx.sample(self.draws * self.chains, random_seed=draw_seed)
+                                progressbar=self.progress)
+                idata = approx.sample(cfg["draws"] * cfg["chains"], random_seed=draw_seed)
         self.idata_ = idata
         post = idata.posterior
         self.mu_draws_ = post["mu_la"].stack(s=("chain", "draw")).transpose("la", "s").values
@@ -182,8 +201,8 @@ class HierarchicalForecaster(Forecaster):
             problems = []
             if rhat > 1.01:
                 problems.append(f"max r-hat {rhat:.3f} > 1.01")
-            if ess < 100 * self.chains:
-                problems.append(f"min bulk ESS {ess:.0f} < {100 * self.chains}")
+            if ess < 100 * cfg["chains"]:
+                problems.append(f"min bulk ESS {ess:.0f} < {100 * cfg['chains']}")
             if div:
                 problems.append(f"{div} divergent transitions")
             if problems:
@@ -204,15 +223,15 @@ class HierarchicalForecaster(Forecaster):
         self.last_g_ = last_g
 
     # ------------------------------------------------------------------ forecast
-    def _sample(self, horizon, n_draws, rng):
+    def _sample(self, horizon, draws, rng):
         S = self.mu_draws_.shape[1]
-        pick = rng.integers(0, S, n_draws)
+        pick = rng.integers(0, S, draws)
         mu = self.mu_draws_[:, pick]
         sig = self.sigma_draws_[:, pick]
         phi = self.phi_draws_[pick][None, :]
         g_prev = np.where(np.isfinite(self.last_g_)[:, None], self.last_g_[:, None], mu)
         last = self.Y_[:, -1][:, None]
-        out = np.empty((len(mu), horizon, n_draws))
+        out = np.empty((len(mu), horizon, draws))
         level = np.log(last)
         for h in range(horizon):
             eps = rng.standard_normal(mu.shape) * sig * _T_SD

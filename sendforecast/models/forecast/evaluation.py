@@ -1,4 +1,7 @@
-"""Rolling-origin backtests and forecast-accuracy metrics.
+"""Rolling-origin backtests, forecast-accuracy metrics and the calibration factors they give.
+
+Knows the ``forecast`` verb and its output frame; it is the top of the forecasting package
+(nothing in it imports this module).
 
 ``backtest`` refits every method at each origin year on the data that would
 have been available then, forecasts ``max(horizons)`` years ahead for every LA,
@@ -28,14 +31,11 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
-from .models.base import (
-    FLOW_MEASURES,
-    apply_calibration,
-    forecast,
-    history_from,
-    level_name,
-    make_forecaster,
-)
+from .calibration import apply_calibration
+from .history import FLOW_MEASURES, history_from
+from .interface import level_name
+from .orchestrate import forecast
+from .registry import make_forecaster
 
 DEFAULT_METHODS = ("naive", "drift", "ets", "loglinear", "hierarchical")
 

@@ -1,8 +1,13 @@
 """Pipeline-aware forecast of assessments, new plans and caseload from the statutory pipeline.
 
+The flows of the statutory pipeline (requests -> assessments -> plans) as one forecasting
+method, :class:`PipelineForecaster` (method key ``"pipeline"``).  It knows the
+:class:`~.interface.Forecaster` contract and takes its requests model as a Forecaster
+*instance*; it knows nothing about the registry of methods.
+
 * ``assessments(t) = requests(t) x P(assess)`` and
   ``new_plans(t) = requests(t) x P(assess) x P(issue)`` with requests forecast by
-  ``requests_method`` (drift by default: fast and, in the backtest, as good as
+  ``requests_model`` (the registry's default is drift: fast and, in the backtest, as good as
   the others for requests), P(assess) = assessments / requests and
   P(issue) = new plans / assessments, each the LA's mean over the last
   ``rate_years`` years on the logit scale, shrunk toward the national value
@@ -29,17 +34,19 @@ continuation draws.
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 import pandas as pd
 
-from .base import (
-    DEFAULT_SEED,
-    Forecaster,
-    check_method,
-    clean_history,
-    make_forecaster,
-    to_matrix,
-)
+from .history import clean_history, to_matrix
+from .interface import Forecaster
+
+#: Measures the pipeline method forecasts: requests x P(assess) -> assessments,
+#: x P(issue) -> new plans, + continuation -> caseload.  Requests are its *input*
+#: (forecast by its requests model): asking the pipeline for requests would only relabel
+#: that model, so it is refused with a pointer to the methods that do.
+PIPELINE_MEASURES = ("assessments", "new_plans", "caseload")
 
 #: the conversion rates each measure multiplies the requests by
 STAGES = {"assessments": ("p_assess",), "new_plans": ("p_assess", "p_issue"),
@@ -57,9 +64,9 @@ def _expit(x):
 
 def _shrunk(x: pd.DataFrame) -> tuple[pd.Series, pd.Series, pd.Series]:
     """Per-row (LA) mean of the columns shrunk toward the median; returns mean, sd_param, sd_year."""
-    n = x.notna().sum(1)
-    m = x.mean(1)
-    v = x.var(1, ddof=1)
+    n = x.notna().sum(axis=1)
+    m = x.mean(axis=1)
+    v = x.var(axis=1, ddof=1)
     pool_v = float(np.nanmedian(v)) if v.notna().any() else 0.05
     v = v.fillna(pool_v)
     v = (n.clip(lower=1) * v + 3 * pool_v) / (n.clip(lower=1) + 3)  # pooled year-to-year variance
@@ -74,22 +81,34 @@ def _shrunk(x: pd.DataFrame) -> tuple[pd.Series, pd.Series, pd.Series]:
 
 class PipelineForecaster(Forecaster):
     """Requests x P(assess) [x P(issue)] -> assessments [new plans]; caseload by continuation
-    + new plans."""
+    + new plans.
+
+    ``requests_model`` is an unfitted :class:`~.interface.Forecaster` of requests (e.g.
+    ``DriftForecaster("requests")``); ``fit`` fits a copy of it (``requests_model_``) on the
+    requests rows.  ``rate_years``: the newest years the rates are averaged over.
+    """
 
     name = "pipeline"
     min_years = 2
     pooled = True
     inputs = ("requests", "assessments", "new_plans", "caseload")
+    measures = PIPELINE_MEASURES
 
-    def __init__(self, measure: str | None = "caseload", requests_method: str = "drift",
-                 rate_years: int = 4, seed: int | None = DEFAULT_SEED, **requests_kwargs):
+    def __init__(self, measure: str | None = "caseload", *, requests_model: Forecaster,
+                 rate_years: int = 4):
         super().__init__(measure)
-        check_method("pipeline", measure if measure is not None else "no measure")
-        self.requests_method, self.rate_years = requests_method, rate_years
-        self.seed = seed  # for a requests sub-model that samples while fitting (hierarchical)
-        self.requests_kwargs = requests_kwargs
+        if not isinstance(requests_model, Forecaster):
+            raise TypeError(f"requests_model must be a Forecaster instance, not "
+                            f"{type(requests_model).__name__}")
+        self.requests_model, self.rate_years = requests_model, rate_years
 
-    def fit(self, history: pd.DataFrame) -> PipelineForecaster:
+    @classmethod
+    def refusal(cls, measure: str | None) -> str:
+        return (f"the pipeline method forecasts {', '.join(PIPELINE_MEASURES)} from requests "
+                f"(requests x P(assess) x P(issue)), not {measure}")
+
+    def _prepare(self, history: pd.DataFrame) -> pd.DataFrame:
+        """Fit the requests model, clean the target measure and keep the LAs both have."""
         h = history.copy()
         h["la_code"] = h["la_code"].astype(str)
         self.names_ = (h.drop_duplicates("la_code").set_index("la_code")["la_name"]
@@ -97,8 +116,7 @@ class PipelineForecaster(Forecaster):
         wide = h.pivot_table(index="la_code", columns=["measure", "year"], values="value",
                              aggfunc="first")
         target_clean, warn = clean_history(h, self.measure)
-        req = make_forecaster(self.requests_method, measure="requests", seed=self.seed,
-                              **self.requests_kwargs)
+        req = copy.deepcopy(self.requests_model)
         req.fit(h[h["measure"] == "requests"])
         self.requests_model_ = req
         codes_t = set(target_clean["la_code"])
@@ -110,7 +128,12 @@ class PipelineForecaster(Forecaster):
         target_clean = target_clean[target_clean["la_code"].isin(codes)]
         self.codes_, self.last_years_, self.Y_ = to_matrix(target_clean)
         self.clean_ = target_clean
-        k = self.rate_years
+        self.wide_ = wide
+        return target_clean
+
+    def _fit(self, clean: pd.DataFrame) -> None:
+        """Conversion rates (and continuation, for caseload) per LA, shrunk toward the median."""
+        wide, k = self.wide_, self.rate_years
 
         def block(m):
             return wide[m] if m in wide.columns.get_level_values(0) else pd.DataFrame(index=wide.index)
@@ -130,22 +153,18 @@ class PipelineForecaster(Forecaster):
             cont = cont.where((cont > 0.5) & (cont < 1.2))
             m, sd_par, sd_year = _shrunk(cont)
             self.continuation_ = pd.DataFrame({"mean": m, "sd_param": sd_par, "sd_year": sd_year})
-        return self
 
-    def _fit(self, clean):  # pragma: no cover - fit is overridden
-        raise NotImplementedError
-
-    def _rate_draws(self, name, codes, horizon, n_draws, rng):
+    def _rate_draws(self, name, codes, horizon, draws, rng):
         r = self.rates_[name].reindex(codes)
         for c in ("logit", "sd_param", "sd_year"):
             r[c] = r[c].fillna(r[c].median())
         base = r["logit"].to_numpy()[:, None, None] + r["sd_param"].to_numpy()[:, None, None] * \
-            rng.standard_normal((len(codes), 1, n_draws))
+            rng.standard_normal((len(codes), 1, draws))
         year = r["sd_year"].to_numpy()[:, None, None] * rng.standard_normal(
-            (len(codes), horizon, n_draws))
+            (len(codes), horizon, draws))
         return _expit(base + year)
 
-    def flow_draws(self, first_years, horizon: int, n_draws: int, rng,
+    def flow_draws(self, first_years, horizon: int, draws: int, rng,
                    stages: tuple[str, ...] = ("p_assess", "p_issue")) -> np.ndarray:
         """Paths of requests x the ``stages`` rates for the calendar years ``first_years[i]``
         .. ``+ horizon - 1`` of each series (S x H x D): observed requests where the year has
@@ -157,8 +176,8 @@ class PipelineForecaster(Forecaster):
         # step of each target year on the requests sub-model (1 = its first forecast year)
         steps = np.asarray(first_years, int)[:, None] + np.arange(horizon)[None, :] \
             - req_last[:, None]
-        rd = req.sample(max(int(steps.max()), 1), n_draws, seed=int(rng.integers(2**31)))[sel]
-        flow = np.empty((len(sel), horizon, n_draws))
+        rd = req.sample(max(int(steps.max()), 1), draws, seed=int(rng.integers(2**31)))[sel]
+        flow = np.empty((len(sel), horizon, draws))
         for i, j in np.ndindex(steps.shape):
             s = int(steps[i, j])
             if s >= 1:
@@ -167,26 +186,26 @@ class PipelineForecaster(Forecaster):
                 col = req.Y_.shape[1] - 1 + s
                 flow[i, j] = req.Y_[sel[i], col] if col >= 0 else np.nan
         for name in stages:
-            flow = flow * self._rate_draws(name, self.codes_, horizon, n_draws, rng)
+            flow = flow * self._rate_draws(name, self.codes_, horizon, draws, rng)
         return flow
 
-    def new_plan_draws(self, horizon: int, n_draws: int, rng) -> np.ndarray:
+    def new_plan_draws(self, horizon: int, draws: int, rng) -> np.ndarray:
         """New-plan paths (S x H x D) for the years after each series' last target year."""
-        return self.flow_draws(self.last_years_ + 1, horizon, n_draws, rng)
+        return self.flow_draws(self.last_years_ + 1, horizon, draws, rng)
 
-    def _sample(self, horizon, n_draws, rng):
+    def _sample(self, horizon, draws, rng):
         if self.measure in ("assessments", "new_plans"):
-            return self.flow_draws(self.last_years_ + 1, horizon, n_draws, rng,
+            return self.flow_draws(self.last_years_ + 1, horizon, draws, rng,
                                    STAGES[self.measure])
         # caseload: new plans in calendar years last_census .. last_census + h - 1
-        npd = self.flow_draws(self.last_years_, horizon, n_draws, rng)
+        npd = self.flow_draws(self.last_years_, horizon, draws, rng)
         c = self.continuation_.reindex(self.codes_)
         for col in c.columns:
             c[col] = c[col].fillna(c[col].median())
         cont_base = c["mean"].to_numpy()[:, None] + c["sd_param"].to_numpy()[:, None] * \
-            rng.standard_normal((len(self.codes_), n_draws))
-        level = np.repeat(self.Y_[:, -1][:, None], n_draws, axis=1)
-        out = np.empty((len(self.codes_), horizon, n_draws))
+            rng.standard_normal((len(self.codes_), draws))
+        level = np.repeat(self.Y_[:, -1][:, None], draws, axis=1)
+        out = np.empty((len(self.codes_), horizon, draws))
         for h in range(horizon):
             cont = cont_base + c["sd_year"].to_numpy()[:, None] * rng.standard_normal(level.shape)
             level = level * np.clip(cont, 0.3, 1.3) + npd[:, h, :]
