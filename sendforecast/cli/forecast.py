@@ -82,7 +82,12 @@ def cmd_forecast(args) -> int:
     from sendforecast.data.sen2 import load_sen2
     from sendforecast.errors import SendForecastWarning, UsageError
     from sendforecast.models.forecast import forecast
-    from sendforecast.models.forecast.registry import AUTO_DEFAULT, AUTO_METHOD, METHODS, check_method
+    from sendforecast.models.forecast.registry import (
+        AUTO_DEFAULT,
+        AUTO_METHOD,
+        METHODS,
+        check_method,
+    )
 
     if args.method not in (*METHODS, "auto"):
         raise UsageError(f"unknown method {args.method!r}; choose from {', '.join(METHODS)} or auto")
@@ -152,7 +157,12 @@ def cmd_forecast(args) -> int:
 def add_forecast_parser(subparsers) -> None:
     """Register the ``forecast`` subcommand on an argparse subparsers object."""
     from sendforecast.cli.options import add_data, add_horizon, add_la, add_out, add_seed
-    from sendforecast.models.forecast.registry import AUTO_DEFAULT, AUTO_METHOD, METHODS, PIPELINE_MEASURES
+    from sendforecast.models.forecast.registry import (
+        AUTO_DEFAULT,
+        AUTO_METHOD,
+        METHODS,
+        PIPELINE_MEASURES,
+    )
 
     f = subparsers.add_parser(
         "forecast",
