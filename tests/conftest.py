@@ -47,3 +47,29 @@ def example():
     from sendforecast import load_example
 
     return load_example()
+
+
+_REAL_LOADS: dict = {}
+
+
+@pytest.fixture(autouse=True)
+def _load_real_releases_once(monkeypatch):
+    """In-process CLI tests read the two real releases once per session, not once per test.
+
+    Only calls naming exactly the shared real release folders are cached (the object the
+    ``sen2`` fixture also shares); every other path, and every error, goes through the real
+    loader.  Subprocess tests (tests/test_readme.py) always load afresh.
+    """
+    import sendforecast.data.sen2 as S
+
+    real = S.load_sen2
+
+    def cached(*paths, **kw):
+        key = (tuple(str(Path(p).resolve()) for p in paths), tuple(sorted(kw.items())))
+        if set(key[0]) <= {str(SEN2_2025.resolve()), str(SEN2_2022.resolve())}:
+            if key not in _REAL_LOADS:
+                _REAL_LOADS[key] = real(*paths, **kw)
+            return _REAL_LOADS[key]
+        return real(*paths, **kw)
+
+    monkeypatch.setattr(S, "load_sen2", cached)
