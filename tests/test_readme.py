@@ -235,3 +235,33 @@ def test_readme_command_runs(cmd, tmp_path, request):
         from sendforecast import load_sen2
 
         assert "999" in load_sen2(path).la_codes()  # the downloaded zip loads
+
+
+def readme_tour(text: str) -> str:
+    """The README's Python tour (its first ``python`` block)."""
+    return re.findall(r"```python\n(.*?)```", text, flags=re.S)[0]
+
+
+def test_readme_tour_runs(tmp_path, monkeypatch):
+    """The tour runs as written on the real releases: only paths and sizes are swapped."""
+    if not (SEN2_2025.is_dir() and SEN2_2022.is_dir()):
+        pytest.skip(f"needs the real data under {SEN2_2025.parent} (absent here; never committed)")
+    from sendforecast.data.example import EXAMPLE_HNB
+
+    code = readme_tour(README.read_text(encoding="utf-8"))
+    swaps = {'"path/to/release-2025/"': repr(str(SEN2_2025)),
+             '"path/to/release-2022.zip"': repr(str(SEN2_2022)),
+             '"hnb.yaml"': repr(str(EXAMPLE_HNB)),
+             "horizon=10, draws=1000": "horizon=3, draws=40",
+             'la="825", horizon=5': 'la="825", horizon=2, method="ets"'}
+    for a, b in swaps.items():
+        assert a in code, f"README tour no longer has {a}: update this test's swaps"
+        code = code.replace(a, b)
+    code = code.replace("allocation=alloc, seed=1)", "allocation=alloc, seed=1, horizon=5, draws=40)")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("MPLBACKEND", "Agg")
+    scope: dict = {}
+    exec(compile(code, "README.md (tour)", "exec"), scope)  # noqa: S102 - the README's own code
+    assert (tmp_path / "budget.xlsx").is_file()
+    assert set(scope["fc"].columns) >= {"mean", "p10", "p90", "p2_5", "p97_5"}
+    assert len(scope["comp"].savings(5)) == 2  # two strategies against the baseline

@@ -173,6 +173,12 @@ class Comparison:
 
     def savings(self, years: int = 5) -> pd.DataFrame:
         """Each strategy's total HNB saving over the first ``years`` financial years."""
+        n = len(self.baseline.cost.financial_years)
+        if years < 1 or years > n:
+            raise ValueError(f"savings over {years} financial years: give at least 1 and at most "
+                             f"the {n} projected; only {n} financial years are projected "
+                             f"({self.baseline.cost.financial_years[0]} to "
+                             f"{self.baseline.cost.financial_years[-1]})")
         base = self.baseline.balance.cost[:, :years].sum(1)
         rows = []
         for name, r in self.runs.items():

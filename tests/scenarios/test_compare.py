@@ -143,3 +143,14 @@ def test_scenarios_run_bad_yaml_is_a_clear_error(tmp_path, capsys):
     rc = main(["scenarios", "run", str(p), "--out", str(tmp_path / "o")])
     err = capsys.readouterr().err
     assert rc == 2 and "s.yaml" in err and "strategies.a.0.by" in err
+
+
+def test_savings_over_more_years_than_projected_is_a_clear_error(inputs):
+    comp = compare(inputs["model"], {}, horizon=3, draws=20, seed=1, costs=inputs["costs"],
+                   allocation=inputs["allocation"])
+    n = len(comp.baseline.cost.financial_years)
+    assert len(comp.savings(n)) == 0  # no strategies: no rows, but n years is allowed
+    with pytest.raises(ValueError, match=f"only {n} financial years"):
+        comp.savings(n + 1)
+    with pytest.raises(ValueError, match="at least 1"):
+        comp.savings(0)
