@@ -17,26 +17,25 @@ from sendforecast.defaults import DEFAULT_SEED  # the same default as the Python
 DEFAULT_OUT = "sendforecast-output"
 
 
-def positive_int(text: str) -> int:
-    """argparse type: an integer >= 1."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}")
-    return value
+def whole_number(minimum: int):
+    """argparse type: an integer >= ``minimum`` (a clear argument error otherwise)."""
+
+    def check(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = None
+        if value is None or value < minimum:
+            raise argparse.ArgumentTypeError(
+                f"expected a whole number >= {minimum}, got {text!r}")
+        return value
+
+    return check
 
 
-def seed_int(text: str) -> int:
-    """argparse type: a non-negative integer seed."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {text!r}")
-    return value
+#: argparse types: counts (draws, years, jobs) and seeds.
+positive_int = whole_number(1)
+seed_int = whole_number(0)
 
 
 def out_dir(text: str) -> Path:
