@@ -40,13 +40,13 @@ import pandas as pd
 
 from sendforecast import __version__
 from sendforecast.errors import NotFoundError, UsageError
-from sendforecast.intervals import INTERVAL_COLUMNS as QUANTILES
+from sendforecast.intervals import INTERVAL_COLUMNS
 
 __all__ = ["BatchResult", "run_batch", "resolve_las", "per_la_inputs"]
 
 FAILURE_COLUMNS = ["la_code", "la_name", "error_type", "message"]
-HNB_COLUMNS = ["la_code", "la_name", "financial_year", *QUANTILES]
-CASELOAD_COLUMNS = ["la_code", "la_name", "year", *QUANTILES]
+HNB_COLUMNS = ["la_code", "la_name", "financial_year", *INTERVAL_COLUMNS]
+CASELOAD_COLUMNS = ["la_code", "la_name", "year", *INTERVAL_COLUMNS]
 FULL_COLUMNS = ["la_code", "la_name", "provision", "phase", "first_full_year",
                 "places_that_year", "demand_mean_that_year"]
 
@@ -59,7 +59,9 @@ class BatchResult:
     hnb_cost: pd.DataFrame
     caseload: pd.DataFrame
     first_full_year: pd.DataFrame
-    timings: pd.DataFrame
+    timings: pd.DataFrame  # seconds per LA (not reproducible by the seed)
+    wall_seconds: float = 0.0
+    backend: str = ""
     files: list[Path] = field(default_factory=list)
 
 
@@ -133,8 +135,8 @@ def _one_la(data, la: str, out_dir: Path, settings: dict, costs, allocation, cap
                 "message": f"{msg} (at {Path(last.filename).name}:{last.lineno})",
                 "seconds": time.perf_counter() - t0}
     costs_t = res.tables["costs"]
-    hnb = costs_t[costs_t["line"] == "total_hnb"][["financial_year", *QUANTILES]]
-    tot = res.tables["projection_totals"][["year", *QUANTILES]]
+    hnb = costs_t[costs_t["line"] == "total_hnb"][["financial_year", *INTERVAL_COLUMNS]]
+    tot = res.tables["projection_totals"][["year", *INTERVAL_COLUMNS]]
     full = res.tables.get("first_full_year")
     return {"la_code": la, "la_name": name, "ok": True,
             "hnb": hnb.assign(la_code=la, la_name=name),
@@ -213,7 +215,8 @@ def run_batch(data, la: str | Sequence[str], out_dir: str | Path, *, horizon: in
         caseload=_frame([r["caseload"] for r in ok], CASELOAD_COLUMNS),
         first_full_year=_frame([r["full"] for r in ok], FULL_COLUMNS),
         timings=pd.DataFrame([{"la_code": r["la_code"], "ok": r["ok"],
-                               "seconds": round(r["seconds"], 2)} for r in results]))
+                               "seconds": round(r["seconds"], 2)} for r in results]),
+        wall_seconds=wall, backend=backend)
     for name, frame in (("hnb_cost_by_la", res.hnb_cost), ("caseload_by_la", res.caseload),
                         ("first_full_year_by_la", res.first_full_year),
                         ("failures", res.failures), ("timings", res.timings)):
@@ -229,8 +232,6 @@ def run_batch(data, la: str | Sequence[str], out_dir: str | Path, *, horizon: in
              "unit costs": costs_note}
     (out / "batch.json").write_text(json.dumps(about, indent=2, default=str))
     res.files.append(out / "batch.json")
-    res.timings.attrs["wall_seconds"] = wall
-    res.timings.attrs["backend"] = backend
     return res
 
 

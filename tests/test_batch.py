@@ -104,7 +104,7 @@ def test_batch_on_a_dask_cluster_matches_loky(batch, two_las, tmp_path):
                                   dashboard_address=None) as cluster:
         res = run_batch(two_las, "all", tmp_path, scheduler=cluster.scheduler_address,
                         progress=False, **SMALL)
-    assert res.done == batch.done and res.timings.attrs["backend"].startswith("dask")
+    assert res.done == batch.done and res.backend.startswith("dask")
     for name in ("hnb_cost_by_la.csv", f"{TWIN}/projection.csv"):
         assert (tmp_path / name).read_bytes() == (batch.out_dir / name).read_bytes()
 

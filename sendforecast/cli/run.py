@@ -70,9 +70,9 @@ def _batch(data, args) -> int:
     res = run_batch(data, codes, args.out, horizon=args.horizon, draws=args.draws, seed=args.seed,
                     costs=costs, allocations=allocations, capacities=capacities, routing=routing,
                     jobs=args.jobs, scheduler=args.scheduler)
-    wall = res.timings.attrs["wall_seconds"]
+    wall = res.wall_seconds
     print(f"{len(res.done)} LA(s) done, {len(res.failures)} failed in {wall:.0f}s "
-          f"({wall / max(len(codes), 1):.1f}s per LA; {res.timings.attrs['backend']})")
+          f"({wall / max(len(codes), 1):.1f}s per LA; {res.backend})")
     for _, f in res.failures.iterrows():
         print(f"  failed: {f.la_code} {f.la_name}: {f.error_type}: {f.message}")
     print(f"Outputs are in: {res.out_dir.resolve()} (one folder per LA, national tables, "

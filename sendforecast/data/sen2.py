@@ -127,7 +127,7 @@ class SEN2Data:
         def cut(f: pd.DataFrame) -> pd.DataFrame:
             return f[(f.level != "la") | f.la_code.isin(keep)].reset_index(drop=True)
 
-        frames = {name: cut(getattr(self, name)) for name in FRAME_COLUMNS if hasattr(self, name)}
+        frames = {name: cut(getattr(self, name)) for name in FRAME_COLUMNS}
         return SEN2Data(**frames, las=self.las, quality=self.quality, sources=list(self.sources))
 
     def series(self, measure: str, level: str = "la") -> pd.DataFrame:
