@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from sendforecast.data.sen2 import load_sen2 as _READ  # the loader itself, never the patch
+
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = ROOT.parent / "shared" / "data"
 SEN2_2025 = SHARED_DATA / "sen2" / "release-2025"
@@ -37,9 +39,7 @@ def require_real_data() -> None:
 def sen2():
     """Both real releases merged (2025 wins on overlaps)."""
     require_real_data()
-    from sendforecast import load_sen2
-
-    return load_sen2(SEN2_2025, SEN2_2022)
+    return real_releases(SEN2_2025, SEN2_2022)
 
 
 @pytest.fixture(scope="session")
@@ -52,24 +52,25 @@ def example():
 _REAL_LOADS: dict = {}
 
 
+def real_releases(*paths, **kw):
+    """The real releases read once per session: shared by the ``sen2`` fixture and the
+    in-process CLI tests (other paths are read afresh every time)."""
+    key = (tuple(str(Path(p).resolve()) for p in paths), tuple(sorted(kw.items())))
+    if not set(key[0]) <= {str(SEN2_2025.resolve()), str(SEN2_2022.resolve())}:
+        return _READ(*paths, **kw)
+    if key not in _REAL_LOADS:
+        _REAL_LOADS[key] = _READ(*paths, **kw)
+    return _REAL_LOADS[key]
+
+
 @pytest.fixture(autouse=True)
 def _load_real_releases_once(monkeypatch):
     """In-process CLI tests read the two real releases once per session, not once per test.
 
-    Only calls naming exactly the shared real release folders are cached (the object the
-    ``sen2`` fixture also shares); every other path, and every error, goes through the real
-    loader.  Subprocess tests (tests/test_readme.py) always load afresh.
+    Only calls naming exactly the shared real release folders are cached; every other
+    path, and every error, goes through the real loader.  Subprocess tests
+    (tests/test_readme.py) always load afresh.
     """
     import sendforecast.data.sen2 as S
 
-    real = S.load_sen2
-
-    def cached(*paths, **kw):
-        key = (tuple(str(Path(p).resolve()) for p in paths), tuple(sorted(kw.items())))
-        if set(key[0]) <= {str(SEN2_2025.resolve()), str(SEN2_2022.resolve())}:
-            if key not in _REAL_LOADS:
-                _REAL_LOADS[key] = real(*paths, **kw)
-            return _REAL_LOADS[key]
-        return real(*paths, **kw)
-
-    monkeypatch.setattr(S, "load_sen2", cached)
+    monkeypatch.setattr(S, "load_sen2", real_releases)
