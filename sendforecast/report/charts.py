@@ -7,6 +7,7 @@ returns a matplotlib ``Figure``; nothing here computes a model.
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
@@ -196,8 +197,6 @@ def budget_charts(result) -> dict[str, object]:
 def comparison_dsg(comparison, measure: str = "cumulative_balance"):
     """Unmitigated vs mitigated DSG balance (mean and 80% interval) per financial year,
     from a :class:`~sendforecast.scenarios.compare.Comparison`."""
-    import numpy as np
-
     from sendforecast.scenarios.compare import BASELINE
 
     t = comparison.table()
@@ -205,12 +204,12 @@ def comparison_dsg(comparison, measure: str = "cumulative_balance"):
     fig, ax = plt.subplots(figsize=(9, 4.5))
     for i, (name, g) in enumerate(t.groupby("scenario", sort=False)):
         x = np.arange(len(g))
-        ax.plot(x, g["mean"] / 1e6, marker="o", color=f"C{i}",
+        ax.plot(x, g["mean"], marker="o", color=f"C{i}",
                 label="unmitigated (baseline)" if name == BASELINE else name)
-        ax.fill_between(x, g.p10 / 1e6, g.p90 / 1e6, color=f"C{i}", alpha=0.15)
+        ax.fill_between(x, g.p10, g.p90, color=f"C{i}", alpha=0.15)
         ax.set_xticks(x, g.financial_year, rotation=45)
     ax.axhline(0, color="k", lw=0.8)
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"£{v:,.0f}m"))
+    ax.yaxis.set_major_formatter(_MILLIONS)
     ax.set_title(("Cumulative" if measure.startswith("cum") else "In-year")
                  + " DSG balance: unmitigated vs mitigated (mean, 80% interval)")
     ax.legend(fontsize=8)
