@@ -13,7 +13,8 @@ import argparse
 import json
 from pathlib import Path
 
-__all__ = ["add_budget_arguments", "load_budget_inputs", "write_budget_outputs"]
+__all__ = ["add_budget_arguments", "load_budget_inputs", "load_batch_budget_inputs",
+           "write_budget_outputs"]
 
 COST_COLUMNS = ["financial_year", "line", "mean", "p10", "p90", "p2_5", "p97_5"]
 
@@ -46,8 +47,28 @@ def load_budget_inputs(args: argparse.Namespace):
     costs = CostAssumptions.from_file(args.costs) if args.costs else CostAssumptions.defaults()
     hnb = HNBAllocation.from_file(args.hnb) if args.hnb else None
     cap = Capacity.from_file(args.capacity) if args.capacity else None
-    routing = json.loads(args.routing) if getattr(args, "routing", None) else None
-    return costs, hnb, cap, routing
+    return costs, hnb, cap, _routing(args)
+
+
+def load_batch_budget_inputs(args: argparse.Namespace, codes: list[str]):
+    """For several LAs: ``(assumptions or None for the defaults, allocation by LA code,
+    capacity by LA code, routing or None)``; ``--hnb``/``--capacity`` name folders of
+    ``<code>.yaml`` / ``<code>.csv`` files (see :func:`sendforecast.batch.per_la_inputs`)."""
+    from sendforecast.batch import per_la_inputs
+    from sendforecast.finance.costs import CostAssumptions
+    from sendforecast.finance.hnb import HNBAllocation
+    from sendforecast.sufficiency import Capacity
+
+    costs = CostAssumptions.from_file(args.costs) if args.costs else None
+    allocations = per_la_inputs(args.hnb, codes, HNBAllocation.from_file, "HNB allocation",
+                                "--hnb", (".yaml", ".yml"))
+    capacities = per_la_inputs(args.capacity, codes, Capacity.from_file, "commissioned places",
+                               "--capacity", (".csv", ".xlsx"))
+    return costs, allocations, capacities, _routing(args)
+
+
+def _routing(args: argparse.Namespace):
+    return json.loads(args.routing) if getattr(args, "routing", None) else None
 
 
 def write_budget_outputs(result, out_dir: str | Path, charts: bool = True) -> list[Path]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 
 from sendforecast.cli.budget import add_budget_arguments
@@ -52,18 +51,11 @@ def cmd_run(args) -> int:
 
 
 def _batch(data, args) -> int:
-    from sendforecast.batch import per_la_inputs, resolve_las, run_batch
-    from sendforecast.finance.costs import CostAssumptions
-    from sendforecast.finance.hnb import HNBAllocation
-    from sendforecast.sufficiency import Capacity
+    from sendforecast.batch import resolve_las, run_batch
+    from sendforecast.cli.budget import load_batch_budget_inputs
 
     codes = resolve_las(data, args.la)
-    costs = CostAssumptions.from_file(args.costs) if args.costs else None
-    allocations = per_la_inputs(args.hnb, codes, HNBAllocation.from_file, "HNB allocation",
-                                "--hnb", (".yaml", ".yml"))
-    capacities = per_la_inputs(args.capacity, codes, Capacity.from_file, "commissioned places",
-                               "--capacity", (".csv", ".xlsx"))
-    routing = json.loads(args.routing) if args.routing else None
+    costs, allocations, capacities, routing = load_batch_budget_inputs(args, codes)
     print(f"Running the main job for {len(codes)} LA(s) "
           f"({args.jobs or 'all'} worker(s){', Dask at ' + args.scheduler if args.scheduler else ''})",
           file=sys.stderr)
