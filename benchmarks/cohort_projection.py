@@ -45,7 +45,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 SEN2 = ROOT.parent / "shared" / "data" / "sen2"
-OUT = ROOT / "benchmarks" / "results" / "cohort_backtest.md"
+OUT = ROOT / "benchmarks" / "results" / "cohort_projection.md"
 _DATA = None
 
 
@@ -69,7 +69,7 @@ def _one(args):
 
     data = _data()
     try:
-        m = CohortModel.from_sen2(data, la, base_year=T)
+        m = CohortModel.from_sen2(data, la, base_year=T, margins=None)
         p = m.project(horizon=years, draws=draws, seed=1, param_draws=None, keep_flows=keep)
     except (KeyError, ValueError) as e:
         return la, T, None, str(e)

@@ -107,13 +107,15 @@ def test_reduce_independent_sign_and_conservation(model):
     st_b = base.draws[..., k["state_special"]].sum(axis=2).mean(0)
     st_r = red.draws[..., k["state_special"]].sum(axis=2).mean(0)
     assert (ind_r[1:] < ind_b[1:]).all() and (st_r[1:] > st_b[1:]).all()
-    # conservation in every draw: stock(t+1) = stock(t) + joiners + transfers in - leavers
+    # conservation in every draw: stock(t+1) = stock(t) + joiners + transfers in
+    # + the anchoring's calibration - leavers
     f = red.flows
     prev = np.concatenate([np.broadcast_to(red.initial.sum(), (DRAWS, 1)),
                            red.draws.sum(axis=(2, 3))[:, :-1]], axis=1)
     np.testing.assert_array_equal(red.draws.sum(axis=(2, 3)),
                                   prev + f["joiners"].sum(axis=(2, 3))
                                   + f["transfers_in"].sum(axis=(2, 3))
+                                  + f["calibration"].sum(axis=(2, 3))
                                   - f["leavers"].sum(axis=(2, 3)))
 
 
@@ -169,6 +171,7 @@ def test_conservation_under_any_strategy(model, by, share, leave, seed):
     np.testing.assert_array_equal(res.draws.sum(axis=(2, 3)),
                                   prev + f["joiners"].sum(axis=(2, 3))
                                   + f["transfers_in"].sum(axis=(2, 3))
+                                  + f["calibration"].sum(axis=(2, 3))
                                   - f["leavers"].sum(axis=(2, 3)))
     assert (res.draws >= 0).all()
     np.testing.assert_array_equal(f["movers"].sum(axis=(2, 3)), 0)

@@ -15,6 +15,7 @@ identified (:mod:`.identify`, :mod:`.rates`), or how results are summarised
 
 from __future__ import annotations
 
+import hashlib
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -26,16 +27,34 @@ import pandas as pd
 from sendforecast.data.taxonomy import PLACEMENT_GROUPS, SPECIALIST_PROVISION
 from sendforecast.defaults import DEFAULT_SEED
 from sendforecast.errors import InputError, NotFoundError, Problem, SendForecastWarning
+from sendforecast.models.settings import PROJECTION_SETTINGS
 
 from .engine import DEFAULT_ENGINE, select_engine
 from .identify import pooled_posteriors, reference_area, reference_parts, sen2_parts
 from .inputs import ENGLAND, SEN2_AGES, group_totals, single_age_years
+from .margins import (
+    ElasticityForecast,
+    ShareForecast,
+    TotalForecast,
+    band_index,
+    band_totals,
+    england_growth,
+    group_elasticities,
+    group_history,
+    rake,
+    total_history,
+)
 from .parameters import PARAM_SETS, draw_plan
 from .projection import CohortProjection
 from .rates import damped_trend, loglinear_trend, witan_counts, witan_rates
 from .year_effects import SEN2_YEAR_EFFECTS
 
 __all__ = ["CohortModel"]
+
+# The margins' level errors widen as a random walk for this many years (the horizons the
+# backtests calibrated them on: benchmarks/results/cohort_backtest.md), then stay; the
+# cohort dynamics' own fan keeps opening after that.
+_LEVEL_ERROR_YEARS = 3
 
 
 @dataclass
@@ -63,6 +82,9 @@ class CohortModel:
     specialist: dict = field(default_factory=dict)
     settings: dict = field(default_factory=dict)
     year_effects: dict | None = None  # see draw_year_effects; None: rates fixed over years
+    #: margin forecasts the projection is raked to (see :mod:`.margins`), or None
+    margins: dict | None = None
+    _anchor_cache: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     # ------------------------------------------------------------------ witan
     @classmethod
@@ -109,7 +131,8 @@ class CohortModel:
                   population: pd.DataFrame | None = None, *, leave_strength: float = 10.0,
                   move_strength: float = 5.0, mix_strength: float = 50.0,
                   unrecorded: str = "keep",
-                  year_effects: dict | str | None = "calibrated") -> CohortModel:
+                  year_effects: dict | str | None = "calibrated",
+                  margins: str | None = "calibrated") -> CohortModel:
         """Model of one LA from SEN2 aggregates (the assumptions: :mod:`.identify` and
         ``docs/cohort.md``).
 
@@ -132,8 +155,17 @@ class CohortModel:
         :func:`~.year_effects.draw_year_effects`, or ``None`` (rates fixed over the years
         of a draw: intervals then cover far too little - 25-65% of outcomes at the 80%
         level on the backtests).
+        ``margins``: ``"calibrated"`` (default) anchors the projection's mean total,
+        placement-group mix and SEN2 age-band mix to the margin forecasts of
+        :mod:`.margins` (from January ``base_year`` and earlier only, with the settings of
+        :data:`~sendforecast.models.settings.PROJECTION_SETTINGS`); the cohort dynamics
+        then distribute them over single ages and placements and give the spread.
+        ``None``: the unanchored dynamics (they lost to carrying the placement shares
+        forward on January 2025: ``benchmarks/results/cohort_backtest.md``).
         """
         la = str(la)
+        if margins not in ("calibrated", None):
+            raise ValueError(f"margins must be 'calibrated' or None, not {margins!r}")
         if not (single_age_years(data, "caseload", "la", la)  # the age x placement shape
                 or single_age_years(data, "caseload", "national", ENGLAND)):
             raise InputError(Problem(
@@ -178,12 +210,14 @@ class CohortModel:
             if "la_code" in p.columns:
                 p = p[p["la_code"].astype(str) == la]
             pop = p.groupby("year")["population"].sum().rename_axis("year").reset_index()
+        marg = (_fit_margins(data, la, T, ref_level, ref_code, loc["initial"])
+                if margins else None)
         return cls(ages=SEN2_AGES, states=list(PLACEMENT_GROUPS), base_year=T,
                    initial=loc["initial"], leave_a=post["leave_a"], leave_b=post["leave_b"],
                    move_conc=post["move_conc"], joiner_conc=post["joiner_conc"],
                    joiner_history=loc["joiner_history"], population=pop,
                    age_offset=0, specialist=dict(SPECIALIST_PROVISION),
-                   year_effects=year_effects,
+                   year_effects=year_effects, margins=marg,
                    settings={"mode": "sen2", "la": la, "base_year": T,
                              "reference": {"level": ref_level, "code": ref_code,
                                            "note": ref_note},
@@ -191,6 +225,7 @@ class CohortModel:
                              "imputed_mix_years": loc["imputed_mix_years"],
                              "ceased_age_year": loc["ceased_age_year"],
                              "mix_years": loc["mix_years"], "unrecorded": unrecorded,
+                             "margins": _describe_margins(marg),
                              "priors": {"leave_strength": leave_strength,
                                         "move_strength": move_strength,
                                         "mix_strength": mix_strength}})
@@ -325,6 +360,20 @@ class CohortModel:
             stock = join  # ageing on: this January's joiners + last January's continuers
             stock[:, K:] += nxt[:, :-K]
             out[:, h] = stock.reshape(D, A, K)
+        if self.margins is not None:  # the margin forecasts set the levels
+            key = (H, D, seed, P, engine, self._fingerprint(joiners))
+            if adjust is not None and key not in self._anchor_cache:  # the baseline's
+                self.project(horizon=H, draws=D, seed=seed, joiners=joiners,
+                             param_draws=param_draws, keep_flows=False, engine=engine)
+            raw = out
+            out = self._anchor(out, seed, key)
+            if keep_flows:  # what the anchoring added, as a flow: the identity holds
+                delta = out.astype(np.int64) - raw  # cell by cell with it (see _anchor)
+                aged = np.zeros_like(delta)
+                aged[:, 1:, 1:] = delta[:, :-1, :-1]
+                flows["calibration"] = (delta - aged).astype(np.int32)
+                # the age-25 limit: whoever the anchoring put at the top age leaves too
+                flows["leavers"][:, 1:, -1] += delta[:, :-1, -1].astype(np.int32)
         proj_years = list(range(self.base_year + 1, self.base_year + H + 1))
         settings = {**self.settings, "horizon": H, "draws": D, "seed": seed,
                     "param_draws": P, "joiners": _describe(joiners),
@@ -337,6 +386,66 @@ class CohortModel:
                                 decomposition=self._decompose(jt, proj_years),
                                 settings=settings,
                                 timings={"seconds": round(time.perf_counter() - t0, 3)})
+
+    def _fingerprint(self, joiners) -> str:
+        """A digest of everything besides the seed and sizes that makes an unadjusted
+        projection's draws (the key of the kept anchoring factors)."""
+        h = hashlib.sha1()
+        for a in (self.initial, self.leave_a, self.leave_b, self.move_conc, self.joiner_conc,
+                  self.joiner_history.to_numpy(float)):
+            h.update(np.ascontiguousarray(a, dtype=float).tobytes())
+        h.update(repr((_jsonable(self.year_effects), self.base_year,
+                       None if joiners is None or isinstance(joiners, str) or callable(joiners)
+                       else np.asarray(joiners if not isinstance(joiners, pd.DataFrame)
+                                       else joiners.select_dtypes("number")).tobytes(),
+                       joiners if isinstance(joiners, str) else id(joiners)
+                       if callable(joiners) else None)).encode())
+        return h.hexdigest()
+
+    def _anchor(self, out: np.ndarray, seed, key: tuple) -> np.ndarray:
+        """Draws ``[D, H, A, K]`` scaled cell by cell so that their mean total, group and
+        age-band totals are the margin forecasts (raking, :func:`.margins.rake`), their
+        spread about the mean scaled by ``spread``, times a log-normal level error per
+        draw of the total, each group and each band (sd ``PROJECTION_SETTINGS["interval"]``
+        x sqrt(min(h, 3)), from a stream of its own).  The
+        factors of a model, horizon, seed and draw count are kept, so a scenario run
+        (``adjust``) is scaled exactly as its baseline and the pair stays comparable.
+
+        ``project`` records the change as ``flows["calibration"]`` (this year's change
+        less last year's, aged on), so that cell by cell ``stock(t+1) = aged-on stock(t)
+        - leavers + movers + joiners + transfers in + calibration``."""
+        m = self.margins
+        D, H, A, K = out.shape
+        if key not in self._anchor_cache:
+            mean = out.mean(0)
+            bands = band_index(self.ages)
+            fac = np.ones_like(mean)
+            for h in range(H):
+                tot = mean[h].sum()  # the cohort total, blended with the pooled growth
+                if m["total"] is not None:
+                    tot += m["total_weight"] * (m["total"].total(h + 1) - tot)
+                g = np.log(max(tot, 1e-9) / max(self.initial.sum(), 1e-9))
+                r = rake(mean[h], tot * m["groups"].shares(h + 1, g),
+                         tot * m["bands"].shares(h + 1, g), bands)
+                np.divide(r, mean[h], out=fac[h], where=mean[h] > 0)
+            self._anchor_cache[key] = fac
+        sd = m["interval"]
+        c = sd.get("spread", 1.0)  # the cohort draws' own spread about their mean, scaled
+        x = out if c == 1.0 else (1 - c) * out.mean(0, keepdims=True) + c * out
+        x = x * self._anchor_cache[key][None]
+        sg = np.array([sd["groups"].get(c, 0.0) for c in m["groups"].categories])
+        sb = np.array([sd["bands"].get(c, 0.0) for c in m["bands"].categories])
+        if sd["total"] > 0 or (sg > 0).any() or (sb > 0).any():
+            rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(15,)))
+            bi = band_index(self.ages)
+            z = (sd["total"] * rng.standard_normal((D, 1, 1))
+                 + sg[None, None, :] * rng.standard_normal((D, 1, K))
+                 + (sb[None, :, None] * rng.standard_normal((D, len(sb), 1)))[:, bi])
+            var = sd["total"] ** 2 + sg[None, :] ** 2 + (sb ** 2)[bi][:, None]  # [A, K]
+            for h in range(H):  # grows as a random walk over the backtested horizons only
+                t = min(h + 1, _LEVEL_ERROR_YEARS)
+                x[:, h] *= np.exp(np.sqrt(t) * z - t * var[None] / 2)
+        return np.rint(x).astype(np.int32)
 
     def _decompose(self, jt: np.ndarray, proj_years: list[int]) -> pd.DataFrame | None:
         """Joiners vs the base year: population effect + rate effect (exact, additive)."""
@@ -358,6 +467,54 @@ class CohortModel:
                          "rate_per_1000": 1000 * rt, "change": jm - h[y0],
                          "population_effect": r0 * (pt - p0), "rate_effect": (rt - r0) * pt})
         return pd.DataFrame(rows)
+
+
+def _fit_margins(data, la: str, T: int, ref_level: str, ref_code: str,
+                 initial: np.ndarray) -> dict:
+    """The margin forecasts of LA ``la`` from January ``T`` (years <= T only): total,
+    placement-group shares and SEN2 age-band shares, pooled toward the reference area
+    as :data:`~sendforecast.models.settings.PROJECTION_SETTINGS` says."""
+    S = PROJECTION_SETTINGS
+    ref = ref_level != "la"
+    gs = dict(S["groups"])
+    if gs.pop("method") == "elasticity":
+        beta, gamma = group_elasticities(data, T, gs["years"])
+        sh = gs.get("shrink", {})  # toward carrying the shares forward (beta 1, gamma 0)
+        lam = np.array([sh.get(g, sh.get("default", 1.0)) for g in PLACEMENT_GROUPS])
+        groups = ElasticityForecast(tuple(PLACEMENT_GROUPS), initial.sum(0),
+                                    1 + lam * (beta - 1), lam * gamma, gs["phi"])
+    else:
+        groups = ShareForecast.fit(group_history(data, "la", la, T),
+                                   group_history(data, ref_level, ref_code, T) if ref
+                                   else None, T, base=initial.sum(0), **gs)
+    own_b = band_totals(data, "la", la)
+    ref_b = band_totals(data, ref_level, ref_code) if ref else None
+    # the published bands of January T where there are any (the initial stock's bands
+    # may come from another January's age shape), else the initial stock's
+    base_b = (own_b.loc[T].to_numpy(float) if T in own_b.index else
+              np.bincount(band_index(SEN2_AGES), weights=initial.sum(1),
+                          minlength=len(own_b.columns)))
+    bands = ShareForecast.fit(own_b[own_b.index <= T],
+                              None if ref_b is None else ref_b[ref_b.index <= T], T,
+                              base=base_b, **S["bands"])
+    ts = dict(S["total"])
+    method, weight = ts.pop("method"), ts.pop("weight")
+    total = (None if method == "cohort" else
+             TotalForecast.fit(total_history(data, "la", la), T, england_growth(data, T),
+                               base=float(initial.sum()), **ts))
+    return {"total": total, "total_weight": 1.0 if method == "pooled_growth" else weight,
+            "groups": groups, "bands": bands,
+            "interval": dict(S["interval"]), "version": S["version"]}
+
+
+def _describe_margins(m: dict | None) -> dict | None:
+    if m is None:
+        return None
+    return {"version": m["version"],
+            "total": "cohort" if m["total"] is None else
+            {**m["total"].as_dict(), "weight": m["total_weight"]},
+            "groups": m["groups"].as_dict(), "bands": m["bands"].as_dict(),
+            "interval": m["interval"]}
 
 
 def _jsonable(spec: dict | None) -> dict | None:

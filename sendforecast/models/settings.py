@@ -1,0 +1,42 @@
+"""The method choices and interval settings of the projections, in one versioned table.
+
+Every number here was chosen on rolling-origin backtests that use only what was
+published by each origin; the benchmark that produced it is named beside it, and its
+output is committed under ``benchmarks/results/``.  Change a value only by re-running
+that benchmark, and bump ``version`` (projections record it in their settings).
+"""
+
+from __future__ import annotations
+
+__all__ = ["PROJECTION_SETTINGS"]
+
+PROJECTION_SETTINGS: dict = {
+    "version": "2026.12.1",
+    "benchmark": "benchmarks/cohort_backtest.py -> benchmarks/results/cohort_backtest.md",
+    # origins the settings were chosen on, and origins kept back to confirm them
+    "tuned_on": [2018, 2019, 2020, 2021],
+    "confirmed_on": [2022, 2023],
+    # total caseload: "cohort" (the cohort dynamics' own mean total), "pooled_growth"
+    # (last growth pooled halfway toward the median LA growth, damped by phi a year) or
+    # "blend" (weight x pooled growth + (1 - weight) x cohort: their biases cancel)
+    "total": {"method": "blend", "weight": 0.5, "pool": 0.5, "phi": 0.8},
+    # placement-group mix: each group's count grows with the LA's total at an
+    # elasticity fitted across LAs on the last year's changes, plus a drift of which
+    # half is carried into each further year ("drift": England's change of log shares)
+    # "shrink": the weight of the fitted elasticity and drift against carrying the share
+    # forward, per group (best of 0, 0.5 and 1 on the tuning origins)
+    "groups": {"method": "elasticity", "years": 1, "phi": 0.5,
+               "shrink": {"state_special": 1.0, "default": 0.5}},
+    # SEN2 age-band mix (0-4, 5-10, 11-15, 16-19, 20-25): the same rule
+    "bands": {"pool": 0.0, "years": 1, "phi": 0.5},
+    # extra log-scale sd per year ahead (times sqrt(h)) of each margin's level, beyond
+    # the cohort model's own spread, so that 80% / 95% intervals cover what they claim
+    # "spread": the cohort draws' own spread about their mean is scaled by it first
+    "interval": {"spread": 0.8, "total": 0.0,
+                 "groups": {"mainstream": 0.02, "resourced_provision": 0.18,
+                            "independent_special": 0.08, "ap_pru": 0.435,
+                            "post16_fe": 0.145, "specialist_post16": 0.4,
+                            "educated_elsewhere": 0.585, "early_years": 0.44},
+                 "bands": {"0-4": 0.125, "5-10": 0.03, "11-15": 0.02, "16-19": 0.095,
+                           "20-25": 0.255}},
+}

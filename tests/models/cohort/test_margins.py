@@ -1,0 +1,152 @@
+"""Margin forecasts and the anchoring of cohort projections (issue 15)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sendforecast.data.taxonomy import PLACEMENT_GROUPS
+from sendforecast.data.vintage import published_by
+from sendforecast.models.cohort import CohortModel
+from sendforecast.models.cohort.margins import (
+    AGE_BANDS,
+    ShareForecast,
+    band_index,
+    band_totals,
+    group_elasticities,
+    log_share_drift,
+    rake,
+)
+from sendforecast.models.cohort.model import _fit_margins
+from sendforecast.models.settings import PROJECTION_SETTINGS
+
+from .conftest import check_conservation
+
+
+def test_rake_meets_both_margins_and_keeps_zeros():
+    r = np.random.default_rng(3)
+    x = r.gamma(2.0, size=(26, 4))
+    x[0, 2] = 0.0
+    bands = band_index(range(26))
+    st = np.array([100.0, 50.0, 30.0, 20.0])
+    bt = np.array([10.0, 60.0, 70.0, 40.0, 20.0])
+    y = rake(x, st, bt, bands)
+    assert np.allclose(y.sum(0), st, rtol=1e-6)
+    assert np.allclose(np.bincount(bands, weights=y.sum(1)), bt, rtol=1e-4)
+    assert y[0, 2] == 0.0 and (y >= 0).all()
+
+
+def test_log_share_drift_ignores_a_category_that_appears():
+    h = pd.DataFrame({"a": [50.0, 55.0], "b": [50.0, 45.0], "not_recorded": [0.0, 20.0]},
+                     index=[2020, 2021])
+    d = log_share_drift(h, 2021)
+    assert d[2] == 0.0  # not_recorded keeps its share
+    # a and b share 100 of 120 in 2021; the drift moves shares between them only
+    f = ShareForecast(("a", "b", "not_recorded"), h.loc[2021].to_numpy() / 120, d, 1.0)
+    s = f.shares(1)
+    assert s[2] == pytest.approx(20 / 120)
+    assert s[0] / s[1] == pytest.approx((55 / 45) ** 2, rel=1e-9)  # one more year of it
+
+
+def test_bands_of_the_real_data(sen2):
+    b = band_totals(sen2, "national", "E92000001")
+    assert list(b.columns) == list(AGE_BANDS)
+    assert 2023 not in b.index and {2022, 2024} <= set(b.index)
+    # published England figures: 0-4 in January 2022 and the January 2024 single ages
+    assert b.loc[2022, "0-4"] == 18054
+    # the single ages of January 2024 add up to 572,829: 3,645 of the 576,474 plans
+    # have no age in the table, so bands are shares of the children with an age
+    assert b.loc[2024].sum() == 572829
+
+
+def test_state_special_grows_slower_than_the_caseload(sen2):
+    beta, gamma = group_elasticities(sen2, 2023)
+    k = {g: i for i, g in enumerate(PLACEMENT_GROUPS)}
+    assert 0 < beta[k["state_special"]] < 0.6  # places bind: about a fifth (0.19)
+    assert beta[k["mainstream"]] > 0.9
+    assert beta[k["not_recorded"]] == 1 and gamma[k["not_recorded"]] == 0
+
+
+def test_margins_use_only_what_was_published_by_the_origin(sen2):
+    """The margins of an origin are the same from all the data and from what had been
+    published by then (the single-age shape aside, which only the initial stock uses)."""
+    m = CohortModel.from_sen2(sen2, "825", base_year=2021, margins=None)
+    full = _fit_margins(sen2, "825", 2021, "national", "E92000001", m.initial)
+    cut = _fit_margins(published_by(sen2, 2021), "825", 2021, "national", "E92000001",
+                       m.initial)
+    for part in ("groups", "bands", "total"):
+        assert full[part].as_dict() == cut[part].as_dict(), part
+
+
+@pytest.fixture(scope="module")
+def anchored(sen2):
+    m = CohortModel.from_sen2(sen2, "825")
+    return m, m.project(horizon=3, draws=400, seed=2)
+
+
+def _margin_errors(m, p, h):
+    x = p.draws[:, h].astype(float)
+    bands = band_index(m.ages)
+    tot = x.sum(axis=(1, 2)).mean()
+    g = np.log(tot / m.initial.sum())
+    groups = x.sum(1).mean(0) / tot - m.margins["groups"].shares(h + 1, g)
+    bt = np.stack([x[:, bands == j].sum((1, 2)) for j in range(5)], 1).mean(0) / tot
+    return np.abs(groups).max(), np.abs(bt - m.margins["bands"].shares(h + 1, g)).max()
+
+
+def test_anchored_means_are_the_margin_forecasts(sen2, anchored):
+    m, p = anchored
+    # the level errors are mean one: the means agree within Monte Carlo error
+    assert max(_margin_errors(m, p, 0)) < 0.006
+    assert p.settings["margins"]["version"] == PROJECTION_SETTINGS["version"]
+    # without them, exactly (up to rounding each cell to whole children)
+    exact = CohortModel.from_sen2(sen2, "825")
+    exact.margins["interval"] = {"spread": 1.0, "total": 0.0, "groups": {}, "bands": {}}
+    q = exact.project(horizon=3, draws=100, seed=2)
+    for h in range(3):
+        assert max(_margin_errors(exact, q, h)) < 2e-3
+
+
+def test_anchored_projection_keeps_the_stock_identity(anchored):
+    check_conservation(anchored[1])
+
+
+def test_anchoring_is_reproducible_and_moves_state_special_as_the_places_say(sen2, anchored):
+    m, p = anchored
+    again = CohortModel.from_sen2(sen2, "825").project(horizon=3, draws=400, seed=2)
+    assert (again.draws == p.draws).all()
+    raw = CohortModel.from_sen2(sen2, "825", margins=None).project(horizon=3, draws=400,
+                                                                  seed=2)
+    k = PLACEMENT_GROUPS.index("state_special")
+    share = p.draws[:, 0].sum(1)[:, k].mean() / p.draws[:, 0].sum((1, 2)).mean()
+    # the share of state special falls (beta < 1 while the caseload grows)
+    assert share < m.initial.sum(0)[k] / m.initial.sum()
+    assert raw.draws.shape == p.draws.shape
+
+
+def test_a_scenario_is_anchored_like_its_baseline(sen2):
+    """Scenario runs take their baseline's anchoring factors: no scenario = the baseline
+    draw for draw, and fewer independent placements stay fewer after anchoring."""
+    from sendforecast.scenarios.compare import adjustments
+    from sendforecast.scenarios.library import ReduceIndependent
+
+    m = CohortModel.from_sen2(sen2, "825")
+    base = m.project(horizon=3, draws=200, seed=4)
+    scen = [ReduceIndependent(share=0.5, start=m.base_year, ramp_years=0)]
+    fresh = CohortModel.from_sen2(sen2, "825")  # no baseline run cached: it makes one
+    for model in (m, fresh):
+        cut = model.project(horizon=3, draws=200, seed=4, adjust=adjustments(model, scen, 3))
+        k = PLACEMENT_GROUPS.index("independent_special")
+        ib, ic = (p.draws[:, 2, :, k].sum(1).mean() for p in (base, cut))
+        assert ic < ib * 0.97
+        # the other placements take the children: the total moves little
+        assert abs(cut.draws[:, 2].sum((1, 2)).mean() / base.draws[:, 2].sum((1, 2)).mean()
+                   - 1) < 0.02
+    assert (m.project(horizon=3, draws=200, seed=4, adjust=adjustments(m, [], 3)).draws
+            == base.draws).all()
+
+
+def test_bad_margins_argument(sen2):
+    with pytest.raises(ValueError, match="margins must be"):
+        CohortModel.from_sen2(sen2, "825", margins="yes")
