@@ -17,6 +17,9 @@ published only for January 2024: at earlier origins they borrow its *shape* (a l
 moves children between ages within a band and placements within a group, not the
 margins the table scores).
 
+The total caseload is also forecast by statsforecast's AutoETS, AutoARIMA and AutoTheta
+on each LA's published totals to January T (peers, in the same run; the ``bench`` extra).
+
 Scores per group / band and horizon, over LA x origin cases: WAPE (sum |error| / sum
 actual), bias (sum error / sum actual), coverage of the 80% and 95% intervals, and the
 WAPE difference anchored - best baseline with a 95% interval from a paired bootstrap over
@@ -44,6 +47,7 @@ import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 SEN2 = ROOT.parent / "shared" / "data" / "sen2"
 OUT = ROOT / "benchmarks" / "results" / "cohort_backtest.md"
 TARGET_GROUPS = ["mainstream", "state_special", "independent_special", "post16_fe"]
@@ -247,6 +251,8 @@ def main():
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--las", nargs="*", help="only these LAs (default all)")
     ap.add_argument("--save", type=Path, help="write the scored rows here (csv.gz)")
+    ap.add_argument("--no-peers", action="store_true",
+                    help="skip statsforecast's AutoETS / AutoARIMA / AutoTheta on the totals")
     a = ap.parse_args()
     from sendforecast.data.taxonomy import PLACEMENT_GROUPS
     from sendforecast.models.cohort.margins import AGE_BANDS
@@ -269,6 +275,21 @@ def main():
                       file=sys.stderr, flush=True)
     wall = time.perf_counter() - t0
     df = pd.DataFrame(rows)
+    if not a.no_peers:  # statsforecast on each LA's total, same origins, same run
+        from _peers import peers
+
+        from sendforecast.models.forecast.history import history_from
+
+        t1 = time.perf_counter()
+        hist = history_from(_data(), ["caseload"], "la")
+        hist = hist[hist.la_code.isin(las)]
+        pf = peers(hist, "caseload", a.origins, a.horizon)
+        df = pd.concat([df, pd.DataFrame({
+            "la": pf.la_code, "origin": pf.origin, "h": pf.horizon, "dim": "total",
+            "cat": "total", "actual": pf.actual, "method": pf.method, "forecast": pf["mean"],
+            "lo80": pf.p10, "hi80": pf.p90, "lo95": pf.p2_5, "hi95": pf.p97_5})],
+            ignore_index=True)
+        print(f"  statsforecast peers: {time.perf_counter() - t1:.0f} s", file=sys.stderr)
     if a.save:
         df.to_csv(a.save, index=False)
     tuned = df[df.origin.isin(S["tuned_on"])]

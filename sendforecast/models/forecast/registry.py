@@ -18,6 +18,7 @@ from .baselines import DriftForecaster, ETSForecaster, LogLinearForecaster, Naiv
 from .flows import PIPELINE_MEASURES, PipelineForecaster
 from .hierarchical import HierarchicalForecaster
 from .interface import Forecaster
+from .pooled import PooledGrowthForecaster
 
 #: Every forecasting method by its name (the name users give as ``method=``), in the order
 #: help texts list them.
@@ -26,12 +27,13 @@ METHODS: dict[str, type[Forecaster]] = {
     "drift": DriftForecaster,
     "ets": ETSForecaster,
     "loglinear": LogLinearForecaster,
+    "pooled": PooledGrowthForecaster,
     "hierarchical": HierarchicalForecaster,
     "pipeline": PipelineForecaster,
 }
 #: Simpler method to use, per method, when a series is too short or a fit fails.
 FALLBACK = {"hierarchical": "ets", "pipeline": "ets", "ets": "drift", "loglinear": "drift",
-            "drift": "naive", "naive": None}
+            "pooled": "naive", "drift": "naive", "naive": None}
 #: Default method per measure chosen by the rolling-origin backtest in
 #: ``benchmarks/forecast_accuracy.py`` (see benchmarks/results/forecast_accuracy.md);
 #: ``method="auto"`` uses it.  :func:`~.evaluation.choose_method` re-runs the choice.
