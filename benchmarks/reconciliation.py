@@ -30,7 +30,6 @@ import time
 import warnings
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -61,8 +60,8 @@ def main():
     for o in ORIGINS:
         cur = hist[hist.year <= o]
         # LAs with the origin's January and a continuous series back to 2014
-        ok = cur.groupby("la_code").year.agg(lambda y: o in set(y) and y.min() <= 2014)
-        las = ok[ok].index
+        span = cur.groupby("la_code").year.agg(["min", "max"])
+        las = span.index[(span["max"] == o) & (span["min"] <= 2014)]
         cur = cur[cur.la_code.isin(las) & (cur.year >= 2014)]
         nxt = hist[(hist.year == o + 1) & hist.la_code.isin(las)].set_index("la_code").value
         keep = [c for c in las if c in nxt.index]
