@@ -11,7 +11,7 @@ from __future__ import annotations
 __all__ = ["PROJECTION_SETTINGS"]
 
 PROJECTION_SETTINGS: dict = {
-    "version": "2026.12.1",
+    "version": "2026.12.2",
     "benchmark": "benchmarks/cohort_backtest.py -> benchmarks/results/cohort_backtest.md",
     # origins the settings were chosen on, and origins kept back to confirm them
     "tuned_on": [2018, 2019, 2020, 2021],
@@ -29,14 +29,16 @@ PROJECTION_SETTINGS: dict = {
                "shrink": {"state_special": 1.0, "default": 0.5}},
     # SEN2 age-band mix (0-4, 5-10, 11-15, 16-19, 20-25): the same rule
     "bands": {"pool": 0.0, "years": 1, "phi": 0.5},
-    # extra log-scale sd per year ahead (times sqrt(h)) of each margin's level, beyond
-    # the cohort model's own spread, so that 80% / 95% intervals cover what they claim
+    # extra log-scale sd per year ahead (times sqrt(h), h <= 3) of each margin's level,
+    # beyond the cohort model's own spread, so that 80% / 95% intervals cover what they
+    # claim; the group and band errors move children between cells and leave each draw's
+    # total as it was (they are errors of the mix), which has a level error of its own
     # "spread": the cohort draws' own spread about their mean is scaled by it first
-    "interval": {"spread": 0.8, "total": 0.0,
-                 "groups": {"mainstream": 0.02, "resourced_provision": 0.18,
+    "interval": {"spread": 0.8, "total": 0.02,
+                 "groups": {"mainstream": 0.02, "resourced_provision": 0.195,
                             "independent_special": 0.08, "ap_pru": 0.435,
                             "post16_fe": 0.145, "specialist_post16": 0.4,
-                            "educated_elsewhere": 0.585, "early_years": 0.44},
+                            "educated_elsewhere": 0.65, "early_years": 0.44},
                  "bands": {"0-4": 0.125, "5-10": 0.03, "11-15": 0.02, "16-19": 0.095,
                            "20-25": 0.255}},
 }

@@ -139,6 +139,7 @@ def sen2_parts(data, level: str, code: str, T: int, unrecorded: str = "keep") ->
     if cy is not None:
         ca = ceased_age[cy]
         n_age = ref_stock.sum(1)
+        ca = _shape_top_band(ca, n_age)
         leave_age = np.where(n_age > 0, ca / np.maximum(n_age, 1e-9), np.nan)
     fill = np.nanmean(leave_age) if np.isfinite(leave_age).any() else 0.08
     leave_age = np.clip(np.nan_to_num(leave_age, nan=fill), 0.002, 0.95)
@@ -162,6 +163,7 @@ def sen2_parts(data, level: str, code: str, T: int, unrecorded: str = "keep") ->
         if level_ref > 0:
             p = p * (level_now / level_ref)
     p = p.clip(0.001, 0.95)
+    p = _top_band_floor(p, initial, ctot, T)
     p[25] = 0.95
     # ---- joiners
     mix_cube = age_group_cube(data, "new_plans", level, code)
@@ -192,6 +194,45 @@ def sen2_parts(data, level: str, code: str, T: int, unrecorded: str = "keep") ->
             "profile_years": sa_years if own else f"England {sa_years}",
             "imputed_mix_years": imputed,
             "ceased_age_year": cy, "mix_years": use}
+
+
+def _top_band_floor(p: np.ndarray, stock: np.ndarray, totals: pd.Series, T: int,
+                    min_children: float = 20.0) -> np.ndarray:
+    """Leaving at ages 20-24 at least what the January stock's fall from one age to the
+    next implies: of ``n(a)`` children at age a, at most ``n(a+1) * (1 + g)`` are there a
+    year later (``g``: the caseload's last yearly growth, 0-20%, as younger cohorts are
+    larger), so ``P(leave) >= 1 - n(a+1) (1 + g) / n(a)`` where ``n(a) >= min_children``.
+    The net-leaving scaling spreads one level over every age and had left three in four
+    children of 24 in place for age 25 (issue 15)."""
+    n = stock.sum(1)
+    g = 0.0
+    if T in totals.index and T - 1 in totals.index and totals[T - 1] > 0:
+        g = float(np.clip(totals[T] / totals[T - 1] - 1, 0.0, 0.2))
+    out = p.copy()
+    for a in range(20, 25):
+        if n[a] >= min_children:
+            floor = 1 - min(1.0, n[a + 1] * (1 + g) / n[a])
+            out[a] = np.maximum(out[a], min(floor, 0.95))
+    return out
+
+
+def _shape_top_band(ca: np.ndarray, n_age: np.ndarray) -> np.ndarray:
+    """Plans ceased at 20-25, published only as "20 and over" (split evenly by
+    :func:`~.inputs.ceased_parts`), shared over the single ages by the January stock's
+    fall from each age to the next (everyone left at 25 ceases): January 2024 England
+    has 2,100 at 24 and 325 at 25, so most plans that reach 24 end there, while an even
+    split had let three in four go on to 25 (issue 15: 1,517 projected at 25 against 371
+    published)."""
+    top = ca[20:26]
+    n = n_age[20:26]
+    if n.sum() <= 0 or top.sum() <= 0 or np.ptp(top) > 1e-9 * max(top.max(), 1.0):
+        return ca  # published by single age (or nothing to share)
+    drop = np.append(np.clip(n[:-1] - n[1:], 0, None), n[-1])
+    if drop.sum() <= 0:
+        return ca
+    out = ca.copy()
+    out[20:26] = top.sum() * drop / drop.sum()
+    return out
 
 
 def reference_parts(data, level: str, code: str, T: int, unrecorded: str = "keep") -> dict:

@@ -438,13 +438,20 @@ class CohortModel:
         if sd["total"] > 0 or (sg > 0).any() or (sb > 0).any():
             rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(15,)))
             bi = band_index(self.ages)
-            z = (sd["total"] * rng.standard_normal((D, 1, 1))
-                 + sg[None, None, :] * rng.standard_normal((D, 1, K))
+            zt = sd["total"] * rng.standard_normal(D)
+            z = (sg[None, None, :] * rng.standard_normal((D, 1, K))
                  + (sb[None, :, None] * rng.standard_normal((D, len(sb), 1)))[:, bi])
-            var = sd["total"] ** 2 + sg[None, :] ** 2 + (sb ** 2)[bi][:, None]  # [A, K]
+            var = sg[None, :] ** 2 + (sb ** 2)[bi][:, None]  # [A, K]
             for h in range(H):  # grows as a random walk over the backtested horizons only
                 t = min(h + 1, _LEVEL_ERROR_YEARS)
+                before = x[:, h].sum(axis=(1, 2))
                 x[:, h] *= np.exp(np.sqrt(t) * z - t * var[None] / 2)
+                # the groups' and bands' errors are of the mix: each draw keeps its total,
+                # which has a level error of its own
+                after = x[:, h].sum(axis=(1, 2))
+                scale = np.divide(before, after, out=np.ones_like(after), where=after > 0)
+                scale *= np.exp(np.sqrt(t) * zt - t * sd["total"] ** 2 / 2)
+                x[:, h] *= scale[:, None, None]
         return np.rint(x).astype(np.int32)
 
     def _decompose(self, jt: np.ndarray, proj_years: list[int]) -> pd.DataFrame | None:

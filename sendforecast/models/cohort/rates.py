@@ -79,7 +79,18 @@ def pooled_beta(x: np.ndarray, n: np.ndarray, age_groups: Sequence, prior_mean=N
     prior_g = state_mean if prior_mean is None or np.ndim(prior_mean) == 0 else \
         0.5 * state_mean + 0.5 * np.asarray(prior_mean, float)
     a, b = beta_posterior(xg, ng, prior_g, group_strength)
-    return beta_posterior(x, n, a / (a + b), strength)
+    cell = a / (a + b)
+    if prior_mean is not None and np.ndim(prior_mean) == x.ndim:
+        # keep the reference's age shape within each age group (e.g. most plans that
+        # reach 24 end there): the cell's prior is the group's posterior mean times the
+        # reference cell's rate relative to the reference group's mean
+        pm = np.broadcast_to(np.asarray(prior_mean, float), x.shape)
+        w = np.maximum(n, 1e-9)
+        pm_g = group_sums(pm * w, age_groups, 0) / np.maximum(group_sums(w, age_groups, 0),
+                                                              1e-12)
+        ratio = np.divide(pm, pm_g, out=np.ones_like(pm), where=pm_g > 0)
+        cell = np.clip(cell * ratio, 1e-4, 0.99)
+    return beta_posterior(x, n, cell, strength)
 
 
 # ---------------------------------------------------------------- Dirichlet-multinomial
