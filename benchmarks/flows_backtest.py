@@ -43,8 +43,10 @@ def summarise(bt: pd.DataFrame) -> pd.DataFrame:
         pe = (d["mean"] - d.actual) / d.actual
         r = {"method": m, "horizon": h, "median_ape": 100 * pe.abs().median(),
              "bias": 100 * pe.median(),
-             "cover80": 100 * ((d.p10 <= d.actual) & (d.actual <= d.p90)).mean(),
-             "cover95": 100 * ((d.p2_5 <= d.actual) & (d.actual <= d.p97_5)).mean(),
+             "cover80": 100 * ((d.p10 <= d.actual) & (d.actual <= d.p90)).mean()
+             if d.p10.notna().any() else np.nan,
+             "cover95": 100 * ((d.p2_5 <= d.actual) & (d.actual <= d.p97_5)).mean()
+             if d.p2_5.notna().any() else np.nan,
              "cover80_cal": np.nan, "cover95_cal": np.nan, "n": len(d)}
         if "cal_p10" in d and d.cal_p10.notna().any():
             c = d[d.cal_p10.notna()]
@@ -87,11 +89,22 @@ def main():
                  for part, o in (("tune", tune), ("check", check))}
             grid.append({"weight": w, "years": k, "phi": phi, **s})
         grid = pd.DataFrame(grid)
-        nv = bt[(bt.method == "naive") & (bt.horizon == 1)]
+        nv = bt[(bt.method == "naive") & (bt.horizon == 1)].copy()
+        nv["mean"] = hist.set_index(["la_code", "year"])["value"].reindex(
+            pd.MultiIndex.from_arrays([nv.la_code.astype(str), nv.origin])).to_numpy()
         nape = {part: 100 * ((nv["mean"] - nv.actual).abs() / nv.actual)[nv.origin.isin(o)].median()
                 for part, o in (("tune", tune), ("check", check))}
         best = grid.loc[grid.tune.idxmin()]
         choices[measure] = (float(best.weight), int(best.years), float(best.phi))
+        # the analyst's naive: the last published value itself (the package's naive
+        # reports the mean of its random-walk paths, above the last value)
+        last = hist.set_index(["la_code", "year"])["value"]
+        lv = bt[bt.method == "naive"].copy()
+        lv["mean"] = last.reindex(pd.MultiIndex.from_arrays(
+            [lv.la_code.astype(str), lv.origin])).to_numpy()
+        lv["method"] = "last value"
+        lv[["p10", "p90", "p2_5", "p97_5", "cal_p10", "cal_p90", "cal_p2_5", "cal_p97_5"]] = np.nan
+        bt = pd.concat([bt, lv], ignore_index=True)
         if not a.no_peers:
             from _peers import peers
 
@@ -99,20 +112,21 @@ def main():
         lines += [f"## {measure} (origins {origins[0]}-{origins[-1]}; check {check})", ""]
         for part, o in (("check", check), ("tuning", tune)):
             s = summarise(bt[bt.origin.isin(o)])
-            naive = s.xs("naive")["median_ape"]
-            lines += [f"### {part} origins", "", "| method | h | median APE % | / naive | bias % | "
+            naive = s.xs("last value")["median_ape"]
+            lines += [f"### {part} origins", "", "| method | h | median APE % | / last value | bias % | "
                       "80% cover (raw) | 95% cover (raw) | 80% cover (calibrated) | "
                       "95% cover (calibrated) | forecasts |",
                       "|---|---|---|---|---|---|---|---|---|---|"]
             for (m, h), r in s.iterrows():
                 c80 = f"{r.cover80_cal:.0f}%" if np.isfinite(r.cover80_cal) else ""
                 c95 = f"{r.cover95_cal:.0f}%" if np.isfinite(r.cover95_cal) else ""
+                raw = (f"{r.cover80:.0f}% | {r.cover95:.0f}%" if np.isfinite(r.cover80)
+                       else " | ")
                 lines.append(f"| {m} | {h} | {r.median_ape:.1f} | {r.median_ape / naive[h]:.3f}"
-                             f" | {r.bias:+.1f} | {r.cover80:.0f}% | {r.cover95:.0f}% | {c80} | "
-                             f"{c95} | {int(r.n)} |")
+                             f" | {r.bias:+.1f} | {raw} | {c80} | {c95} | {int(r.n)} |")
             lines.append("")
         lines += ["### pooled-growth settings (horizon 1, median APE %)", "",
-                  f"naive: tuning {nape['tune']:.2f}, check {nape['check']:.2f}. Chosen on "
+                  f"last value: tuning {nape['tune']:.2f}, check {nape['check']:.2f}. Chosen on "
                   f"the tuning origins: weight {best.weight}, years {int(best.years)}, phi "
                   f"{best.phi} (in the package: {POOLED_SETTINGS.get(measure, POOLED_SETTINGS['default'])}).",
                   "", "| weight | years | phi | tuning | check |", "|---|---|---|---|---|"]

@@ -15,7 +15,7 @@ p97_5, method`` and only forecast years.  Beside it:
   of their contents) - and nothing that changes between runs with the same seed (no
   times).
 
-Methods per measure: naive, drift, ets, loglinear and hierarchical forecast every
+Methods per measure: naive, drift, ets, loglinear, pooled and hierarchical forecast every
 measure; pipeline (requests x P(assess) x P(issue)) forecasts assessments, new plans
 and caseload, not requests, which are its input (``--method pipeline --measure
 requests`` is a usage error, exit 2, naming the methods that do).
@@ -173,7 +173,7 @@ def add_forecast_parser(subparsers) -> None:
     add_la(f, many=True, default="all")
     auto = ", ".join(f"{m} {AUTO_METHOD.get(m, AUTO_DEFAULT)}" for m in MEASURES)
     f.add_argument("--method", default="auto", choices=(*METHODS, "auto"),
-                   help=f"naive, drift, ets, loglinear, hierarchical: every measure; pipeline: "
+                   help=f"naive, drift, ets, loglinear, pooled, hierarchical: every measure; pipeline: "
                         f"{', '.join(PIPELINE_MEASURES)} (not requests, its input); auto "
                         f"(default): the method chosen per measure by backtest ({auto})")
     add_seed(f)

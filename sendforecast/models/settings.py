@@ -8,7 +8,7 @@ that benchmark, and bump ``version`` (projections record it in their settings).
 
 from __future__ import annotations
 
-__all__ = ["PROJECTION_SETTINGS"]
+__all__ = ["FORECAST_SETTINGS", "PROJECTION_SETTINGS"]
 
 PROJECTION_SETTINGS: dict = {
     "version": "2026.12.2",
@@ -41,4 +41,24 @@ PROJECTION_SETTINGS: dict = {
                             "educated_elsewhere": 0.65, "early_years": 0.44},
                  "bands": {"0-4": 0.125, "5-10": 0.03, "11-15": 0.02, "16-19": 0.095,
                            "20-25": 0.255}},
+}
+
+#: The demand forecasts' method choices (``method="auto"``) and the pooled-growth rule.
+#: Interval calibration factors are data of their own, with their provenance:
+#: :mod:`sendforecast.models.forecast.calibration_factors`.
+FORECAST_SETTINGS: dict = {
+    "version": "2026.12.1",
+    # method="auto" per measure (others: "default").  caseload and requests: the
+    # Bayesian hierarchical model, chosen by benchmarks/forecast_accuracy.py (requests
+    # are not re-chosen by flows_backtest.py, which does not run it: on its two tuning
+    # origins, 2019-2020, the last value was best; on the two check origins pooled was);
+    # new plans: pooled growth, best on flows_backtest.py's tuning origins (2012-2020:
+    # median APE 17.1% against 17.3% naive and 17.6% last value) and on its check
+    # origins (2021-2022: 16.5% against 16.7% and 18.8%)
+    "auto_method": {"caseload": "hierarchical", "requests": "hierarchical",
+                    "new_plans": "pooled", "default": "ets"},
+    "auto_benchmark": "benchmarks/flows_backtest.py -> benchmarks/results/flows_backtest.md",
+    # pooled growth (weight on the LA's own growth, years of it, phi) per measure: the
+    # best horizon-1 median APE of flows_backtest.py's grid on the tuning origins
+    "pooled": {"caseload": (0.5, 1, 1.0), "default": (0.0, 1, 0.5)},
 }

@@ -4,7 +4,8 @@ One module per job, each importing only those below it:
 
 * :mod:`.history` - build, check and clean the history; :mod:`.interface` - the
   :class:`Forecaster` contract and intervals from sample paths;
-* the methods: :mod:`.baselines` (naive, drift, ets, loglinear), :mod:`.hierarchical`
+* the methods: :mod:`.baselines` (naive, drift, ets, loglinear), :mod:`.pooled` (pooled
+  growth), :mod:`.hierarchical`
   (PyMC partial pooling), :mod:`.flows` (the statutory pipeline, method ``"pipeline"``);
 * :mod:`.registry` - the methods by name, their fallbacks and the ``auto`` choice;
 * :mod:`.calibration` (with the data module :mod:`.calibration_factors`) - interval

@@ -130,4 +130,34 @@ CALIBRATION: dict[tuple[str, str, int, int], float] = {
     ('pipeline', 'new_plans', 2, 95): 1.737,
     ('pipeline', 'new_plans', 3, 80): 1.489,
     ('pipeline', 'new_plans', 3, 95): 2.068,
+    # pooled growth: benchmarks/flows_backtest.py (the newest 6 origins of each measure;
+    # see POOLED_PROVENANCE)
+    ('pooled', 'assessments', 1, 80): 0.395,
+    ('pooled', 'assessments', 1, 95): 0.509,
+    ('pooled', 'assessments', 2, 80): 0.366,
+    ('pooled', 'assessments', 2, 95): 0.410,
+    ('pooled', 'assessments', 3, 80): 0.336,
+    ('pooled', 'assessments', 3, 95): 0.378,
+    ('pooled', 'new_plans', 1, 80): 0.936,
+    ('pooled', 'new_plans', 1, 95): 1.193,
+    ('pooled', 'new_plans', 2, 80): 0.869,
+    ('pooled', 'new_plans', 2, 95): 1.106,
+    ('pooled', 'new_plans', 3, 80): 0.820,
+    ('pooled', 'new_plans', 3, 95): 0.998,
+    ('pooled', 'requests', 1, 80): 1.332,
+    ('pooled', 'requests', 1, 95): 1.421,
+    ('pooled', 'requests', 2, 80): 1.507,
+    ('pooled', 'requests', 2, 95): 1.515,
+    ('pooled', 'requests', 3, 80): 2.029,
+    ('pooled', 'requests', 3, 95): 1.723,
+}
+
+#: Where the ``pooled`` factors come from (the others: :data:`PROVENANCE`).
+POOLED_PROVENANCE = {
+    "produced_by": "benchmarks/flows_backtest.py --save DIR, then "
+                   "evaluation.calibration_factors on the pooled rows of the newest 6 origins",
+    "results_file": "benchmarks/results/flows_backtest.md",
+    "date": "2026-12-04",
+    "note": "assessments factors are small because early zeros and ones (2014-2015) inflate "
+            "the raw volatility of many series",
 }

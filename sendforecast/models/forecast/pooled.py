@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..settings import FORECAST_SETTINGS
 from .baselines import _pooled_var
 from .interface import Forecaster
 
@@ -28,10 +29,8 @@ __all__ = ["POOLED_SETTINGS", "PooledGrowthForecaster"]
 
 #: (weight, years, phi) per measure, from benchmarks/flows_backtest.py (tuning origins:
 #: all but the last two; see benchmarks/results/flows_backtest.md); others use "default".
-POOLED_SETTINGS: dict[str, tuple[float, int, float]] = {
-    "caseload": (0.5, 1, 1.0),
-    "default": (0.0, 1, 0.5),
-}
+#: Kept in :data:`sendforecast.models.settings.FORECAST_SETTINGS`.
+POOLED_SETTINGS: dict[str, tuple[float, int, float]] = FORECAST_SETTINGS["pooled"]
 
 
 class PooledGrowthForecaster(Forecaster):

@@ -14,6 +14,7 @@ import inspect
 
 from ...defaults import DEFAULT_SEED
 from ...errors import UsageError
+from ..settings import FORECAST_SETTINGS
 from .baselines import DriftForecaster, ETSForecaster, LogLinearForecaster, NaiveForecaster
 from .flows import PIPELINE_MEASURES, PipelineForecaster
 from .hierarchical import HierarchicalForecaster
@@ -34,13 +35,12 @@ METHODS: dict[str, type[Forecaster]] = {
 #: Simpler method to use, per method, when a series is too short or a fit fails.
 FALLBACK = {"hierarchical": "ets", "pipeline": "ets", "ets": "drift", "loglinear": "drift",
             "pooled": "naive", "drift": "naive", "naive": None}
-#: Default method per measure chosen by the rolling-origin backtest in
-#: ``benchmarks/forecast_accuracy.py`` (see benchmarks/results/forecast_accuracy.md);
+#: Default method per measure, chosen by rolling-origin backtests
+#: (:data:`sendforecast.models.settings.FORECAST_SETTINGS`, where the evidence is named);
 #: ``method="auto"`` uses it.  :func:`~.evaluation.choose_method` re-runs the choice.
-#: (Horizon 1, lowest median APE: new plans are noisy year to year and nothing beat the last value.)
 #: Measures not listed (e.g. assessments) use :data:`AUTO_DEFAULT`.
-AUTO_METHOD = {"caseload": "hierarchical", "requests": "hierarchical", "new_plans": "naive"}
-AUTO_DEFAULT = "ets"
+AUTO_METHOD = {k: v for k, v in FORECAST_SETTINGS["auto_method"].items() if k != "default"}
+AUTO_DEFAULT = FORECAST_SETTINGS["auto_method"]["default"]
 #: The requests model the pipeline method uses unless told otherwise (``requests_method=``).
 PIPELINE_REQUESTS_METHOD = "drift"
 
@@ -68,7 +68,8 @@ def check_method(method: str, measure: str | None) -> None:
 
 def make_forecaster(method: str, measure: str | None = None, seed: int | None = DEFAULT_SEED,
                     **kwargs) -> Forecaster:
-    """A fresh forecaster by name: naive, drift, ets, loglinear, hierarchical, pipeline.
+    """A fresh forecaster by name: naive, drift, ets, loglinear, pooled, hierarchical,
+    pipeline.
 
     ``seed`` goes to methods that draw random numbers while fitting (the hierarchical
     model's MCMC/ADVI, also as the pipeline's requests model); the others ignore it.  The

@@ -20,7 +20,8 @@ from sendforecast.models.forecast.registry import (
 
 
 def test_methods_by_name_in_help_order():
-    assert list(METHODS) == ["naive", "drift", "ets", "loglinear", "hierarchical", "pipeline"]
+    assert list(METHODS) == ["naive", "drift", "ets", "loglinear", "pooled", "hierarchical",
+                            "pipeline"]
     for name, cls in METHODS.items():
         assert issubclass(cls, Forecaster) and cls.name == name
 
@@ -43,7 +44,8 @@ def test_auto_choices_are_methods():
 
 
 def test_methods_for_and_check_method():
-    assert methods_for("requests") == ("naive", "drift", "ets", "loglinear", "hierarchical")
+    assert methods_for("requests") == ("naive", "drift", "ets", "loglinear", "pooled",
+                                       "hierarchical")
     assert methods_for("assessments") == tuple(METHODS)
     check_method("pipeline", "caseload")
     with pytest.raises(UsageError, match="unknown method 'prophet'; choose from naive, drift"):
@@ -53,7 +55,7 @@ def test_methods_for_and_check_method():
     assert str(e.value) == (
         "the pipeline method forecasts assessments, new_plans, caseload from requests "
         "(requests x P(assess) x P(issue)), not requests; for requests use one of naive, drift, "
-        "ets, loglinear, hierarchical or auto")
+        "ets, loglinear, pooled, hierarchical or auto")
 
 
 def test_make_forecaster_gives_the_seed_to_methods_that_sample_while_fitting():
