@@ -24,6 +24,7 @@ def test_every_named_category_exists_and_origins_are_kept_apart():
     assert set(S["interval"]["groups"]) <= set(PLACEMENT_GROUPS)
     assert set(S["interval"]["bands"]) <= set(AGE_BANDS)
     assert set(S["groups"]["shrink"]) - {"default"} <= set(PLACEMENT_GROUPS)
+    assert set(S["interval"]["spread_by_group"]) <= set(PLACEMENT_GROUPS)
     assert not set(S["tuned_on"]) & set(S["confirmed_on"])
     assert S["total"]["method"] in ("cohort", "pooled_growth", "blend")
     assert 0 < S["interval"]["spread"] <= 1.5

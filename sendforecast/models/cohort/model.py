@@ -430,8 +430,10 @@ class CohortModel:
                 np.divide(r, mean[h], out=fac[h], where=mean[h] > 0)
             self._anchor_cache[key] = fac
         sd = m["interval"]
-        c = sd.get("spread", 1.0)  # the cohort draws' own spread about their mean, scaled
-        x = out if c == 1.0 else (1 - c) * out.mean(0, keepdims=True) + c * out
+        # the cohort draws' own spread about their mean, scaled (per group where given)
+        c = np.array([sd.get("spread_by_group", {}).get(g, sd.get("spread", 1.0))
+                      for g in m["groups"].categories])
+        x = out if (c == 1.0).all() else (1 - c) * out.mean(0, keepdims=True) + c * out
         x = x * self._anchor_cache[key][None]
         sg = np.array([sd["groups"].get(c, 0.0) for c in m["groups"].categories])
         sb = np.array([sd["bands"].get(c, 0.0) for c in m["bands"].categories])
