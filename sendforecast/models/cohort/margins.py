@@ -226,7 +226,7 @@ def group_elasticities(data, origin: int, years: int = 1, min_count: float = 20.
     from sendforecast.data.taxonomy import PLACEMENT_GROUPS
 
     store = data_cache(data)
-    key = ("group_elasticities", int(origin), int(years), float(min_count))
+    key = ("group_elasticities", level, int(origin), int(years), float(min_count))
     if key in store:
         return store[key]
     group_totals(data, level, "")  # builds the all-area table
@@ -300,11 +300,14 @@ def rake(x: np.ndarray, state_totals: np.ndarray, band_totals_: np.ndarray,
     tot = st.sum()
     if tot <= 0 or x.sum() <= 0:
         return x
+    use_bands = bt.sum() > 0  # no band targets (no children with an age): states only
     bt = bt * tot / max(bt.sum(), 1e-12)
     nb = len(bt)
     for _ in range(iterations):
         cs = x.sum(0)
         x *= np.divide(st, cs, out=np.ones_like(cs), where=cs > 0)[None, :]
+        if not use_bands:
+            break
         bs = np.bincount(bands, weights=x.sum(1), minlength=nb)
         f = np.divide(bt, bs, out=np.ones_like(bs), where=bs > 0)
         x *= f[bands][:, None]

@@ -361,12 +361,17 @@ class CohortModel:
             stock[:, K:] += nxt[:, :-K]
             out[:, h] = stock.reshape(D, A, K)
         if self.margins is not None:  # the margin forecasts set the levels
-            key = (H, D, seed, P, engine, self._fingerprint(joiners))
+            # the joiners object itself is in the key when it is a callable (an id could
+            # be reused by another one once it is gone)
+            key = (H, D, seed, P, engine, self._fingerprint(joiners),
+                   joiners if callable(joiners) else None)
             if adjust is not None and key not in self._anchor_cache:  # the baseline's
                 self.project(horizon=H, draws=D, seed=seed, joiners=joiners,
                              param_draws=param_draws, keep_flows=False, engine=engine)
             raw = out
             out = self._anchor(out, seed, key)
+            if seed is None:  # fresh randomness: another run is another baseline
+                self._anchor_cache.pop(key, None)
             if keep_flows:  # what the anchoring added, as a flow: the identity holds
                 delta = out.astype(np.int64) - raw  # cell by cell with it (see _anchor)
                 aged = np.zeros_like(delta)
@@ -398,8 +403,10 @@ class CohortModel:
                        None if joiners is None or isinstance(joiners, str) or callable(joiners)
                        else np.asarray(joiners if not isinstance(joiners, pd.DataFrame)
                                        else joiners.select_dtypes("number")).tobytes(),
-                       joiners if isinstance(joiners, str) else id(joiners)
-                       if callable(joiners) else None)).encode())
+                       joiners if isinstance(joiners, str) else None,
+                       None if self.population is None
+                       else self.population.to_numpy(float).tobytes(),
+                       self.age_offset)).encode())
         return h.hexdigest()
 
     def _anchor(self, out: np.ndarray, seed, key: tuple) -> np.ndarray:
@@ -433,7 +440,8 @@ class CohortModel:
         # the cohort draws' own spread about their mean, scaled (per group where given)
         c = np.array([sd.get("spread_by_group", {}).get(g, sd.get("spread", 1.0))
                       for g in m["groups"].categories])
-        x = out if (c == 1.0).all() else (1 - c) * out.mean(0, keepdims=True) + c * out
+        x = out if (c == 1.0).all() else np.maximum(
+            (1 - c) * out.mean(0, keepdims=True) + c * out, 0.0)
         x = x * self._anchor_cache[key][None]
         sg = np.array([sd["groups"].get(c, 0.0) for c in m["groups"].categories])
         sb = np.array([sd["bands"].get(c, 0.0) for c in m["bands"].categories])

@@ -50,12 +50,19 @@ class PooledGrowthForecaster(Forecaster):
         self.shrink = shrink
 
     def _rule(self, L: np.ndarray, j: int) -> np.ndarray:
-        """Yearly log growth the rule uses after column ``j`` of log counts ``L``."""
+        """Yearly log growth the rule uses after column ``j`` of log counts ``L``.
+
+        ``L`` is right-aligned on each series' last year (:func:`~.history.to_matrix`);
+        the median is over the series whose last year is the newest (a series that
+        stopped a year or two earlier is aligned on another calendar year)."""
         G = np.diff(L[:, : j + 1], axis=1)
         if G.shape[1] == 0:
             return np.zeros(len(L))
         last = G[:, -1]
-        med = np.nanmedian(last) if np.isfinite(last).any() else 0.0
+        newest = np.asarray(self.last_years_) == np.max(self.last_years_)
+        ref = last[newest & np.isfinite(last)]
+        med = float(np.median(ref)) if ref.size else (
+            np.nanmedian(last) if np.isfinite(last).any() else 0.0)
         own = G[:, -self.years:]
         n = np.isfinite(own).sum(1)
         own = np.where(n > 0, np.nansum(np.where(np.isfinite(own), own, 0), 1)

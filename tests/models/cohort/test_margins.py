@@ -150,3 +150,16 @@ def test_a_scenario_is_anchored_like_its_baseline(sen2):
 def test_bad_margins_argument(sen2):
     with pytest.raises(ValueError, match="margins must be"):
         CohortModel.from_sen2(sen2, "825", margins="yes")
+
+
+def test_rake_without_band_targets_keeps_the_states():
+    y = rake(np.ones((26, 3)), np.array([10.0, 10.0, 5.0]), np.zeros(5), band_index(range(26)))
+    assert np.allclose(y.sum(0), [10, 10, 5])
+
+
+def test_unseeded_runs_are_not_anchored_with_another_runs_factors(sen2):
+    m = CohortModel.from_sen2(sen2, "825")
+    m.project(horizon=1, draws=50, seed=None, keep_flows=False)
+    assert not m._anchor_cache  # fresh randomness: nothing kept for the next run
+    m.project(horizon=1, draws=50, seed=5, keep_flows=False)
+    assert len(m._anchor_cache) == 1

@@ -49,3 +49,14 @@ def test_pooled_is_reproducible_and_short_series_fall_back(sen2):
     fc = forecast(short, "requests", la="all", horizon=1, method="pooled")
     d = fc[fc.la_code == "D"]
     assert d["method"].iloc[0] == "naive" and "pooled" in d["warning"].iloc[0]
+
+
+def test_the_median_growth_is_of_the_newest_year_not_of_stale_series():
+    """Series that stopped a year early are aligned on another calendar year: their last
+    growth (here a fall of 30%) must not set the median of those that run to the newest."""
+    grow = {"A": [100 * 1.10 ** i for i in range(8)], "B": [80 * 1.10 ** i for i in range(8)]}
+    fall = {c: [100.0] * 6 + [70.0] for c in "CDE"}  # 2015-2021, ending a year earlier
+    h = pd.concat([hist(grow), hist(fall)])
+    f = PooledGrowthForecaster(weight=0.0, years=1, phi=1.0).fit(h)
+    k = list(f.codes_).index("A")
+    assert abs(f.growth_[k] - np.log(1.10)) < 1e-12
