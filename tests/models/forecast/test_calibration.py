@@ -47,7 +47,7 @@ def test_forecast_applies_the_table_by_method_measure_horizon_and_level():
 
 
 def test_factor_table_is_well_formed_data_with_provenance():
-    assert len(CALIBRATION) == 120  # 102 from forecast_accuracy.py, 18 pooled (flows_backtest)
+    assert len(CALIBRATION) == 114  # 102 from forecast_accuracy.py, 12 pooled (flows_backtest)
     for (method, measure, horizon, level), k in CALIBRATION.items():
         assert method in METHODS and measure in ("caseload", "requests", "new_plans") or (
             method == "pooled" and measure == "assessments")
