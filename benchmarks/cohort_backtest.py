@@ -51,19 +51,10 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
-SEN2 = ROOT.parent / "shared" / "data" / "sen2"
+from _data import real_data as _data  # noqa: E402
+from _data import require_real_data  # noqa: E402
+
 OUT = ROOT / "benchmarks" / "results" / "cohort_backtest.md"
-TARGET_GROUPS = ["mainstream", "state_special", "independent_special", "post16_fe"]
-_DATA = None
-
-
-def _data():
-    global _DATA
-    if _DATA is None:
-        from sendforecast import load_sen2
-
-        _DATA = load_sen2(SEN2 / "release-2025", SEN2 / "release-2022")
-    return _DATA
 
 
 def _one(args):
@@ -74,34 +65,34 @@ def _one(args):
     from sendforecast.models.cohort.inputs import breakdown_missing
     from sendforecast.models.cohort.margins import (
         AGE_BANDS,
-        TotalForecast,
         band_index,
         band_totals,
-        england_growth,
         group_history,
         total_history,
     )
-    from sendforecast.models.settings import PROJECTION_SETTINGS
 
     data = _data()
     warnings.simplefilter("ignore")
     try:
-        runs = {}
-        for name, marg in (("anchored", "calibrated"), ("unanchored", None)):
-            m = CohortModel.from_sen2(data, la, base_year=T, margins=marg)
-            runs[name] = m.project(horizon=H, draws=draws, seed=1, keep_flows=False).draws
+        models = {name: CohortModel.from_sen2(data, la, base_year=T, margins=marg)
+                  for name, marg in (("anchored", "calibrated"), ("unanchored", None))}
+        runs = {name: m.project(horizon=H, draws=draws, seed=1, keep_flows=False).draws
+                for name, m in models.items()}
     except (KeyError, ValueError) as e:
         return str(e)
+    m = models["anchored"]
     gh = group_history(data, "la", la, 2030)
     raw = group_history(data, "la", la, T)  # the base mix as seen at T (imputed if missing)
     bh = band_totals(data, "la", la)
     if T not in raw.index:
         return "no base January"
     broken = breakdown_missing(gh)
-    ts = {k: v for k, v in PROJECTION_SETTINGS["total"].items()
-          if k not in ("method", "weight")}
-    pooled = TotalForecast.fit(total_history(data, "la", la), T, england_growth(data, T),
-                               base=float(m.initial.sum()), **ts)
+    th = total_history(data, "la", la)
+    # the pooled-growth total the anchored model blends in (honest at every origin)
+    pooled = m.margins["total"]
+    if pooled is None:
+        sys.exit('the anchored_pooled_total rows need PROJECTION_SETTINGS["total"] '
+                 '"blend" or "pooled_growth"')
     bidx = band_index(m.ages)
     rows = []
     base_g = raw.loc[T].to_numpy(float)
@@ -143,7 +134,7 @@ def _one(args):
                                      "forecast": sh[k] * that})
                         rows.append({**common, "method": "naive", "forecast": base[k]})
         if y in gh.index:
-            at = float(total_history(data, "la", la).get(y, np.nan))
+            at = float(th.get(y, np.nan))
             if np.isfinite(at):
                 q = np.quantile(tot_a, [0.1, 0.9, 0.025, 0.975])
                 common = {"la": la, "origin": T, "h": h, "dim": "total", "cat": "total",
@@ -155,7 +146,7 @@ def _one(args):
                              "hi80": q[1] * scale, "lo95": q[2] * scale,
                              "hi95": q[3] * scale})
                 rows.append({**common, "method": "naive",
-                             "forecast": float(total_history(data, "la", la).get(T))})
+                             "forecast": float(th.get(T))})
     return rows
 
 
@@ -261,8 +252,7 @@ def main():
     from sendforecast.models.cohort.margins import AGE_BANDS
     from sendforecast.models.settings import PROJECTION_SETTINGS as S
 
-    if not SEN2.exists():
-        sys.exit(f"SEN2 data not found at {SEN2}: this benchmark needs the real files")
+    require_real_data()
     las = a.las or _data().la_codes()
     jobs = [(la, T, a.draws, a.horizon) for T in a.origins for la in las]
     t0 = time.perf_counter()

@@ -44,18 +44,10 @@ import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-SEN2 = ROOT.parent / "shared" / "data" / "sen2"
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from _data import real_data as _data  # noqa: E402
+
 OUT = ROOT / "benchmarks" / "results" / "cohort_projection.md"
-_DATA = None
-
-
-def _data():
-    global _DATA
-    if _DATA is None:
-        from sendforecast import load_sen2
-
-        _DATA = load_sen2(SEN2 / "release-2025", SEN2 / "release-2022")
-    return _DATA
 
 
 def _one(args):

@@ -30,7 +30,8 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
-SEN2 = ROOT.parent / "shared" / "data" / "sen2"
+from _data import real_data, require_real_data  # noqa: E402
+
 OUT = ROOT / "benchmarks" / "results" / "flows_backtest.md"
 MEASURES = ("requests", "assessments", "new_plans", "caseload")
 GRID = list(itertools.product((0.0, 0.25, 0.5), (1, 3), (0.5, 1.0)))
@@ -62,14 +63,12 @@ def main():
     ap.add_argument("--measures", nargs="+", default=list(MEASURES))
     ap.add_argument("--save", type=Path, help="a folder for the scored rows (csv.gz)")
     a = ap.parse_args()
-    from sendforecast import load_sen2
     from sendforecast.models.forecast.evaluation import backtest, default_origins
     from sendforecast.models.forecast.history import history_from
     from sendforecast.models.forecast.pooled import POOLED_SETTINGS
 
-    if not SEN2.exists():
-        sys.exit(f"SEN2 data not found at {SEN2}: this benchmark needs the real files")
-    data = load_sen2(SEN2 / "release-2025", SEN2 / "release-2022")
+    require_real_data()
+    data = real_data()
     t0 = time.perf_counter()
     lines = ["# Demand flows and caseload: rolling-origin backtest with statsforecast peers", ""]
     choices = {}
@@ -89,13 +88,6 @@ def main():
                  for part, o in (("tune", tune), ("check", check))}
             grid.append({"weight": w, "years": k, "phi": phi, **s})
         grid = pd.DataFrame(grid)
-        nv = bt[(bt.method == "naive") & (bt.horizon == 1)].copy()
-        nv["mean"] = hist.set_index(["la_code", "year"])["value"].reindex(
-            pd.MultiIndex.from_arrays([nv.la_code.astype(str), nv.origin])).to_numpy()
-        nape = {part: 100 * ((nv["mean"] - nv.actual).abs() / nv.actual)[nv.origin.isin(o)].median()
-                for part, o in (("tune", tune), ("check", check))}
-        best = grid.loc[grid.tune.idxmin()]
-        choices[measure] = (float(best.weight), int(best.years), float(best.phi))
         # the analyst's naive: the last published value itself (the package's naive
         # reports the mean of its random-walk paths, above the last value)
         last = hist.set_index(["la_code", "year"])["value"]
@@ -104,6 +96,11 @@ def main():
             [lv.la_code.astype(str), lv.origin])).to_numpy()
         lv["method"] = "last value"
         lv[["p10", "p90", "p2_5", "p97_5", "cal_p10", "cal_p90", "cal_p2_5", "cal_p97_5"]] = np.nan
+        nv = lv[lv.horizon == 1]
+        nape = {part: 100 * ((nv["mean"] - nv.actual).abs() / nv.actual)[nv.origin.isin(o)].median()
+                for part, o in (("tune", tune), ("check", check))}
+        best = grid.loc[grid.tune.idxmin()]
+        choices[measure] = (float(best.weight), int(best.years), float(best.phi))
         bt = pd.concat([bt, lv], ignore_index=True)
         if not a.no_peers:
             from _peers import peers

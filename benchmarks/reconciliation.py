@@ -34,7 +34,9 @@ import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-SEN2 = ROOT.parent / "shared" / "data" / "sen2"
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from _data import real_data, require_real_data  # noqa: E402
+
 OUT = ROOT / "benchmarks" / "results" / "reconciliation.md"
 ORIGINS = (2019, 2020, 2021, 2022, 2023)
 
@@ -46,14 +48,13 @@ def main():
     from statsforecast import StatsForecast
     from statsforecast.models import AutoETS, Naive
 
-    from sendforecast import forecast, load_sen2
+    from sendforecast import forecast
     from sendforecast.models.forecast.history import history_from
 
-    if not SEN2.exists():
-        sys.exit(f"SEN2 data not found at {SEN2}: this benchmark needs the real files")
+    require_real_data()
     warnings.simplefilter("ignore")
     t0 = time.perf_counter()
-    data = load_sen2(SEN2 / "release-2025", SEN2 / "release-2022")
+    data = real_data()
     hist = history_from(data, ["caseload"], "la").dropna(subset=["value"])
     hist = hist[hist.value > 0]
     rows = []
@@ -82,22 +83,18 @@ def main():
         rec = HierarchicalReconciliation(reconcilers=[BottomUp(), MinTrace(method="mint_shrink")])
         R = rec.reconcile(Y_hat_df=Yhat, Y_df=Yfit, S_df=S, tags=tags)
         # the package's pooled-growth LA forecasts, summed up the same hierarchy
-        fc = forecast(cur.rename(columns={}), "caseload", la="all", horizon=1, method="pooled",
+        fc = forecast(cur, "caseload", la="all", horizon=1, method="pooled",
                       calibrate=False)
         pooled = fc.set_index("la_code")["mean"]
         la_region = df.drop_duplicates("la").set_index("la")["region"]
-        bu = {}
+        # the LAs of each series (England / region / LA), summed for the package's
+        # forecasts and for the actuals of January o + 1
+        bu, act = {}, {}
         for uid in R.unique_id:
             parts = uid.split("/")
             members = (la_region.index if len(parts) == 1 else
                        la_region.index[la_region == parts[1]] if len(parts) == 2 else [parts[2]])
             bu[uid] = float(pooled.reindex(members).sum())
-        # actuals: the same sums of January o + 1
-        act = {}
-        for uid in R.unique_id:
-            parts = uid.split("/")
-            members = (la_region.index if len(parts) == 1 else
-                       la_region.index[la_region == parts[1]] if len(parts) == 2 else [parts[2]])
             act[uid] = float(nxt.reindex(members).sum())
         for _, r in R.iterrows():
             level = {1: "England", 2: "region", 3: "LA"}[len(r.unique_id.split("/"))]
