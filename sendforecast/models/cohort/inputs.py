@@ -26,7 +26,7 @@ from sendforecast.data.taxonomy import PLACEMENT_GROUPS, PLACEMENT_TO_GROUP
 
 __all__ = ["ENGLAND", "SEN2_AGES", "age_group_cube", "age_group_matrix", "age_index",
            "allocate_unrecorded", "area_rows", "breakdown_missing", "ceased_parts",
-           "data_cache", "group_totals", "impute_missing_mix", "new_plan_totals",
+           "data_cache", "group_tables", "group_totals", "impute_missing_mix", "new_plan_totals",
            "single_age_years"]
 
 SEN2_AGES = list(range(26))
@@ -74,17 +74,23 @@ def area_rows(data, frame: str, level: str, code: str) -> pd.DataFrame:
     return parts.get((level, code), empty)
 
 
-def group_totals(data, level: str, code: str) -> pd.DataFrame:
-    """Caseload by placement group (columns) and January (index) of one area."""
+def group_tables(data) -> dict[tuple[str, str], pd.DataFrame]:
+    """Caseload by placement group and January of every area, ``{(level, code): frame}``
+    (unpublished cells NaN), built once per data object: one pivot, split by area."""
     store = data_cache(data)
-    if "group_totals" not in store:  # all areas at once: one pivot, split by area
+    if "group_totals" not in store:
         pg = data.placement_groups("caseload", age="all")
         t = pg.groupby(["level", "la_code", "year", "placement_group"], observed=True,
                        sort=False)["value"].sum(min_count=1).unstack("placement_group")
         t = t.reindex(columns=PLACEMENT_GROUPS)
         store["group_totals"] = {(str(lv), str(c)): g.droplevel([0, 1]).sort_index()
                                  for (lv, c), g in t.groupby(level=[0, 1], sort=False)}
-    t = store["group_totals"].get((level, code))
+    return store["group_totals"]
+
+
+def group_totals(data, level: str, code: str) -> pd.DataFrame:
+    """Caseload by placement group (columns) and January (index) of one area."""
+    t = group_tables(data).get((level, code))
     if t is None:
         return pd.DataFrame(columns=PLACEMENT_GROUPS, dtype=float).rename_axis("year")
     return t.fillna(0.0)

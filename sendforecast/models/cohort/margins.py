@@ -35,9 +35,11 @@ import numpy as np
 import pandas as pd
 
 from .inputs import (
+    age_index,
     area_rows,
     breakdown_missing,
     data_cache,
+    group_tables,
     group_totals,
     impute_missing_mix,
 )
@@ -62,13 +64,12 @@ def band_index(ages) -> np.ndarray:
 
 
 def _band_of_label(label: str) -> str | None:
+    """The band of a caseload age label: a band itself, or the band of the single ages
+    :func:`~.inputs.age_index` reads it as (``0-2``, ``under 3``, ``7``, ...)."""
     if label in AGE_BANDS:
         return label
-    if label in ("0-2", "under 3"):
-        return "0-4"
-    if label.isdigit() and 0 <= int(label) <= 25:
-        return list(AGE_BANDS)[band_index([int(label)])[0]]
-    return None
+    ages = age_index(label)
+    return list(AGE_BANDS)[band_index(ages[:1])[0]] if ages else None
 
 
 def band_totals(data, level: str, code: str) -> pd.DataFrame:
@@ -229,8 +230,7 @@ def group_elasticities(data, origin: int, years: int = 1, min_count: float = 20.
     key = ("group_elasticities", level, int(origin), int(years), float(min_count))
     if key in store:
         return store[key]
-    group_totals(data, level, "")  # builds the all-area table
-    tables = {c: t for (lv, c), t in store["group_totals"].items() if lv == level}
+    tables = {c: t for (lv, c), t in group_tables(data).items() if lv == level}
     K = len(PLACEMENT_GROUPS)
     beta, gamma = np.ones(K), np.zeros(K)
     xs, ys, ws = [[] for _ in range(K)], [[] for _ in range(K)], [[] for _ in range(K)]

@@ -423,9 +423,9 @@ class CohortModel:
         - leavers + movers + joiners + transfers in + calibration``."""
         m = self.margins
         D, H, A, K = out.shape
+        bi = band_index(self.ages)
         if key not in self._anchor_cache:
             mean = out.mean(0)
-            bands = band_index(self.ages)
             fac = np.ones_like(mean)
             for h in range(H):
                 tot = mean[h].sum()  # the cohort total, blended with the pooled growth
@@ -433,21 +433,21 @@ class CohortModel:
                     tot += m["total_weight"] * (m["total"].total(h + 1) - tot)
                 g = np.log(max(tot, 1e-9) / max(self.initial.sum(), 1e-9))
                 r = rake(mean[h], tot * m["groups"].shares(h + 1, g),
-                         tot * m["bands"].shares(h + 1, g), bands)
+                         tot * m["bands"].shares(h + 1, g), bi)
                 np.divide(r, mean[h], out=fac[h], where=mean[h] > 0)
             self._anchor_cache[key] = fac
         sd = m["interval"]
         # the cohort draws' own spread about their mean, scaled (per group where given)
-        c = np.array([sd.get("spread_by_group", {}).get(g, sd.get("spread", 1.0))
-                      for g in m["groups"].categories])
-        x = out if (c == 1.0).all() else np.maximum(
-            (1 - c) * out.mean(0, keepdims=True) + c * out, 0.0)
+        groups, bands = m["groups"].categories, m["bands"].categories
+        spread = np.array([sd.get("spread_by_group", {}).get(g, sd.get("spread", 1.0))
+                           for g in groups])
+        x = out if (spread == 1.0).all() else np.maximum(
+            (1 - spread) * out.mean(0, keepdims=True) + spread * out, 0.0)
         x = x * self._anchor_cache[key][None]
-        sg = np.array([sd["groups"].get(c, 0.0) for c in m["groups"].categories])
-        sb = np.array([sd["bands"].get(c, 0.0) for c in m["bands"].categories])
+        sg = np.array([sd["groups"].get(g, 0.0) for g in groups])
+        sb = np.array([sd["bands"].get(b, 0.0) for b in bands])
         if sd["total"] > 0 or (sg > 0).any() or (sb > 0).any():
             rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(15,)))
-            bi = band_index(self.ages)
             zt = sd["total"] * rng.standard_normal(D)
             z = (sg[None, None, :] * rng.standard_normal((D, 1, K))
                  + (sb[None, :, None] * rng.standard_normal((D, len(sb), 1)))[:, bi])
