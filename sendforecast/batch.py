@@ -125,7 +125,7 @@ def _one_la(data, la: str, out_dir: Path, settings: dict, costs, allocation, cap
             res = run_main_job(data, la, out_dir / la, horizon=settings["horizon"],
                                draws=settings["draws"], seed=settings["seed"], costs=costs,
                                allocation=allocation, capacity=capacity, routing=routing,
-                               progress=False)
+                               progress=False, suppress=settings.get("suppress"))
     except Exception as exc:  # noqa: BLE001 - one LA's failure must not stop the run
         last = traceback.extract_tb(exc.__traceback__)[-1]
         msg = str(exc) or type(exc).__name__
@@ -156,7 +156,8 @@ def run_batch(data, la: str | Sequence[str], out_dir: str | Path, *, horizon: in
               draws: int = 1000, seed: int | None = None, costs=None,
               allocations: Mapping[str, object] | None = None,
               capacities: Mapping[str, object] | None = None, routing=None, jobs: int | None = None,
-              scheduler: str | None = None, progress: bool = True) -> BatchResult:
+              scheduler: str | None = None, progress: bool = True,
+              suppress: int | None = None) -> BatchResult:
     """Run the main job for each LA in ``la`` (``"all"``, a code or a list of codes); see the module doc.
 
     ``allocations`` / ``capacities`` map LA code -> :class:`~sendforecast.finance.hnb.HNBAllocation`
@@ -169,6 +170,7 @@ def run_batch(data, la: str | Sequence[str], out_dir: str | Path, *, horizon: in
 
     from sendforecast.defaults import DEFAULT_SEED
     from sendforecast.finance.costs import CostAssumptions
+    from sendforecast.report.suppress import describe, suppress_table
 
     seed = DEFAULT_SEED if seed is None else seed
     codes = resolve_las(data, la)
@@ -177,7 +179,7 @@ def run_batch(data, la: str | Sequence[str], out_dir: str | Path, *, horizon: in
     costs = costs or CostAssumptions.defaults()
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    settings = {"horizon": horizon, "draws": draws, "seed": seed}
+    settings = {"horizon": horizon, "draws": draws, "seed": seed, "suppress": suppress}
     jobs = jobs or os.cpu_count() or 1
     t0 = time.perf_counter()
 
@@ -221,7 +223,7 @@ def run_batch(data, la: str | Sequence[str], out_dir: str | Path, *, horizon: in
                         ("first_full_year_by_la", res.first_full_year),
                         ("failures", res.failures), ("timings", res.timings)):
         p = out / f"{name}.csv"
-        frame.to_csv(p, index=False)
+        suppress_table(name, frame, suppress).to_csv(p, index=False)
         res.files.append(p)
     about = {"sendforecast version": __version__, "data sources": list(data.sources),
              "LAs asked for": len(codes), "LAs done": len(ok), "LAs failed": len(bad),
@@ -229,7 +231,7 @@ def run_batch(data, la: str | Sequence[str], out_dir: str | Path, *, horizon: in
              "seed": seed, "seed note": "every LA uses this seed (as `run --la CODE` would)",
              "LAs with an HNB allocation": sorted(allocations),
              "LAs with commissioned places": sorted(capacities),
-             "unit costs": costs_note}
+             "unit costs": costs_note, "publication suppression": describe(suppress)}
     (out / "batch.json").write_text(json.dumps(about, indent=2, default=str))
     res.files.append(out / "batch.json")
     return res

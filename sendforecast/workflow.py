@@ -34,11 +34,18 @@ class JobResult:
 
 def run_main_job(data: SEN2Data, la: str, out_dir: str | Path, *, horizon: int = 10,
                  draws: int = 1000, seed: int = 1, costs=None, allocation=None, capacity=None,
-                 routing=None, progress: bool = True) -> JobResult:
+                 routing=None, progress: bool = True, suppress: int | None = None,
+                 rerun: str | None = None) -> JobResult:
     """History, projection, places, costs and DSG balance for one LA.
 
     Writes CSV tables, PNG charts, ``workbook.xlsx`` (one sheet per table, an
-    "About" sheet with inputs and settings) and ``run.json`` into ``out_dir``.
+    "About" sheet with inputs and settings, an editable "Assumptions" sheet and "How to
+    rerun"), ``report.html`` (one self-contained page) and ``run.json`` into ``out_dir``.
+    ``suppress`` (a threshold, e.g. 5; None = off) rounds every published count of
+    children to the nearest 5 and shows counts below the threshold as ``c``
+    (:mod:`sendforecast.report.suppress`); ``res.tables`` keep the unrounded numbers.
+    ``rerun`` is the command that reruns this job with ``--costs workbook.xlsx`` (for the
+    workbook's "How to rerun" sheet).
     ``costs`` defaults to :meth:`CostAssumptions.defaults` (HNB cost is always
     reported); the DSG balance needs an ``allocation``
     (:class:`sendforecast.finance.hnb.HNBAllocation`) and is skipped without one; ``capacity`` (:class:`sendforecast.sufficiency.Capacity`) turns
@@ -49,7 +56,9 @@ def run_main_job(data: SEN2Data, la: str, out_dir: str | Path, *, horizon: int =
     from sendforecast.finance.costs import CostAssumptions
     from sendforecast.models.cohort import CohortModel
     from sendforecast.report import charts
-    from sendforecast.report.workbook import budget_sheets, write_workbook
+    from sendforecast.report.suppress import describe, suppress_tables
+    from sendforecast.report.workbook import budget_sheets, how_to_rerun, write_workbook
+    from sendforecast.scap import scap_table
 
     t0 = time.perf_counter()
     out = Path(out_dir)
@@ -96,8 +105,14 @@ def run_main_job(data: SEN2Data, la: str, out_dir: str | Path, *, horizon: int =
     if b.sufficiency is not None:
         res.tables["sufficiency"] = b.sufficiency
         res.tables["first_full_year"] = b.first_full_year
+    res.tables["scap_specialist_places"] = scap_table(proj, capacity)
+    if allocation is not None:
+        from sendforecast.report.summary import deficit_probabilities
 
-    for key, frame in res.tables.items():
+        res.tables["dsg_probabilities"] = deficit_probabilities(
+            b.balance.financial_years, b.balance.in_year, b.balance.cumulative)
+
+    for key, frame in suppress_tables(res.tables, suppress).items():  # publication step
         p = out / f"{key}.csv"
         frame.to_csv(p, index=False)
         res.files.append(p)
@@ -125,14 +140,16 @@ def run_main_job(data: SEN2Data, la: str, out_dir: str | Path, *, horizon: int =
              "seed": seed, "python": platform.python_version(),
              "year convention": "caseload = January census year; flows = calendar year; "
                                 "money = April-March financial year",
-             "intervals": "p10-p90 = 80% interval; p2_5-p97_5 = 95% interval (Monte Carlo)"}
+             "intervals": "p10-p90 = 80% interval; p2_5-p97_5 = 95% interval (Monte Carlo)",
+             "publication suppression": describe(suppress)}
     about |= {f"projection: {k}": str(v) for k, v in getattr(proj, "settings", {}).items()}
     hist_wide = summary.pivot_table(index="year", columns="measure", values="value").reset_index()
     sheets = {"History": hist_wide,
               "Placements": res.tables["placements"].pivot_table(
                   index="year", columns="placement_group", values="value").reset_index(),
               "Projection by phase": res.tables["projection_by_phase"],
-              "Specialist places (SCAP)": res.tables["specialist_places"]}
+              "Specialist places (SCAP)": res.tables["specialist_places"],
+              "SCAP specialist places": res.tables["scap_specialist_places"]}
     b_sheets = budget_sheets(res.budget)
     if allocation is None:  # no allocation: the balance sheets would be meaningless
         b_sheets = {k: v for k, v in b_sheets.items()
@@ -140,8 +157,28 @@ def run_main_job(data: SEN2Data, la: str, out_dir: str | Path, *, horizon: int =
     sheets |= b_sheets
     about |= {f"budget: {k}": str(v) for k, v in res.budget.settings.items()}
     sheets["Data quality"] = res.tables["quality_summary"]
-    res.files.append(write_workbook(sheets, out / "workbook.xlsx", about=about))
+    sheets["How to rerun"] = how_to_rerun(rerun or f"sendforecast run --data {' '.join(data.sources)} "
+                                          f"--la {la} --costs workbook.xlsx --out <new folder>")
+    res.files.append(write_workbook(suppress_tables(sheets, suppress), out / "workbook.xlsx",
+                                    about=about))
     (out / "run.json").write_text(json.dumps(about, indent=2, default=str))
     res.files.append(out / "run.json")
+    res.files.append(_write_report(res, data, la, name, about, suppress, draws))
     say(f"Done: {len(res.files)} files in {out}")
     return res
+
+
+def _write_report(res: JobResult, data: SEN2Data, la: str, name: str, about: dict,
+                  suppress: int | None, draws: int) -> Path:
+    """``report.html`` from the run's tables, its PNG charts and the data-quality findings."""
+    from sendforecast.report.html import main_report
+    from sendforecast.report.summary import quality_for_la
+    from sendforecast.report.workbook import assumptions_sheet
+
+    charts = {p.stem: p.read_bytes() for p in res.files if p.suffix == ".png"}
+    page = main_report(res.tables, charts, la_name=name, la_code=la, about=about,
+                       assumptions=assumptions_sheet(res.budget),
+                       quality=quality_for_la(data.quality, la), threshold=suppress, draws=draws)
+    path = res.out_dir / "report.html"
+    path.write_text(page, encoding="utf-8")
+    return path

@@ -71,9 +71,12 @@ def _routing(args: argparse.Namespace):
     return json.loads(args.routing) if getattr(args, "routing", None) else None
 
 
-def write_budget_outputs(result, out_dir: str | Path, charts: bool = True) -> list[Path]:
-    """Write the budget tables, workbook and charts; returns the paths written."""
+def write_budget_outputs(result, out_dir: str | Path, charts: bool = True,
+                         suppress: int | None = None) -> list[Path]:
+    """Write the budget tables, workbook and charts; returns the paths written.
+    ``suppress``: publication threshold for counts of children (None = off)."""
     from sendforecast.report.charts import budget_charts
+    from sendforecast.report.suppress import suppress_table
     from sendforecast.report.workbook import budget_workbook
 
     out = Path(out_dir)
@@ -88,9 +91,9 @@ def write_budget_outputs(result, out_dir: str | Path, charts: bool = True) -> li
     if result.sufficiency is not None:
         for name, frame in (("sufficiency.csv", result.sufficiency),
                             ("first_full_year.csv", result.first_full_year)):
-            frame.to_csv(out / name, index=False)
+            suppress_table(name[:-4], frame, suppress).to_csv(out / name, index=False)
             paths.append(out / name)
-    paths.append(budget_workbook(result, out / "workbook.xlsx"))
+    paths.append(budget_workbook(result, out / "workbook.xlsx", suppress=suppress))
     if charts:
         import matplotlib.pyplot as plt
 

@@ -135,3 +135,19 @@ def add_out(parser: argparse.ArgumentParser, *, kind: str = "dir", required: boo
     else:
         parser.add_argument("--out", type=out_file, required=required, metavar="FILE.csv",
                             help=help or "output file")
+
+
+def add_suppress(parser: argparse.ArgumentParser) -> None:
+    """``--suppress`` and ``--suppress-threshold N`` (publication-safe outputs)."""
+    g = parser.add_argument_group("publication")
+    g.add_argument("--suppress", action="store_true",
+                   help="make outputs safe to publish: counts of children rounded to the "
+                        "nearest 5 and counts below the threshold shown as 'c' (DfE practice); "
+                        "money, percentages and years are unchanged (default: off)")
+    g.add_argument("--suppress-threshold", type=positive_int, default=5, metavar="N",
+                   help="with --suppress: counts below N are shown as 'c' (default 5)")
+
+
+def suppress_threshold(args: argparse.Namespace) -> int | None:
+    """The suppression threshold the user asked for, or None when ``--suppress`` is off."""
+    return args.suppress_threshold if getattr(args, "suppress", False) else None

@@ -53,13 +53,19 @@ def add_project_parser(subparsers) -> argparse.ArgumentParser:
     from sendforecast.cli.budget import add_budget_arguments
 
     add_budget_arguments(p)  # --costs: unit costs (SEN2 mode) or witan.send costs.csv (witan mode)
+    from sendforecast.cli.options import add_suppress
+
+    add_suppress(p)
     p.set_defaults(func=run_project)
     return p
 
 
 def run_project(args: argparse.Namespace) -> int:
+    from sendforecast.cli.options import suppress_threshold
     from sendforecast.errors import UsageError
     from sendforecast.models.cohort import CohortModel
+    from sendforecast.report.summary import count
+    from sendforecast.report.suppress import describe, suppress_table
 
     if args.data and args.transitions:
         raise UsageError("project: give either --data/--la or --transitions/--population, not both")
@@ -93,9 +99,11 @@ def run_project(args: argparse.Namespace) -> int:
     proj = model.project(horizon=args.horizon, draws=args.draws, seed=args.seed)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
+    th = suppress_threshold(args)
     cells = proj.table(("year", "age", "placement"))[COLUMNS]
-    cells.to_csv(out / "projection.csv", index=False)
-    proj.specialist_places().to_csv(out / "specialist_places.csv", index=False)
+    suppress_table("projection", cells, th).to_csv(out / "projection.csv", index=False)
+    suppress_table("specialist_places", proj.specialist_places(), th).to_csv(
+        out / "specialist_places.csv", index=False)
     tables = summary_tables(proj)
     base_cost, need_split = None, None
     if args.data:
@@ -112,27 +120,30 @@ def run_project(args: argparse.Namespace) -> int:
             tables["costs"] = proj.costs(costs, mix)
             base_cost = proj.base_cost(costs, mix)
     for name, frame in tables.items():
-        frame.to_csv(out / f"{name}.csv", index=False)
+        suppress_table(name, frame, th).to_csv(out / f"{name}.csv", index=False)
     written = [f"{name}.csv" for name in tables]
     if not args.data:
         from sendforecast.report.workbook import write_workbook
 
         sheets = {**tables, "projection": cells, "specialist_places": proj.specialist_places()}
-        write_workbook(sheets, out / "workbook.xlsx",
-                       about=_about(args, proj, need_split, base_cost))
+        about = _about(args, proj, need_split, base_cost) | {"publication suppression":
+                                                              describe(th)}
+        write_workbook({k: suppress_table(k, v, th) for k, v in sheets.items()},
+                       out / "workbook.xlsx", about=about)
         written.append("workbook.xlsx")
     if args.data and args.hnb:
         from sendforecast.cli.budget import load_budget_inputs, write_budget_outputs
         from sendforecast.finance.budget import budget
 
         b_costs, allocation, capacity, routing = load_budget_inputs(args)
-        paths = write_budget_outputs(budget(proj, b_costs, allocation, capacity, routing), out)
+        paths = write_budget_outputs(budget(proj, b_costs, allocation, capacity, routing), out,
+                                     suppress=th)
         print("wrote " + ", ".join(p.name for p in paths))
     elif args.data and (args.costs or args.capacity):
         print("note: --costs/--capacity need --hnb FILE (the HNB allocation) for the budget chain")
     tot = proj.totals()
     print(f"projected {tot.year.iloc[0]}-{tot.year.iloc[-1]} from January {proj.base_year}: "
-          + ", ".join(f"{y}: {m:,.0f}" for y, m in zip(tot.year, tot["mean"], strict=True)))
+          + ", ".join(f"{y}: {count(m, th)}" for y, m in zip(tot.year, tot["mean"], strict=True)))
     if base_cost is not None:
         c = tables["costs"]
         print(f"cost of the base January {proj.base_year} (observed): {base_cost:,.0f}; "

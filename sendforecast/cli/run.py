@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 from sendforecast.cli.budget import add_budget_arguments
 from sendforecast.cli.data import load_data
@@ -14,7 +15,9 @@ from sendforecast.cli.options import (
     add_la,
     add_out,
     add_seed,
+    add_suppress,
     positive_int,
+    suppress_threshold,
 )
 
 
@@ -30,10 +33,11 @@ def cmd_demo(args) -> int:
         EXAMPLE_LA_CODE,
     )
 
+    rerun = _rerun_command(args, "demo")
     args.costs = args.costs or str(EXAMPLE_COSTS)
     args.capacity = args.capacity or str(EXAMPLE_CAPACITY)
     args.hnb = args.hnb or str(EXAMPLE_HNB)
-    res = _main_job(load_example(), EXAMPLE_LA_CODE, args)
+    res = _main_job(load_example(), EXAMPLE_LA_CODE, args, rerun)
     print(f"Outputs for Exampleshire (synthetic example data) are in: {res.out_dir.resolve()}")
     return 0
 
@@ -44,7 +48,7 @@ def cmd_run(args) -> int:
     matplotlib.use("Agg")
     data = load_data(args.data)
     if args.la != "all" and len(args.la) == 1 and not args.scheduler:
-        res = _main_job(data, args.la[0], args)
+        res = _main_job(data, args.la[0], args, _rerun_command(args, "run"))
         print(f"Outputs are in: {res.out_dir.resolve()}")
         return 0
     return _batch(data, args)
@@ -61,7 +65,7 @@ def _batch(data, args) -> int:
           file=sys.stderr)
     res = run_batch(data, codes, args.out, horizon=args.horizon, draws=args.draws, seed=args.seed,
                     costs=costs, allocations=allocations, capacities=capacities, routing=routing,
-                    jobs=args.jobs, scheduler=args.scheduler)
+                    jobs=args.jobs, scheduler=args.scheduler, suppress=suppress_threshold(args))
     wall = res.wall_seconds
     print(f"{len(res.done)} LA(s) done, {len(res.failures)} failed in {wall:.0f}s "
           f"({wall / max(len(codes), 1):.1f}s per LA; {res.backend})")
@@ -72,13 +76,32 @@ def _batch(data, args) -> int:
     return 0
 
 
-def _main_job(data, la: str, args):
+def _main_job(data, la: str, args, rerun: str | None = None):
     from sendforecast.cli.budget import load_budget_inputs
     from sendforecast.workflow import run_main_job
 
     costs, allocation, capacity, routing = load_budget_inputs(args)
     return run_main_job(data, la, args.out, horizon=args.horizon, draws=args.draws, seed=args.seed,
-                        costs=costs, allocation=allocation, capacity=capacity, routing=routing)
+                        costs=costs, allocation=allocation, capacity=capacity, routing=routing,
+                        suppress=suppress_threshold(args), rerun=rerun)
+
+
+def _rerun_command(args, command: str) -> str:
+    """This command line again, with ``--costs workbook.xlsx`` (the edited Assumptions sheet)
+    and a new output folder: the workbook's "How to rerun" sheet shows it."""
+    import shlex
+
+    words = ["sendforecast", command]
+    if command == "run":
+        words += ["--data", *map(str, args.data), "--la", ",".join(args.la)]
+    words += ["--horizon", str(args.horizon), "--draws", str(args.draws), "--seed", str(args.seed)]
+    for opt in ("hnb", "capacity", "routing"):
+        if getattr(args, opt, None):
+            words += [f"--{opt}", str(getattr(args, opt))]
+    if getattr(args, "suppress", False):
+        words += ["--suppress", "--suppress-threshold", str(args.suppress_threshold)]
+    words += ["--costs", str(Path(args.out) / "workbook.xlsx"), "--out", f"{args.out}-edited"]
+    return shlex.join(words)
 
 
 def add_run_parsers(sub) -> None:
@@ -99,4 +122,5 @@ def add_run_parsers(sub) -> None:
         add_draws(sp)
         add_seed(sp)
         add_budget_arguments(sp)
+        add_suppress(sp)
         sp.set_defaults(func=func)

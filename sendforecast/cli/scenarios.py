@@ -16,10 +16,11 @@ def add_scenarios_parser(subparsers) -> argparse.ArgumentParser:
     r = sub.add_parser("run", help="run a scenario YAML file (schema: sendforecast.scenarios.config)")
     r.add_argument("file", nargs="?", help="scenario run YAML")
     r.add_argument("--example", action="store_true", help="run the shipped Exampleshire example")
-    from sendforecast.cli.options import add_draws, add_out
+    from sendforecast.cli.options import add_draws, add_out, add_suppress
 
     add_out(r)
     add_draws(r, default=None)  # None: the run file's number of draws
+    add_suppress(r)
     r.set_defaults(func=run_scenarios)
     return p
 
@@ -31,6 +32,7 @@ def run_scenarios(args: argparse.Namespace) -> int:
     import matplotlib.pyplot as plt
 
     from sendforecast import load_example, load_sen2
+    from sendforecast.cli.options import suppress_threshold
     from sendforecast.data.example import (
         EXAMPLE_CAPACITY,
         EXAMPLE_COSTS,
@@ -42,6 +44,7 @@ def run_scenarios(args: argparse.Namespace) -> int:
     from sendforecast.finance.hnb import HNBAllocation
     from sendforecast.models.cohort import CohortModel
     from sendforecast.report.charts import comparison_dsg
+    from sendforecast.report.suppress import describe, suppress_table
     from sendforecast.report.workbook import comparison_workbook
     from sendforecast.scenarios.compare import compare
     from sendforecast.scenarios.config import EXAMPLE_YAML, load_run_config, resolve
@@ -74,14 +77,15 @@ def run_scenarios(args: argparse.Namespace) -> int:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     comp.table()[COMPARISON_COLUMNS].to_csv(out / "comparison.csv", index=False)
-    comp.plans().to_csv(out / "plans.csv", index=False)
+    th = suppress_threshold(args)
+    suppress_table("plans", comp.plans(), th).to_csv(out / "plans.csv", index=False)
     comp.savings().to_csv(out / "savings.csv", index=False)
     comp.dbv_table().to_csv(out / "dbv_table.csv", index=False)
     for measure in ("cumulative_balance", "in_year_balance"):
         fig = comparison_dsg(comp, measure)
         fig.savefig(out / f"dsg_{measure}.png", dpi=120)
         plt.close(fig)
-    comp.settings |= {"file": str(path), "la": la}
+    comp.settings |= {"file": str(path), "la": la, "publication suppression": describe(th)}
     if cfg.goal_seek is not None:
         gs = cfg.goal_seek
         res = goal_seek(model, lambda x: [scenario_from_dict({**gs.scenario, gs.parameter: x})],
@@ -92,10 +96,27 @@ def run_scenarios(args: argparse.Namespace) -> int:
         (out / "goal_seek.txt").write_text(f"{gs.parameter}: {res}\n")
         comp.settings["goal seek"] = f"{gs.parameter}: {res}"
         print(f"goal seek ({gs.parameter}): {res}")
-    comparison_workbook(comp, out / "workbook.xlsx")
+    comparison_workbook(comp, out / "workbook.xlsx", suppress=th)
     (out / "run.json").write_text(json.dumps(comp.settings, indent=2, default=str))
+    _write_report(comp, data.la_name(la), out, th)
     print(comp.savings()[["scenario", "mean", "p10", "p90", "p_saving_gt_0"]].to_string(
         index=False, float_format=lambda v: f"{v:,.2f}"))
     print(f"[{time.perf_counter() - t0:5.1f}s] wrote comparison.csv, plans.csv, savings.csv, "
-          f"dbv_table.csv, charts and workbook.xlsx to {out}")
+          f"dbv_table.csv, charts, workbook.xlsx and report.html to {out}")
     return 0
+
+
+def _write_report(comp, la_name: str, out: Path, threshold: int | None) -> None:
+    """``report.html``: the comparison with its plain-English summary (one offline page)."""
+    from sendforecast.report.html import scenarios_report
+    from sendforecast.report.workbook import assumptions_sheet
+
+    p_deficit = {name: float((r.balance.cumulative[:, -1] < 0).mean())
+                 for name, r in comp.runs.items()}
+    charts = {p.stem: p.read_bytes() for p in sorted(out.glob("dsg_*.png"))}
+    page = scenarios_report(la_name=la_name, savings=comp.savings(), table=comp.table(),
+                            dbv=comp.dbv_table(), plans=comp.plans(), p_deficit=p_deficit,
+                            charts=charts, strategies=comp.describe(), about=comp.settings,
+                            assumptions=assumptions_sheet(comp.baseline.budget),
+                            threshold=threshold)
+    (out / "report.html").write_text(page, encoding="utf-8")

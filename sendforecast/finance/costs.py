@@ -217,6 +217,10 @@ class CostAssumptions(_Model):
         not in the file keep the base rows.  Detailed placements are costed at
         their group.
 
+        *A workbook written by sendforecast* (``workbook.xlsx`` with an "Assumptions"
+        sheet, possibly edited): every cost line of that sheet, replacing the base
+        entirely (:mod:`sendforecast.finance.assumptions_sheet`).
+
         *YAML*: a mapping with ``unit_costs``, ``transport`` and ``fixed_lines``
         lists (fields as in :class:`UnitCost`, :class:`TransportCost`,
         :class:`FixedLine`), replacing the base entirely.
@@ -227,6 +231,13 @@ class CostAssumptions(_Model):
         path = Path(path)
         if path.suffix.lower() in {".yaml", ".yml"}:
             return load_yaml_model(path, cls)
+        from sendforecast.finance.assumptions_sheet import (
+            has_assumptions_sheet,
+            read_assumptions_sheet,
+        )
+
+        if has_assumptions_sheet(path):  # a sendforecast workbook, edited: the whole set
+            return read_assumptions_sheet(path)
         return _from_table(path, base or cls.defaults())
 
     # ------------------------------------------------------------- lookup

@@ -10,8 +10,22 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from sendforecast.report.suppress import describe, suppress_tables
+
 _HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
 _HEADER_FONT = Font(bold=True, color="FFFFFF")
+_EDIT_FILL = PatternFill("solid", fgColor="FFF2CC")  # cells a finance officer may edit
+_Q = ["mean", "p10", "p90", "p2_5", "p97_5"]
+GBP = '"£"#,##0'
+#: Money columns (GBP) by sheet name: formatted as £ with thousands separators.
+MONEY_COLUMNS: dict[str, list[str]] = {
+    "Costs": _Q, "DSG balance": _Q, "Savings (5 years)": _Q, "Comparison": _Q,
+    "Assumptions": ["annual_cost"],
+}
+#: Sheets whose every column but ``financial_year`` is money (wide DBV-style tables).
+WIDE_MONEY_SHEETS = {"DBV table"}
+#: Columns of the Assumptions sheet a user edits (highlighted).
+EDITABLE = ["annual_cost", "inflation", "price_year", "source"]
 
 
 def write_workbook(sheets: Mapping[str, pd.DataFrame], path: str | Path,
@@ -37,11 +51,37 @@ def write_workbook(sheets: Mapping[str, pd.DataFrame], path: str | Path,
         for row in frame.itertuples(index=False):
             sheet.append([_cell(v) for v in row])
         _style(sheet)
+        money = set(MONEY_COLUMNS.get(name, []))
+        if name in WIDE_MONEY_SHEETS:
+            money = {c for c in frame.columns if c != "financial_year"}
+        share = ("share", "_pc", "rate", "coverage", "inflation", "p_short", "p_saving_gt_0",
+                 "p_deficit")
         for j, col in enumerate(frame.columns, start=1):
-            if pd.api.types.is_float_dtype(frame[col]):
-                fmt = "0.0%" if str(col).endswith(("share", "_pc", "rate", "coverage")) else "#,##0"
-                for cell in sheet.iter_rows(min_row=2, min_col=j, max_col=j):
-                    cell[0].number_format = fmt
+            if col in money:
+                fmt = GBP
+            elif str(col).endswith(share) or str(col).startswith("p_"):
+                fmt = "0.0%"
+            elif pd.api.types.is_float_dtype(frame[col]):
+                fmt = "#,##0"
+            else:
+                continue
+            for cell in sheet.iter_rows(min_row=2, min_col=j, max_col=j):
+                cell[0].number_format = fmt
+        if "measure" in frame.columns:  # probabilities in a long money table
+            jm = list(frame.columns).index("measure") + 1
+            for row in sheet.iter_rows(min_row=2):
+                if str(row[jm - 1].value).startswith("p_"):
+                    for c in row[jm:]:
+                        c.number_format = "0.0%"
+        if name == "Assumptions":
+            for j, col in enumerate(frame.columns, start=1):
+                if col in EDITABLE:
+                    for cell in sheet.iter_rows(min_row=2, min_col=j, max_col=j):
+                        cell[0].fill = _EDIT_FILL
+        if name == "How to rerun":
+            sheet.column_dimensions["A"].width = 110
+            for row in sheet.iter_rows(min_row=2):
+                row[0].alignment = Alignment(wrap_text=True, vertical="top")
     wb.save(path)
     return path
 
@@ -74,9 +114,42 @@ def _style(ws) -> None:
 # ------------------------------------------------------------- result workbooks
 
 
+def assumptions_sheet(result) -> pd.DataFrame:
+    """The editable Assumptions sheet of a budget result: its cost assumptions, without the
+    HNB file's central lines (those are on the "HNB allocation" sheet and come back with
+    ``--hnb``), so that ``--costs workbook.xlsx`` reruns with exactly the sheet's lines."""
+    from sendforecast.finance.assumptions_sheet import assumptions_frame
+
+    central = {f.name for f in result.allocation.central_lines}
+    kept = [f for f in result.assumptions.fixed_lines if f.name not in central]
+    return assumptions_frame(result.assumptions.model_copy(update={"fixed_lines": kept}))
+
+
+def how_to_rerun(command: str) -> pd.DataFrame:
+    """The "How to rerun" sheet: how to rerun with the edited Assumptions sheet."""
+    steps = [
+        "1. Go to the 'Assumptions' sheet. Each row is one cost line: annual_cost (GBP per "
+        "pupil per year, or per year for a fixed line), inflation (a fraction a year: 0.03 = "
+        "3%), the financial year its price is in (price_year, e.g. 2024-25) and its source. "
+        "Edit the yellow cells; add a row (same columns) for a new line; delete a row to drop "
+        "a line. Write where your figure comes from in 'source'.",
+        "2. Save the workbook as .xlsx (keep the sheet name 'Assumptions' and its header row).",
+        "3. Rerun the forecast with the edited workbook as the cost assumptions (--costs), "
+        "into a new folder:",
+        f"   {command}",
+        "4. The new costs.csv, dsg_balance.csv, workbook.xlsx and report.html use your edited "
+        "lines; the About sheet records the file they came from. A bad cell stops the run with "
+        "a message naming the sheet, row and column.",
+        "Other inputs keep their meaning: --hnb (HNB allocation YAML), --capacity "
+        "(commissioned places), --seed (the same seed gives the same draws, so a change in "
+        "cost is due to your edit alone).",
+    ]
+    return pd.DataFrame({"How to rerun with edited assumptions": steps})
+
+
 def budget_sheets(result) -> dict[str, pd.DataFrame]:
     """The sheets of a :class:`~sendforecast.finance.budget.BudgetResult`'s workbook."""
-    sheets = {"Assumptions": result.assumptions.to_frame(),
+    sheets = {"Assumptions": assumptions_sheet(result),
               "HNB allocation": result.allocation.to_frame(), "Demand": result.demand}
     if result.sufficiency is not None:
         sheets["Sufficiency gap"] = result.sufficiency
@@ -87,7 +160,7 @@ def budget_sheets(result) -> dict[str, pd.DataFrame]:
     return sheets
 
 
-def budget_workbook(result, path: str | Path) -> Path:
+def budget_workbook(result, path: str | Path, suppress: int | None = None) -> Path:
     """Costs, DSG balance and sufficiency of a budget result as one workbook."""
     about = {"contents": "High Needs Block costs, DSG balance and sufficiency "
                          "(sendforecast.budget)",
@@ -97,10 +170,11 @@ def budget_workbook(result, path: str | Path) -> Path:
                                 "(weights 15/48, 32/48, 1/48; see costs.financial_year_stock)",
              "transport": "general fund, not HNB: lines transport:* and total_transport"}
     about |= {k: str(v) for k, v in result.settings.items()}
-    return write_workbook(budget_sheets(result), path, about)
+    about["publication suppression"] = describe(suppress)
+    return write_workbook(suppress_tables(budget_sheets(result), suppress), path, about)
 
 
-def comparison_workbook(comparison, path: str | Path) -> Path:
+def comparison_workbook(comparison, path: str | Path, suppress: int | None = None) -> Path:
     """A scenario comparison (savings, DBV table, balances, plans) as one workbook."""
     about = {"contents": "Scenario comparison on paired Monte Carlo draws (sendforecast)",
              "sign": "balance = income - spend (negative = deficit); saving = baseline cost "
@@ -109,6 +183,7 @@ def comparison_workbook(comparison, path: str | Path) -> Path:
     base = comparison.baseline.budget
     sheets = {"Savings (5 years)": comparison.savings(), "DBV table": comparison.dbv_table(),
               "Comparison": comparison.table(), "Plans by placement": comparison.plans(),
-              "Assumptions": base.assumptions.to_frame(),
+              "Assumptions": assumptions_sheet(base),
               "HNB allocation": base.allocation.to_frame()}
-    return write_workbook(sheets, path, about)
+    about["publication suppression"] = describe(suppress)
+    return write_workbook(suppress_tables(sheets, suppress), path, about)
