@@ -40,7 +40,7 @@ th{background:#1F4E78;color:#fff;padding:4px 8px;text-align:left;vertical-align:
 td{border-bottom:1px solid #ddd;padding:3px 8px;vertical-align:top}
 td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 tr:nth-child(even) td{background:#f7f9fb}img{max-width:100%;height:auto;margin:6px 0}
-details{margin:6px 0 12px}summary{cursor:pointer;color:#1F4E78;font-weight:bold}
+details{margin:6px 0 12px}.wrap{overflow-x:auto;max-width:100%}summary{cursor:pointer;color:#1F4E78;font-weight:bold}
 @media print{details{display:block}h2{page-break-after:avoid}img{page-break-inside:avoid}}
 """
 
@@ -91,7 +91,8 @@ def table_html(frame: pd.DataFrame, caption: str = "", *, money=(), counts=(), p
             cells.append(f"<td{' class=n' if num else ''}>{_fmt(v, kinds[c])}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
     cap = f"<caption>{_esc(caption)}</caption>" if caption else ""
-    t = f"<table>{cap}<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>{more}"
+    t = (f"<div class='wrap'><table>{cap}<thead><tr>{head}</tr></thead>"
+         f"<tbody>{''.join(body)}</tbody></table></div>{more}")
     if collapsed:
         return f"<details><summary>{_esc(caption or 'Table')}</summary>{t}</details>"
     return t

@@ -1,0 +1,115 @@
+"""report.html: one self-contained page that lays out in a real browser without errors and
+without a single request outside the file.
+
+The browser checks run headless Chromium (Debian's ``chromium``; CI installs it) through
+the DevTools protocol (tests/report/browser.py): every network request the page makes is
+recorded (only ``file:`` for the page itself and ``data:`` for its embedded charts are
+allowed), console errors, exceptions and failed loads must be none, every image must
+decode, the page must not overflow the window sideways, and the sections and the summary
+must be there.  A control page with one external image proves the recorder sees requests.
+The static checks need no browser: no ``http(s)`` URL in any ``src``, ``href`` or CSS
+``url()``, and no script.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from sendforecast.cli.main import main
+from tests.conftest import SEN2_2022, SEN2_2025, require_real_data
+from tests.report.browser import find_chromium, inspect_page
+
+CHROMIUM = find_chromium()
+needs_browser = pytest.mark.skipif(
+    CHROMIUM is None, reason="no Chromium found (apt-get install chromium); the browser "
+                             "checks of report.html are skipped, the static checks still run")
+SECTIONS = ["Summary", "EHC plans", "Specialist places (SCAP)",
+            "High Needs Block cost and DSG balance", "Assumptions and their sources",
+            "Data quality", "How this was made"]
+
+
+@pytest.fixture(scope="module")
+def demo_report(tmp_path_factory):
+    out = tmp_path_factory.mktemp("html") / "demo"
+    assert main(["demo", "--out", str(out), "--draws", "30", "--horizon", "6"]) == 0
+    return out / "report.html"
+
+
+@pytest.fixture(scope="module")
+def real_report(tmp_path_factory):
+    require_real_data()
+    out = tmp_path_factory.mktemp("html") / "825"
+    assert main(["run", "--data", str(SEN2_2025), str(SEN2_2022), "--la", "825", "--draws", "30",
+                 "--horizon", "10", "--out", str(out)]) == 0
+    return out / "report.html"
+
+
+def static_problems(html: str) -> list[str]:
+    bad = re.findall(r"""(?:src|href)\s*=\s*["']?\s*(https?:|//)[^"'\s>]*""", html, flags=re.I)
+    bad += re.findall(r"url\(\s*['\"]?\s*(?:https?:|//)[^)]*\)", html, flags=re.I)
+    bad += re.findall(r"<script|<link\b|@import|<iframe|<object", html, flags=re.I)
+    return bad
+
+
+def test_static_self_contained(demo_report):
+    html = demo_report.read_text(encoding="utf-8")
+    assert static_problems(html) == []
+    assert html.count("src='data:image/png;base64,") >= 4  # charts are embedded
+    for s in SECTIONS:
+        assert f"<h2>{s}</h2>" in html
+    # the control: the static check does catch an external reference
+    assert static_problems("<img src='https://example.org/a.png'>"
+                           "<div style=\"background:url(http://x.org/b.png)\"></div>")
+
+
+def test_summary_numbers_match_the_tables(demo_report):
+    import pandas as pd
+
+    out = demo_report.parent
+    html = demo_report.read_text(encoding="utf-8")
+    tot = pd.read_csv(out / "projection_totals.csv").iloc[-1]
+    hist = pd.read_csv(out / "history.csv")
+    jan = hist[hist.measure == "caseload"].dropna().iloc[-1]
+    assert (f"from {jan.value:,.0f} (January {jan.year}) to {tot['mean']:,.0f} by January "
+            f"{int(tot.year)} (80% range {tot.p10:,.0f} to {tot.p90:,.0f}") in html
+    probs = pd.read_csv(out / "dsg_probabilities.csv").iloc[-1]
+    assert f"in deficit then is {probs.p_cumulative_deficit:.0%}" in html
+    assert "Publication suppression is <b>off</b>" in html
+
+
+def _check_in_browser(page, width: int) -> dict:
+    r = inspect_page(page.resolve().as_uri(), CHROMIUM, width=width)
+    external = [u for u in r["requests"] if not u.startswith(("file:", "data:", "about:"))]
+    assert external == [], external
+    assert r["errors"] == [], r["errors"]
+    lay = r["layout"]
+    assert lay["images"] >= 3 and lay["broken_images"] == 0, lay
+    assert lay["scroll_width"] <= lay["viewport_width"], lay  # nothing overflows sideways
+    assert lay["headings"] == SECTIONS, lay["headings"]
+    assert lay["summary_items"] >= 4 and lay["tables"] >= 5, lay
+    assert r["screenshot"][:8] == b"\x89PNG\r\n\x1a\n" and len(r["screenshot"]) > 20_000
+    return lay
+
+
+@needs_browser
+def test_demo_report_in_browser(demo_report):
+    _check_in_browser(demo_report, 1200)
+    _check_in_browser(demo_report, 760)  # a narrow window (a laptop split screen)
+
+
+@needs_browser
+def test_real_report_in_browser(real_report):
+    lay = _check_in_browser(real_report, 1200)
+    assert lay["title"].startswith("Buckinghamshire (825)")
+
+
+@needs_browser
+def test_browser_check_sees_external_requests(tmp_path):
+    page = tmp_path / "control.html"
+    page.write_text("<!DOCTYPE html><html><body><img src='http://127.0.0.1:9/x.png'>"
+                    "<script>console.error('boom')</script></body></html>")
+    r = inspect_page(page.resolve().as_uri(), CHROMIUM)
+    assert any(u.startswith("http://127.0.0.1:9/") for u in r["requests"])
+    assert any("boom" in e for e in r["errors"])
