@@ -27,7 +27,7 @@ LAYERS = [
                     "sendforecast.years", "sendforecast.config"]),
     ("data", ["sendforecast.data"]),
     ("models", ["sendforecast.models"]),
-    ("finance", ["sendforecast.finance", "sendforecast.sufficiency"]),
+    ("finance", ["sendforecast.finance", "sendforecast.sufficiency", "sendforecast.scap"]),
     ("scenarios", ["sendforecast.scenarios"]),
     ("report", ["sendforecast.report", "sendforecast"]),
     ("workflow", ["sendforecast.workflow", "sendforecast.batch"]),

@@ -23,7 +23,9 @@ def add_budget_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentPa
     g = parser.add_argument_group("costs, sufficiency and DSG balance")
     g.add_argument("--costs", metavar="FILE",
                    help="unit costs CSV/xlsx (placement, phase, need, line, annual_cost, "
-                        "inflation, price_year, source) or YAML; default: sourced defaults")
+                        "inflation, price_year, source) or YAML, or a workbook.xlsx written by "
+                        "sendforecast with its Assumptions sheet edited; default: sourced "
+                        "defaults")
     g.add_argument("--capacity", metavar="FILE",
                    help="commissioned places CSV/xlsx (provision, phase, need, name, year, "
                         "places); demand above places overflows per --routing; for run over several "

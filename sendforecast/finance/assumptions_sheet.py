@@ -1,11 +1,11 @@
-"""The workbook's editable "Assumptions" sheet: cost assumptions as rows, and back.
+"""The workbook's editable "Assumptions" sheet, read back cell by cell.
 
-:func:`assumptions_frame` gives one row per cost line (``kind, placement_group, phase,
-need, line, annual_cost, unit, inflation, price_year, basis, source``) - the sheet a finance
-officer edits in ``workbook.xlsx``; :func:`read_assumptions_sheet` reads an edited sheet
-back into :class:`~sendforecast.finance.costs.CostAssumptions` (``--costs workbook.xlsx``),
-raising one :class:`~sendforecast.errors.InputError` that names the sheet, row and column
-of every bad cell.  The sheet holds the *whole* set of assumptions: lines deleted from it
+The sheet (written from :meth:`~sendforecast.finance.costs.CostAssumptions.to_frame`) has
+one row per cost line: ``kind, placement_group, phase, need, line, annual_cost, unit,
+inflation, price_year, basis, source``.  :func:`read_sheet_rows` reads an edited sheet
+into ``(row number, kind, values)`` and the problems of its cells (sheet, row, column);
+:meth:`CostAssumptions.from_file` turns the rows into cost lines (``--costs
+workbook.xlsx``).  The sheet holds the *whole* set of assumptions: lines deleted from it
 are gone, lines added to it (same columns) are used.
 """
 
@@ -13,32 +13,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pandas as pd
-from pydantic import ValidationError
-
 from sendforecast.errors import InputError, Problem
-from sendforecast.finance.costs import CostAssumptions, FixedLine, TransportCost, UnitCost
 
-__all__ = ["SHEET", "COLUMNS", "KINDS", "assumptions_frame", "read_assumptions_sheet",
+__all__ = ["SHEET", "COLUMNS", "KINDS", "UNIT", "TRANSPORT", "FIXED", "read_sheet_rows",
            "has_assumptions_sheet"]
 
 SHEET = "Assumptions"
 UNIT = "unit cost (HNB)"
 TRANSPORT = "transport (general fund)"
 FIXED = "fixed line (HNB)"
+#: The kinds of cost line and the unit of their ``annual_cost``.
 KINDS = {UNIT: "GBP per pupil per year", TRANSPORT: "GBP per pupil per year",
          FIXED: "GBP per year"}
 COLUMNS = ["kind", "placement_group", "phase", "need", "line", "annual_cost", "unit",
            "inflation", "price_year", "basis", "source"]
-#: Sheet column -> model field, per kind (the rest map to themselves).
-_FIELDS = {FIXED: {"line": "name", "annual_cost": "amount", "inflation": "growth"}}
-
-
-def assumptions_frame(assumptions: CostAssumptions) -> pd.DataFrame:
-    """One row per cost line, with its unit (``inflation`` is a fraction a year)."""
-    f = assumptions.to_frame()
-    f.insert(f.columns.get_loc("annual_cost") + 1, "unit", f["kind"].map(KINDS))
-    return f[COLUMNS]
 
 
 def has_assumptions_sheet(path: str | Path) -> bool:
@@ -58,8 +46,11 @@ def has_assumptions_sheet(path: str | Path) -> bool:
         wb.close()
 
 
-def read_assumptions_sheet(path: str | Path) -> CostAssumptions:
-    """Cost assumptions from the "Assumptions" sheet of a workbook written by sendforecast."""
+def read_sheet_rows(path: str | Path) -> tuple[str, list[tuple[int, str, dict]], list[Problem]]:
+    """``(where, rows, problems)``: ``where`` names the sheet (``file!Assumptions``), each
+    row is ``(row number, kind, {column: text or number})`` and ``problems`` the cells that
+    are not what is expected (an unknown kind, a blank or non-numeric cost or inflation).
+    A sheet without its header columns raises :class:`InputError` at once."""
     import openpyxl
 
     path = Path(path)
@@ -75,14 +66,14 @@ def read_assumptions_sheet(path: str | Path) -> CostAssumptions:
     if not rows:
         raise InputError(Problem(where, 1, None, "a header row", "an empty sheet"))
     header = [str(h).strip() if h is not None else "" for h in rows[0]]
-    need = ["kind", "line", "annual_cost", "inflation", "price_year"]
-    missing = [c for c in need if c not in header]
+    missing = [c for c in ("kind", "line", "annual_cost", "inflation", "price_year")
+               if c not in header]
     if missing:
         raise InputError([Problem(where, 1, c, f"a column named '{c}'", ", ".join(header))
                           for c in missing])
     col = {h: j for j, h in enumerate(header) if h}
     problems: list[Problem] = []
-    unit, transport, fixed = [], [], []
+    out = []
     for n, row in enumerate(rows[1:], start=2):
         if all(v is None or str(v).strip() == "" for v in row):
             continue
@@ -91,46 +82,24 @@ def read_assumptions_sheet(path: str | Path) -> CostAssumptions:
         if kind not in KINDS:
             problems.append(Problem(where, n, "kind", "one of " + ", ".join(KINDS), kind))
             continue
-        values = {}
+        values: dict = {}
         for c in ("placement_group", "phase", "need", "line", "price_year", "basis", "source"):
             v = cell.get(c)
             if v is not None and str(v).strip() != "":
                 values[c] = str(v).strip()
+        ok = True
         for c in ("annual_cost", "inflation"):
             v = cell.get(c)
             if v is None or str(v).strip() == "":
                 if c == "annual_cost":
                     problems.append(Problem(where, n, c, "a number (GBP)", "a blank cell"))
+                    ok = False
                 continue
             try:
                 values[c] = float(str(v).replace(",", "").replace("£", "").strip())
             except ValueError:
                 problems.append(Problem(where, n, c, "a number", str(v)))
-        if any(p.row == n for p in problems):
-            continue
-        rename = _FIELDS.get(kind, {})
-        fields = {rename.get(k, k): v for k, v in values.items()}
-        try:
-            if kind == UNIT:
-                unit.append(UnitCost(**fields))
-            elif kind == TRANSPORT:
-                fields.pop("line", None)
-                fields.pop("phase", None)
-                fields.pop("need", None)
-                transport.append(TransportCost(**fields))
-            else:
-                for k in ("placement_group", "phase", "need"):
-                    fields.pop(k, None)
-                fixed.append(FixedLine(**fields))
-        except ValidationError as exc:
-            back = {v: k for k, v in rename.items()}
-            for e in exc.errors():
-                field = str(e["loc"][0]) if e["loc"] else None
-                problems.append(Problem(where, n, back.get(field, field),
-                                        e["msg"].removeprefix("Value error, "),
-                                        None if e.get("input") is None else str(e["input"])))
-    if problems:
-        raise InputError(problems)
-    if not unit:
-        raise InputError(Problem(where, None, "kind", f"at least one '{UNIT}' row", "none"))
-    return CostAssumptions(unit_costs=unit, transport=transport, fixed_lines=fixed)
+                ok = False
+        if ok:
+            out.append((n, kind, values))
+    return where, out, problems

@@ -33,7 +33,16 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from sendforecast.config import load_yaml_model
 from sendforecast.data.taxonomy import NEEDS, PLACEMENT_GROUPS, Phase, phase_of_age
-from sendforecast.errors import SendForecastWarning
+from sendforecast.errors import InputError, Problem, SendForecastWarning
+from sendforecast.finance.assumptions_sheet import COLUMNS as SHEET_COLUMNS
+from sendforecast.finance.assumptions_sheet import (
+    FIXED,
+    KINDS,
+    TRANSPORT,
+    UNIT,
+    has_assumptions_sheet,
+    read_sheet_rows,
+)
 from sendforecast.years import fy_start, is_fy
 
 __all__ = [
@@ -231,13 +240,8 @@ class CostAssumptions(_Model):
         path = Path(path)
         if path.suffix.lower() in {".yaml", ".yml"}:
             return load_yaml_model(path, cls)
-        from sendforecast.finance.assumptions_sheet import (
-            has_assumptions_sheet,
-            read_assumptions_sheet,
-        )
-
         if has_assumptions_sheet(path):  # a sendforecast workbook, edited: the whole set
-            return read_assumptions_sheet(path)
+            return _from_sheet(path)
         return _from_table(path, base or cls.defaults())
 
     # ------------------------------------------------------------- lookup
@@ -254,22 +258,56 @@ class CostAssumptions(_Model):
         return [u for _, u in best.values()]
 
     def to_frame(self) -> pd.DataFrame:
-        """One row per assumption, for the workbook's Assumptions sheet."""
-        rows = [{"kind": "unit cost (HNB)", "placement_group": u.placement_group,
+        """One row per assumption, for the workbook's editable Assumptions sheet
+        (:mod:`sendforecast.finance.assumptions_sheet`); ``unit`` says what ``annual_cost``
+        is per, ``inflation`` is a fraction a year."""
+        rows = [{"kind": UNIT, "placement_group": u.placement_group,
                  "phase": u.phase, "need": u.need, "line": u.line, "annual_cost": u.annual_cost,
                  "inflation": u.inflation, "price_year": u.price_year, "basis": u.basis,
                  "source": u.source} for u in self.unit_costs]
-        rows += [{"kind": "transport (general fund)", "placement_group": t.placement_group,
+        rows += [{"kind": TRANSPORT, "placement_group": t.placement_group,
                   "phase": ALL, "need": ALL, "line": "transport", "annual_cost": t.annual_cost,
                   "inflation": t.inflation, "price_year": t.price_year, "basis": t.basis,
                   "source": t.source} for t in self.transport]
-        rows += [{"kind": "fixed line (HNB)", "placement_group": "", "phase": ALL, "need": ALL,
+        rows += [{"kind": FIXED, "placement_group": "", "phase": ALL, "need": ALL,
                   "line": f.name, "annual_cost": f.amount, "inflation": f.growth,
                   "price_year": f.price_year, "basis": f.basis, "source": f.source}
                  for f in self.fixed_lines]
-        return pd.DataFrame(rows, columns=["kind", "placement_group", "phase", "need", "line",
-                                           "annual_cost", "inflation", "price_year", "basis",
-                                           "source"])
+        f = pd.DataFrame(rows, columns=[c for c in SHEET_COLUMNS if c != "unit"])
+        f.insert(f.columns.get_loc("annual_cost") + 1, "unit", f["kind"].map(KINDS))
+        return f[SHEET_COLUMNS]
+
+
+def _from_sheet(path: Path) -> CostAssumptions:
+    """Cost lines from a workbook's edited Assumptions sheet; every bad cell is reported
+    with its sheet, row and column."""
+    from pydantic import ValidationError
+
+    where, rows, problems = read_sheet_rows(path)
+    unit, transport, fixed = [], [], []
+    rename = {"line": "name", "annual_cost": "amount", "inflation": "growth"}  # fixed lines
+    for n, kind, values in rows:
+        try:
+            if kind == UNIT:
+                unit.append(UnitCost(**values))
+            elif kind == TRANSPORT:
+                transport.append(TransportCost(**{k: v for k, v in values.items()
+                                                  if k not in ("line", "phase", "need")}))
+            else:
+                fixed.append(FixedLine(**{rename.get(k, k): v for k, v in values.items()
+                                          if k not in ("placement_group", "phase", "need")}))
+        except ValidationError as exc:
+            back = {v: k for k, v in rename.items()} if kind == FIXED else {}
+            for e in exc.errors():
+                field = str(e["loc"][0]) if e["loc"] else None
+                problems.append(Problem(where, n, back.get(field, field),
+                                        e["msg"].removeprefix("Value error, "),
+                                        None if e.get("input") is None else str(e["input"])))
+    if not unit and not problems:
+        problems.append(Problem(where, None, "kind", f"at least one '{UNIT}' row", "none"))
+    if problems:
+        raise InputError(sorted(problems, key=lambda p: p.row or 0))
+    return CostAssumptions(unit_costs=unit, transport=transport, fixed_lines=fixed)
 
 
 def _from_table(path: Path, base: CostAssumptions) -> CostAssumptions:

@@ -158,7 +158,7 @@ def scap_overview(scap: pd.DataFrame, threshold: int | None = None) -> str:
     for prov, g in sc.groupby("provision_type", sort=False):
         need = {r.academic_year: f"{_fmt(r.mean, 'count')} ({_fmt(r.p10, 'count')} to "
                                  f"{_fmt(r.p90, 'count')})" for r in g.itertuples()}
-        rows.append({"provision type": prov, "measure": "places needed: mean (80% range)",
+        rows.append({"provision type": prov, "measure": "needed: mean (80% range)",
                      **need})
         if g["places_available"].notna().any():
             rows.append({"provision type": "", "measure": "places available",

@@ -118,11 +118,9 @@ def assumptions_sheet(result) -> pd.DataFrame:
     """The editable Assumptions sheet of a budget result: its cost assumptions, without the
     HNB file's central lines (those are on the "HNB allocation" sheet and come back with
     ``--hnb``), so that ``--costs workbook.xlsx`` reruns with exactly the sheet's lines."""
-    from sendforecast.finance.assumptions_sheet import assumptions_frame
-
     central = {f.name for f in result.allocation.central_lines}
     kept = [f for f in result.assumptions.fixed_lines if f.name not in central]
-    return assumptions_frame(result.assumptions.model_copy(update={"fixed_lines": kept}))
+    return result.assumptions.model_copy(update={"fixed_lines": kept}).to_frame()
 
 
 def how_to_rerun(command: str) -> pd.DataFrame:
