@@ -40,7 +40,7 @@ th{background:#1F4E78;color:#fff;padding:4px 8px;text-align:left;vertical-align:
 td{border-bottom:1px solid #ddd;padding:3px 8px;vertical-align:top}
 td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 tr:nth-child(even) td{background:#f7f9fb}img{max-width:100%;height:auto;margin:6px 0}
-details{margin:6px 0 12px}.wrap{overflow-x:auto;max-width:100%}summary{cursor:pointer;color:#1F4E78;font-weight:bold}
+pre{white-space:pre-wrap;font-size:13px}details{margin:6px 0 12px}.wrap{overflow-x:auto;max-width:100%}summary{cursor:pointer;color:#1F4E78;font-weight:bold}
 @media print{details{display:block}h2{page-break-after:avoid}img{page-break-inside:avoid}}
 """
 
@@ -61,8 +61,10 @@ def _fmt(v, kind: str) -> str:
         return _esc(v)
     if kind == "money":
         return f"{'-' if v < 0 else ''}£{abs(v) / 1e6:,.1f}m"
+    if kind == "gbp":
+        return f"{'-' if v < 0 else ''}£{abs(v):,.0f}"
     if kind == "pct":
-        return f"{v:.0%}" if abs(v) >= 0.01 or v == 0 else f"{v:.1%}"
+        return f"{v:.0%}" if abs(v) >= 0.1 or v == 0 else f"{v:.1%}"
     if kind == "count":
         return f"{v:,.0f}"
     if isinstance(v, float):
@@ -71,24 +73,27 @@ def _fmt(v, kind: str) -> str:
 
 
 def table_html(frame: pd.DataFrame, caption: str = "", *, money=(), counts=(), pcts=(),
-               max_rows: int | None = None, collapsed: bool = False) -> str:
-    """A frame as an HTML table; ``money`` columns in £m, ``counts`` as whole children,
-    ``pcts`` as percentages, everything else as text or plain numbers."""
+               gbp=(), max_rows: int | None = None, collapsed: bool = False) -> str:
+    """A frame as an HTML table; ``money`` columns in £m, ``gbp`` in whole pounds,
+    ``counts`` as whole children, ``pcts`` as percentages, the rest as text or numbers."""
     f = frame.reset_index(drop=True)
     more = ""
     if max_rows is not None and len(f) > max_rows:
         more = f"<p class='note'>First {max_rows} of {len(f):,} rows; all rows are in the CSV.</p>"
         f = f.head(max_rows)
     kinds = {c: "money" if c in money else "count" if c in counts else "pct" if c in pcts
-             else "" for c in f.columns}
-    unit = {"money": " (£m)", "count": " (children)", "pct": " (%)", "": ""}
+             else "gbp" if c in gbp else "" for c in f.columns}
+    unit = {"money": " (£m)", "count": " (children)", "pct": " (%)", "gbp": " (£)", "": ""}
     head = "".join(f"<th>{_esc(LABELS.get(c, c))}{unit[kinds[c]]}</th>" for c in f.columns)
     body = []
-    for row in f.itertuples(index=False):
+    rate = (f["measure"].astype(str).str.contains(S.RATE_MEASURE) if "measure" in f.columns
+            else pd.Series(False, index=f.index))
+    for row, is_rate in zip(f.itertuples(index=False), rate, strict=True):
         cells = []
         for c, v in zip(f.columns, row, strict=True):
-            num = kinds[c] or not isinstance(v, str)
-            cells.append(f"<td{' class=n' if num else ''}>{_fmt(v, kinds[c])}</td>")
+            kind = "" if is_rate and kinds[c] == "count" else kinds[c]  # a rate in a long table
+            num = kind or not isinstance(v, str)
+            cells.append(f"<td{' class=n' if num else ''}>{_fmt(v, kind)}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
     cap = f"<caption>{_esc(caption)}</caption>" if caption else ""
     t = (f"<div class='wrap'><table>{cap}<thead><tr>{head}</tr></thead>"
@@ -145,8 +150,34 @@ def _summary(paragraphs) -> str:
 
 
 def _about(about: Mapping[str, object]) -> str:
-    f = pd.DataFrame([(k, str(v)) for k, v in about.items()], columns=["setting", "value"])
-    return table_html(f, "Settings and inputs of this run")
+    """The run's settings: the main ones shown, the model's detailed settings folded."""
+    rows = [(k, str(v)) for k, v in about.items()]
+    main = pd.DataFrame([r for r in rows if ":" not in r[0]], columns=["setting", "value"])
+    detail = pd.DataFrame([r for r in rows if ":" in r[0]], columns=["setting", "value"])
+    out = table_html(main, "Settings and inputs of this run")
+    if len(detail):
+        out += table_html(detail, "Model and budget settings (detail)", collapsed=True)
+    return out
+
+
+def _assumptions(assumptions: pd.DataFrame, caption: str) -> str:
+    a = assumptions.assign(unit=assumptions["unit"].str.replace("GBP", "£"))
+    return table_html(a, caption, gbp=["annual_cost"], pcts=["inflation"])
+
+
+def _quality(quality: pd.DataFrame, la_name: str) -> str:
+    if not len(quality):
+        return (f"<p>No suppressed, inconsistent, unknown or duplicate cells concern "
+                f"{_esc(la_name)} in the data read.</p>")
+    by = quality.groupby("finding")["count"].sum()
+    words = {"suppressed": "suppressed cells (read as missing, never 0)",
+             "inconsistent": "totals that differ from the sum of their parts",
+             "unknown": "unknown codes or invalid values (read as missing)",
+             "duplicates": "duplicate rows (ignored)"}
+    text = "; ".join(f"{n:,} {words.get(k, k)}" for k, n in by.items())
+    return (f"<p>In the data read for {_esc(la_name)}: {_esc(text)}. The projection uses "
+            f"what was published; missing cells are never filled with 0.</p>"
+            + table_html(quality, "Data-quality findings by file and column", collapsed=True))
 
 
 def scap_overview(scap: pd.DataFrame, threshold: int | None = None) -> str:
@@ -225,9 +256,12 @@ def main_report(tables: Mapping[str, pd.DataFrame], charts: Mapping[str, bytes],
             body.append(image(charts[key], alt))
     if "costs" in t:
         c = t["costs"]
-        body.append(table_html(c[c["line"].isin(["total_hnb", "total_transport"])],
-                               "Total High Needs Block cost (total_hnb) and SEN transport "
-                               "(general fund)", money=Q))
+        tr = c[c["line"] == "total_transport"]
+        show = ["total_hnb"] + (["total_transport"] if tr["mean"].abs().sum() > 0 else [])
+        body.append(table_html(c[c["line"].isin(show)],
+                               "Total High Needs Block cost (total_hnb)"
+                               + (" and SEN transport (general fund)" if len(show) > 1 else ""),
+                               money=Q))
         wide = c.pivot_table(index="line", columns="financial_year", values="mean",
                              sort=False).reset_index()
         body.append(table_html(_labels(wide, "line"), "Cost by line (mean)",
@@ -244,16 +278,10 @@ def main_report(tables: Mapping[str, pd.DataFrame], charts: Mapping[str, bytes],
     body.append("<h2>Assumptions and their sources</h2>")
     body.append("<p class='note'>Edit these in the workbook's 'Assumptions' sheet and rerun "
                 "with <code>--costs workbook.xlsx</code> (see its 'How to rerun' sheet).</p>")
-    body.append(table_html(assumptions, "Cost assumptions (annual_cost in £ per pupil per year, "
-                                        "or per year for fixed lines; inflation a year)",
-                           pcts=["inflation"]))
+    body.append(_assumptions(assumptions, "Cost assumptions (annual_cost per pupil per year, or "
+                                          "per year for fixed lines; inflation a year)"))
     body.append("<h2>Data quality</h2>")
-    if len(quality):
-        body.append(table_html(quality, f"Findings in the data read that concern {la_name} "
-                                        "(suppressed cells are read as missing, never 0)"))
-    else:
-        body.append(f"<p>No suppressed, inconsistent, unknown or duplicate cells concern "
-                    f"{_esc(la_name)} in the data read.</p>")
+    body.append(_quality(quality, la_name))
     body.append("<h2>How this was made</h2>")
     body.append(_about(about))
     return page(f"{la_name} ({la_code}): SEND demand, specialist places and High Needs Block",
@@ -285,7 +313,7 @@ def scenarios_report(*, la_name: str, savings: pd.DataFrame, table: pd.DataFrame
     body.append(table_html(_labels(pl, "placement"), "EHC plans by placement per strategy",
                            counts=Q, collapsed=True, max_rows=600))
     body.append("<h2>Assumptions and their sources</h2>")
-    body.append(table_html(assumptions, "Cost assumptions", pcts=["inflation"]))
+    body.append(_assumptions(assumptions, "Cost assumptions"))
     body.append("<h2>How this was made</h2>")
     body.append(_about(about))
     return page(f"{la_name}: intervention strategies against the unmitigated forecast",

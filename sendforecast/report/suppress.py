@@ -62,7 +62,7 @@ COUNT_COLUMNS: dict[str, list[str]] = {
     "costs": [], "dsg_balance": [], "quality_summary": [], "dsg_probabilities": [],
     # optional tables other parts of the library add (by need; statutory pipeline)
     "projection_by_need": _Q, "sufficiency_by_need": _SUFF,
-    "statutory": _Q,  # rows of rate/percentage/weeks measures are kept (see _RATE)
+    "statutory": _Q,  # rows of rate/percentage/weeks measures are kept (see RATE_MEASURE)
     # run over several LAs: the national tables (sendforecast/batch.py)
     "hnb_cost_by_la": [], "caseload_by_la": _Q, "failures": [], "timings": [],
     "first_full_year_by_la": ["places_that_year", "demand_mean_that_year"],
@@ -83,7 +83,7 @@ COUNT_COLUMNS: dict[str, list[str]] = {
 WIDE_COUNT_SHEETS = {"History", "Placements"}
 
 #: A measure that is a rate, a share, a percentage, a duration or a probability.
-_RATE = re.compile(r"(?:_pc|_pct|percent|rate|share|timeliness|weeks|days|^p_|prob)", re.I)
+RATE_MEASURE = re.compile(r"(?:_pc|_pct|percent|rate|share|timeliness|weeks|days|^p_|prob)", re.I)
 
 
 def round_count(x: float, threshold: int = DEFAULT_THRESHOLD, base: int = BASE):
@@ -141,7 +141,7 @@ def suppress_table(name: str, frame: pd.DataFrame, threshold: int | None) -> pd.
         return frame
     keep = None
     if "measure" in frame.columns:  # long tables: rate measures are not counts
-        keep = frame["measure"].astype(str).str.contains(_RATE)
+        keep = frame["measure"].astype(str).str.contains(RATE_MEASURE)
     return suppress(frame, cols, threshold, keep_rows=keep)
 
 

@@ -113,3 +113,52 @@ def test_browser_check_sees_external_requests(tmp_path):
     r = inspect_page(page.resolve().as_uri(), CHROMIUM)
     assert any(u.startswith("http://127.0.0.1:9/") for u in r["requests"])
     assert any("boom" in e for e in r["errors"])
+
+
+def _tables(folder):
+    import pandas as pd
+
+    return {p.stem: pd.read_csv(p) for p in folder.glob("*.csv")}
+
+
+def test_optional_sections_shown_when_present(demo_report):
+    import pandas as pd
+
+    from sendforecast.finance.costs import CostAssumptions
+    from sendforecast.report.html import main_report
+
+    tables = _tables(demo_report.parent)
+    kw = dict(la_name="Exampleshire", la_code="999", about={"seed": 1},
+              assumptions=CostAssumptions.defaults().to_frame(),
+              quality=pd.DataFrame(columns=["finding", "file", "detail", "count"]))
+    plain = main_report(tables, {}, **kw)
+    assert "Statutory pipeline" not in plain and "primary need" not in plain
+    statutory = pd.DataFrame({"la_code": "999", "year": [2025, 2025], "measure":
+                              ["requests", "timeliness_20_week_pc"], "mean": [1234.4, 0.51],
+                              "p10": [1100.0, 0.4], "p90": [1400.0, 0.6], "p2_5": [1000.0, 0.3],
+                              "p97_5": [1500.0, 0.7]})
+    need = pd.DataFrame({"year": 2025, "need": ["ASD", "SEMH"], "mean": [2500.2, 3.0],
+                         "p10": [2400.0, 1.0], "p90": [2600.0, 6.0], "p2_5": [2300.0, 0.0],
+                         "p97_5": [2700.0, 8.0]})
+    shown = main_report(tables | {"statutory": statutory, "projection_by_need": need}, {}, **kw)
+    assert "Statutory pipeline" in shown and "primary need" in shown
+    assert "<td class=n>1,234</td>" in shown and "SEMH" in shown
+    # published: counts rounded and small ones 'c'; the percentage measure is left alone
+    pub = main_report(tables | {"statutory": statutory, "projection_by_need": need}, {},
+                      threshold=5, **kw)
+    assert "<td class=n>1,235</td>" in pub and "<td class=n>c</td>" in pub
+    assert "<td class=n>0.51</td>" in pub
+
+
+@needs_browser
+def test_scenarios_report_in_browser(tmp_path):
+    out = tmp_path / "sc"
+    assert main(["scenarios", "run", "--example", "--draws", "30", "--out", str(out)]) == 0
+    page = out / "report.html"
+    html = page.read_text(encoding="utf-8")
+    assert static_problems(html) == []
+    assert "saves £" in html and "Delivering Better Value" in html
+    r = inspect_page(page.resolve().as_uri(), CHROMIUM)
+    assert [u for u in r["requests"] if not u.startswith(("file:", "data:"))] == []
+    assert r["errors"] == [] and r["layout"]["broken_images"] == 0
+    assert r["layout"]["scroll_width"] <= r["layout"]["viewport_width"]

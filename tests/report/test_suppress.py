@@ -145,3 +145,29 @@ def test_real_la_suppressed_with_threshold(tmp_path):
     hist = pd.read_csv(out / "history.csv", dtype=object)
     jan24 = hist[(hist.measure == "caseload") & (hist.year == "2024")]["value"].iloc[0]
     assert jan24 == "6695"  # published 6,697 (SEN2, January 2024), rounded to the nearest 5
+
+
+def test_project_witan_suppressed(tmp_path, capsys):
+    from tests.cli.test_project import require_witan
+    from tests.conftest import WITAN
+
+    require_witan()
+    from sendforecast.cli.main import main
+
+    out = tmp_path / "witan"
+    args = ["project", "--transitions", str(WITAN / "transitions.csv"),
+            "--population", str(WITAN / "population.csv"),
+            "--valid-states", str(WITAN / "valid-states.csv"),
+            "--costs", str(WITAN / "costs.csv"), "--horizon", "2", "--draws", "20"]
+    assert main([*args, "--out", str(tmp_path / "raw")]) == 0
+    capsys.readouterr()
+    assert main([*args, "--suppress", "--out", str(out)]) == 0
+    assert _check_folder(out, 5) > 500
+    printed = capsys.readouterr().out
+    totals = re.search(r"projected [\d-]+ from January \d+: (.*)", printed).group(1)
+    assert all(int(n.replace(",", "")) % 5 == 0 for n in re.findall(r": ([\d,]+)", totals))
+    # money is not rounded: the costs are those of the unsuppressed run
+    pd.testing.assert_frame_equal(pd.read_csv(out / "costs.csv"),
+                                  pd.read_csv(tmp_path / "raw" / "costs.csv"))
+    raw = pd.read_csv(tmp_path / "raw" / "totals.csv")
+    assert (raw["mean"] % 5 != 0).any()  # the counts themselves were not multiples of 5
