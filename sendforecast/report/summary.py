@@ -161,8 +161,9 @@ def main_summary(tables: Mapping[str, pd.DataFrame], la_name: str,
                 first = probs[probs["p_in_year_deficit"] > 0.5]
                 if len(first):
                     f0 = first.iloc[0]
-                    s += (f". High Needs spend is more likely than not to exceed income from "
-                          f"{f0['financial_year']} (probability {pct(f0['p_in_year_deficit'])})")
+                    s += (f". The first year in which High Needs spend is more likely than not "
+                          f"to exceed income is {f0['financial_year']} (probability "
+                          f"{pct(f0['p_in_year_deficit'])})")
             out.append(s + (f" (shares of {draws:,} Monte Carlo draws)." if draws else "."))
     return out
 

@@ -125,6 +125,9 @@ def test_demo_suppressed(tmp_path):
     pairs = _report_numbers(out)
     assert pairs and all(int(x.replace(",", "")) % 5 == 0 for x in pairs[0])
     assert "Publication suppression: on" in (out / "report.html").read_text()
+    import json
+
+    assert json.loads((out / "run.json").read_text())["publication suppression"].startswith("on:")
     # the same run without --suppress has unrounded counts (the test above can fail)
     raw = tmp_path / "raw"
     assert main(["demo", "--out", str(raw), "--draws", "40", "--horizon", "4"]) == 0
