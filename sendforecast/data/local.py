@@ -353,14 +353,21 @@ def read_capacity(path: str | Path) -> pd.DataFrame:
     ``ap_pru`` or ``specialist_post16``), ``year`` (required: academic year by
     its January, e.g. 2026 for 2025/26), ``places`` (required: whole number
     >= 0), ``phase`` and ``need`` (optional: blank = ``all``) and ``name``
-    (optional: school or provision name, default "").
+    (optional: school or provision name, default "").  ``need`` is the places'
+    designation (places for ASD, SEMH, ...; ``all`` = general places); the column
+    may be headed ``designation`` instead (not both).
 
     Returns ``provision, phase, need, name`` (``str``), ``year`` and
     ``places`` (``int64``).  One row per (provision, phase, need, year, name).
     """
     t = Table(path, [Col("provision"), Col("year"), Col("places"),
                       Col("phase", required=False), Col("need", required=False),
-                      Col("name", required=False)])
+                      Col("designation", required=False), Col("name", required=False)])
+    if "designation" in t.present:
+        if "need" in t.present:
+            t.problem(None, "designation", "a need column or a designation column, not both",
+                      "both")
+        t.df["need"], t.headers["need"] = t.df["designation"], t.headers["designation"]
     t.text("provision", _GROUP, _GROUP_EXPECTED)
     _years(t, "year")
     t.number("places", integer=True, lo=0)
