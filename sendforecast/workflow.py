@@ -71,12 +71,11 @@ def run_main_job(data: SEN2Data, la: str, out_dir: str | Path, *, horizon: int =
 
     say(f"Cohort projection: {horizon} years x {draws:,} draws (seed {seed})")
     model = CohortModel.from_sen2(data, la)
-    by_need = la in set(data.need_shares["la_code"])  # published need shares: split by need
-    proj = model.project(horizon=horizon, draws=draws, seed=seed, keep_flows=by_need)
+    proj = model.project(horizon=horizon, draws=draws, seed=seed)
     res.projection = proj
     res.tables["projection"] = proj.table(("year", "age", "placement"))
     res.tables["projection_by_phase"] = proj.by_phase()
-    if by_need:
+    if la in set(data.need_shares["la_code"]):  # published need shares: split by need
         from sendforecast.models.cohort import need_table, sen2_need_inputs, split_by_need
         from sendforecast.sufficiency_need import sufficiency_by_need
 

@@ -95,9 +95,7 @@ def run_project(args: argparse.Namespace) -> int:
     else:
         raise UsageError("project: give --data PATH... --la CODE, or --transitions FILE "
                          "--population FILE")
-    sen2_need = bool(args.data and getattr(args, "by_need", False))
-    proj = model.project(horizon=args.horizon, draws=args.draws, seed=args.seed,
-                         keep_flows=sen2_need)
+    proj = model.project(horizon=args.horizon, draws=args.draws, seed=args.seed)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     cells = proj.table(("year", "age", "placement"))[COLUMNS]
@@ -107,7 +105,7 @@ def run_project(args: argparse.Namespace) -> int:
     base_cost, need_split = None, None
     if args.data:
         tables["by_phase"] = proj.table(("year", "phase"))
-        if sen2_need:
+        if getattr(args, "by_need", False):
             from sendforecast.models.cohort import sen2_need_inputs, split_by_need
 
             by_need = split_by_need(proj, sen2_need_inputs(data, args.la, model))
