@@ -19,24 +19,18 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from .engine_numba import start_stream, uniform
+from .engine_numba import INV, binomial, start_stream, uniform
+from .sampling import NORMAL_VAR
 
-__all__ = ["need_year"]
+__all__ = ["FEW", "need_year"]
+
+FEW = 16  # up to this many children given a need one by one, else conditional binomials
 
 
 @njit(cache=True, error_model="numpy")
-def _take(x, s, st, out):
-    """Take ``s`` children at random (without replacement) from the counts ``x [N]``:
-    ``x`` is decreased and ``out [N]`` increased by the children taken."""
-    N = x.shape[0]
-    tot = 0
-    for j in range(N):
-        tot += x[j]
-    if s >= tot:  # all of them (the age-25 limit, emptied cells)
-        for j in range(N):
-            out[j] += x[j]
-            x[j] = 0
-        return
+def _sample(x, s, tot, st, out):
+    """Move ``s`` children chosen at random, one by one, from ``x [N]`` (``tot`` of them)
+    to ``out [N]``."""
     for _ in range(s):
         r = int(uniform(st) * tot)
         j = 0
@@ -49,13 +43,49 @@ def _take(x, s, st, out):
 
 
 @njit(cache=True, error_model="numpy")
+def _take(x, s, st, out):
+    """Take ``s`` children at random (without replacement) from the counts ``x [N]``:
+    ``x`` is decreased and ``out [N]`` increased by the children taken (exact
+    multivariate hypergeometric; when more than half are taken, those who stay are the
+    ones drawn)."""
+    N = x.shape[0]
+    tot = 0
+    for j in range(N):
+        tot += x[j]
+    if s >= tot:  # all of them (the age-25 limit, emptied cells)
+        for j in range(N):
+            out[j] += x[j]
+            x[j] = 0
+    elif 2 * s > tot:
+        stay = np.zeros(N, np.int64)
+        _sample(x, tot - s, tot, st, stay)
+        for j in range(N):
+            out[j] += x[j]
+            x[j] = stay[j]
+    else:
+        _sample(x, s, tot, st, out)
+
+
+@njit(cache=True, error_model="numpy")
 def _give(n, w, st, out):
     """Give ``n`` children a need drawn from the weights ``w [N]`` (any scale, > 0 in
-    total): ``out [N]`` is increased by them."""
+    total): ``out [N]`` is increased by them (multinomial: child by child up to
+    :data:`FEW` children, else conditional binomials, :func:`~.engine_numba.binomial`)."""
     N = w.shape[0]
     tot = 0.0
     for j in range(N):
         tot += w[j]
+    if n > FEW:
+        rem = n
+        for j in range(N - 1):
+            if rem == 0:
+                break
+            x = binomial(st, rem, min(w[j] / tot, 1.0), NORMAL_VAR, INV) if tot > 0 else 0
+            out[j] += x
+            rem -= x
+            tot -= w[j]
+        out[N - 1] += rem
+        return
     for _ in range(n):
         r = uniform(st) * tot
         j = 0
