@@ -133,3 +133,20 @@ def test_bucks_sufficiency_by_need(sen2, tmp_path):
     assert sec.loc["SEMH", "placed_mean"] <= sec.loc["SEMH", "demand_mean"] + 1e-9  # SEMH only
     placed = sec.loc[["SEMH", "ASD"], "placed_mean"].sum()
     assert np.isclose(placed + sec["shortfall_mean"].sum(), sec["demand_mean"].sum())
+
+
+def test_main_job_adds_need_tables(sen2, tmp_path):
+    """The main job of an LA with published need shares adds projection_by_need, and
+    sufficiency_by_need when capacity is given by designation."""
+    from sendforecast.workflow import run_main_job
+
+    cap = _cap([("state_special", "secondary", "SEMH", "", 2024, 150),
+                ("state_special", "secondary", "all", "", 2024, 500)])
+    res = run_main_job(sen2, "825", tmp_path, horizon=2, draws=30, seed=1, capacity=cap,
+                       progress=False)
+    t = res.tables["projection_by_need"]
+    assert list(t.columns[:4]) == ["year", "need", "phase", "placement_group"]
+    tot = res.tables["projection_totals"].set_index("year")["mean"]
+    assert np.allclose(t.groupby("year")["mean"].sum(), tot)
+    s = res.tables["sufficiency_by_need"]
+    assert set(s.designation) >= {"SEMH", "all"} and (tmp_path / "sufficiency_by_need.csv").exists()

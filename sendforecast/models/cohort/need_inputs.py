@@ -76,8 +76,10 @@ def rake_needs(cells: np.ndarray, by_age: np.ndarray, by_state: np.ndarray,
     the need shares ``by_age [age, need]`` and ``by_state [state, need]`` (rows of ``NaN``:
     no constraint) as closely as iterative proportional fitting gets (the two one-way
     margins of published shares need not agree exactly: rounding, and different Januaries;
-    the last step of every iteration restores the cells exactly).  ``overall [need]``
-    seeds every cell."""
+    the last step of every iteration restores the cells exactly; the state margin comes
+    after the age margin, so it wins where they disagree - designated places are by
+    placement; measured over all LAs in ``docs/cohort.md``).  ``overall [need]`` seeds
+    every cell."""
     cells = np.asarray(cells, float)
     X = cells[..., None] * overall[None, None, :] + 0.0
     ta = cells.sum(1)[:, None] * by_age  # [A, N]
