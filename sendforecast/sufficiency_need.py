@@ -9,7 +9,8 @@ provision and phase that lists places by designation:
 
 1. designated places take children of their own need;
 2. places left over take other needs the overflow rules allow (``rules``: designation ->
-   the needs it may also take, in order; default :data:`DEFAULT_OVERFLOW`);
+   the needs it may also take, in order, or a CSV file of them read by
+   :func:`~sendforecast.data.local.read_overflow_rules`; default :data:`DEFAULT_OVERFLOW`);
 3. general (``all``) places take any need still unplaced (shared in proportion);
 4. whatever is left is unmet demand (reported, never placed somewhere it is not allowed).
 
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -69,10 +71,16 @@ class NeedSufficiency:
     rules: dict = field(default_factory=dict)
 
 
-def overflow_rules(rules: Mapping[str, Sequence[str]] | None, needs: Sequence[str],
-                   source: str = "<overflow rules>") -> dict[str, list[str]]:
-    """Checked overflow rules (designation -> needs it may also take); every name must be
-    a need of the projection (an unknown one is an error naming it)."""
+def overflow_rules(rules: Mapping[str, Sequence[str]] | str | Path | None,
+                   needs: Sequence[str], source: str = "<overflow rules>"
+                   ) -> dict[str, list[str]]:
+    """Checked overflow rules (designation -> needs it may also take, or a CSV file of
+    them: :func:`~sendforecast.data.local.read_overflow_rules`); every name must be a need
+    of the projection (an unknown one is an error naming it)."""
+    if isinstance(rules, (str, Path)):  # a file: read_overflow_rules
+        from sendforecast.data.local import read_overflow_rules
+
+        source, rules = str(rules), read_overflow_rules(rules)
     rules = DEFAULT_OVERFLOW if rules is None else rules
     problems, out = [], {}
     for des, take in rules.items():
@@ -135,7 +143,8 @@ def _fill(demand: np.ndarray, caps: dict[str, np.ndarray], needs: list[str],
 
 
 def sufficiency_by_need(proj, capacity: Capacity,
-                        rules: Mapping[str, Sequence[str]] | None = None) -> NeedSufficiency:
+                        rules: Mapping[str, Sequence[str]] | str | Path | None = None
+                        ) -> NeedSufficiency:
     """Designated places against demand by need (see the module docstring).  ``proj``:
     a projection whose states are ``group:need``; ``capacity``: places by provision x
     phase x designation (``need``); only provisions and phases with a designated row are

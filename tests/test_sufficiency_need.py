@@ -150,3 +150,19 @@ def test_main_job_adds_need_tables(sen2, tmp_path):
     assert np.allclose(t.groupby("year")["mean"].sum(), tot)
     s = res.tables["sufficiency_by_need"]
     assert set(s.designation) >= {"SEMH", "all"} and (tmp_path / "sufficiency_by_need.csv").exists()
+
+
+def test_overflow_rules_file(tmp_path):
+    f = tmp_path / "overflow.csv"
+    f.write_text("designation,need\nSEMH,ASD\nASD,asd\n")
+    p = _proj({"ASD": [3, 3], "SEMH": [1, 1]})
+    cap = _cap([("state_special", "primary", "SEMH", "", 2025, 4)])
+    r = sufficiency_by_need(p, cap, rules=f)
+    assert r.rules == {"SEMH": ["ASD"], "ASD": []}
+    assert _row(r.table, "SEMH").placed_mean == 4
+    bad = tmp_path / "bad.csv"
+    bad.write_text("designation,need\nSEMH,ASD\nSEMH,autism\n")
+    with pytest.raises(InputError) as e:
+        sufficiency_by_need(p, cap, rules=bad)
+    pr = e.value.problems[0]
+    assert (pr.file, pr.row, pr.column) == (str(bad), 3, "need")
