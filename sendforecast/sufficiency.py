@@ -83,9 +83,13 @@ class Capacity:
         f = self.frame[self.frame["provision"] == provision]
         return list(dict.fromkeys(f.sort_values("year")["phase"]))
 
-    def places(self, provision: str, phase: str, years: Sequence[int]) -> np.ndarray:
-        """Places of (provision, phase) in each January ``year`` (``NaN`` = not known)."""
+    def places(self, provision: str, phase: str, years: Sequence[int],
+               need: str | None = None) -> np.ndarray:
+        """Places of (provision, phase) in each January ``year`` (``NaN`` = not known);
+        ``need``: only the places of that designation (``all``: general places)."""
         f = self.frame[(self.frame["provision"] == provision) & (self.frame["phase"] == phase)]
+        if need is not None:
+            f = f[f["need"] == need]
         out = np.full(len(years), np.nan)
         if f.empty:
             return out

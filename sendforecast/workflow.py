@@ -84,6 +84,14 @@ def run_main_job(data: SEN2Data, la: str, out_dir: str | Path, *, horizon: int =
     res.projection = proj
     res.tables["projection"] = proj.table(("year", "age", "placement"))
     res.tables["projection_by_phase"] = proj.by_phase()
+    if la in set(data.need_shares["la_code"]):  # published need shares: split by need
+        from sendforecast.models.cohort import need_table, sen2_need_inputs, split_by_need
+        from sendforecast.sufficiency_need import sufficiency_by_need
+
+        need_proj = split_by_need(proj, sen2_need_inputs(data, la, model))
+        res.tables["projection_by_need"] = need_table(need_proj)
+        if capacity is not None and (capacity.frame["need"] != "all").any():
+            res.tables["sufficiency_by_need"] = sufficiency_by_need(need_proj, capacity).table
     res.tables["specialist_places"] = proj.specialist_places()
     res.tables["projection_totals"] = proj.totals()
 

@@ -10,9 +10,12 @@ p97_5`` - quantiles of per-draw sums, so a total has its own interval):
   ``totals.csv`` (year), ``by_placement.csv`` (year, placement: SEN2 placement group or
   witan setting), ``by_year_group.csv`` (year, year_group, ncy: witan.send's report
   groups by national curriculum year);
-- SEN2 mode: ``by_phase.csv`` (year, phase: SEN2 age phases);
+- SEN2 mode: ``by_phase.csv`` (year, phase: SEN2 age phases); with ``--by-need``
+  (the need layer, :func:`~sendforecast.models.cohort.split_by_need`) also ``by_need.csv``
+  (year, need) and ``by_need_phase.csv`` (year, need, phase, placement_group);
 - witan mode: ``by_need.csv`` (year, need), ``costs.csv`` (year; with ``--costs``) and
-  ``workbook.xlsx`` (those tables and an About sheet of inputs and settings).
+  ``workbook.xlsx`` (those tables and an About sheet of inputs and settings); with
+  ``--by-need`` also ``by_need_phase.csv`` (placement_group: the setting's group).
 """
 
 from __future__ import annotations
@@ -32,7 +35,8 @@ def add_project_parser(subparsers) -> argparse.ArgumentParser:
                     "DIR/specialist_places.csv, DIR/totals.csv, DIR/by_placement.csv and "
                     "DIR/by_year_group.csv (NCY groups of witan.send's reports); SEN2 mode "
                     "also DIR/by_phase.csv; witan mode also DIR/by_need.csv, DIR/costs.csv "
-                    "(with --costs) and DIR/workbook.xlsx.  Summaries have mean, p10, p90, "
+                    "(with --costs) and DIR/workbook.xlsx; --by-need adds DIR/by_need.csv "
+                    "and DIR/by_need_phase.csv (need x phase x placement group).  Summaries have mean, p10, p90, "
                     "p2_5, p97_5 of per-draw sums.  The first projection year is the January "
                     "after the last observed one.")
     from sendforecast.cli.options import add_data, add_draws, add_horizon, add_la, add_out, add_seed
@@ -43,9 +47,11 @@ def add_project_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--population", metavar="FILE", help="witan.send population.csv")
     p.add_argument("--valid-states", metavar="FILE", help="witan.send valid-states.csv")
     p.add_argument("--by-need", action="store_true",
-                   help="witan mode: model setting x need states (default: settings; their "
-                        "needs are split by each setting's base-January mix for by_need.csv "
-                        "and costs)")
+                   help="need x phase x placement group (by_need.csv, by_need_phase.csv). "
+                        "SEN2 mode: every draw split by primary need, child by child, from "
+                        "the LA's published need shares; witan mode: model setting x need "
+                        "states (default: settings; their needs are split by each setting's "
+                        "base-January mix for by_need.csv and costs)")
     add_horizon(p, default=10)
     add_draws(p)
     add_seed(p)
@@ -63,7 +69,7 @@ def add_project_parser(subparsers) -> argparse.ArgumentParser:
 def run_project(args: argparse.Namespace) -> int:
     from sendforecast.cli.options import suppress_threshold
     from sendforecast.errors import UsageError
-    from sendforecast.models.cohort import CohortModel
+    from sendforecast.models.cohort import CohortModel, need_table
     from sendforecast.report.summary import count
     from sendforecast.report.suppress import describe, suppress_table
 
@@ -73,11 +79,10 @@ def run_project(args: argparse.Namespace) -> int:
     if args.data:
         if not args.la:
             raise UsageError("project: --la CODE is required with --data")
-        if getattr(args, "by_need", False):
-            raise UsageError("project: --by-need is for witan mode (--transitions)")
         from sendforecast import load_sen2
 
-        model = CohortModel.from_sen2(load_sen2(*args.data), args.la)
+        data = load_sen2(*args.data)
+        model = CohortModel.from_sen2(data, args.la)
     elif args.transitions:
         if not args.population:
             raise UsageError("project: --population FILE is required with --transitions")
@@ -108,6 +113,12 @@ def run_project(args: argparse.Namespace) -> int:
     base_cost, need_split = None, None
     if args.data:
         tables["by_phase"] = proj.table(("year", "phase"))
+        if getattr(args, "by_need", False):
+            from sendforecast.models.cohort import sen2_need_inputs, split_by_need
+
+            by_need = split_by_need(proj, sen2_need_inputs(data, args.la, model))
+            tables["by_need"] = by_need.by_need()
+            tables["by_need_phase"] = need_table(by_need)
     else:
         from sendforecast.models.cohort import witan_need_mix
 
@@ -116,6 +127,8 @@ def run_project(args: argparse.Namespace) -> int:
                       else "each setting's count split by its need mix of the base January "
                            "(witan_need_mix; held fixed over years and ages)")
         tables["by_need"] = proj.by_need(mix)
+        if proj.has_need():
+            tables["by_need_phase"] = need_table(proj)
         if costs is not None:
             tables["costs"] = proj.costs(costs, mix)
             base_cost = proj.base_cost(costs, mix)

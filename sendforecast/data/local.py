@@ -58,6 +58,7 @@ __all__ = [
     "monthly_to_annual",
     "read_unit_costs",
     "read_capacity",
+    "read_overflow_rules",
     "read_population",
 ]
 
@@ -353,14 +354,21 @@ def read_capacity(path: str | Path) -> pd.DataFrame:
     ``ap_pru`` or ``specialist_post16``), ``year`` (required: academic year by
     its January, e.g. 2026 for 2025/26), ``places`` (required: whole number
     >= 0), ``phase`` and ``need`` (optional: blank = ``all``) and ``name``
-    (optional: school or provision name, default "").
+    (optional: school or provision name, default "").  ``need`` is the places'
+    designation (places for ASD, SEMH, ...; ``all`` = general places); the column
+    may be headed ``designation`` instead (not both).
 
     Returns ``provision, phase, need, name`` (``str``), ``year`` and
     ``places`` (``int64``).  One row per (provision, phase, need, year, name).
     """
     t = Table(path, [Col("provision"), Col("year"), Col("places"),
                       Col("phase", required=False), Col("need", required=False),
-                      Col("name", required=False)])
+                      Col("designation", required=False), Col("name", required=False)])
+    if "designation" in t.present:
+        if "need" in t.present:
+            t.problem(None, "designation", "a need column or a designation column, not both",
+                      "both")
+        t.df["need"], t.headers["need"] = t.df["designation"], t.headers["designation"]
     t.text("provision", _GROUP, _GROUP_EXPECTED)
     _years(t, "year")
     t.number("places", integer=True, lo=0)
@@ -370,6 +378,28 @@ def read_capacity(path: str | Path) -> pd.DataFrame:
     t.unique(["provision", "phase", "need", "year", "name"])
     text = ["provision", "phase", "need", "name"]
     return t.result([*text, "year", "places"], text=text)
+
+
+def read_overflow_rules(path: str | Path) -> dict[str, list[str]]:
+    """Read which needs places designated for a need may also take (sufficiency by need).
+
+    Columns: ``designation`` and ``need`` (both required: a need code, e.g. ``ASD``,
+    ``SLCN``); one row per allowed pair, in the order the places are offered (the first
+    row of a designation is tried first).  A designation with a row of ``need`` = its own
+    need and no other is allowed nothing else.  Returns ``{designation: [needs]}``.
+    """
+    t = Table(path, [Col("designation"), Col("need")])
+    expected = "a need: one of " + ", ".join(NEEDS)
+    t.text("designation", need_code, expected)
+    t.text("need", need_code, expected)
+    t.unique(["designation", "need"])
+    df = t.result(["designation", "need"], text=["designation", "need"])
+    rules: dict[str, list[str]] = {}
+    for d, n in zip(df["designation"], df["need"], strict=True):
+        rules.setdefault(d, [])
+        if n != d:
+            rules[d].append(n)
+    return rules
 
 
 def read_population(path: str | Path) -> pd.DataFrame:

@@ -175,3 +175,36 @@ def test_cli_sen2_totals(tmp_path, sen2, monkeypatch):
         assert list(t.columns) == [*keys, *Q], name
         assert np.allclose(t.groupby("year")["mean"].sum(), tot["mean"]), name
     assert not (tmp_path / "by_need.csv").exists()
+
+
+def test_cli_sen2_by_need(tmp_path, sen2, monkeypatch):
+    """``--by-need`` in SEN2 mode: by_need.csv (year, need) and by_need_phase.csv (year,
+    need, phase, placement_group), both adding up to the projection's totals; the other
+    files are those of a run without it."""
+    import sendforecast
+
+    monkeypatch.setattr(sendforecast, "load_sen2", lambda *a: sen2)
+    args = ["project", "--data", "x", "--la", "825", "--horizon", "2", "--draws", "50",
+            "--out"]
+    assert _run([*args, str(tmp_path / "a"), "--by-need"]) == 0
+    assert _run([*args, str(tmp_path / "b")]) == 0
+    a = tmp_path / "a"
+    tot = pd.read_csv(a / "totals.csv")
+    need = pd.read_csv(a / "by_need.csv")
+    phase = pd.read_csv(a / "by_need_phase.csv")
+    assert list(need.columns) == ["year", "need", *Q]
+    assert list(phase.columns) == ["year", "need", "phase", "placement_group", *Q]
+    for t in (need, phase):
+        assert np.allclose(t.groupby("year")["mean"].sum(), tot["mean"])
+    assert {"SEMH", "ASD", "SLCN"} <= set(need.need)
+    for name in ("totals.csv", "by_placement.csv", "projection.csv"):
+        assert (a / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
+
+
+def test_cli_witan_by_need_phase(tmp_path):
+    require_witan()
+    assert _run([*_witan_args(tmp_path), "--by-need"]) == 0
+    t = pd.read_csv(tmp_path / "by_need_phase.csv")
+    assert list(t.columns) == ["year", "need", "phase", "placement_group", *Q]
+    tot = pd.read_csv(tmp_path / "totals.csv")
+    assert np.allclose(t.groupby("year")["mean"].sum(), tot["mean"])
