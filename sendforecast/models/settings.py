@@ -8,7 +8,7 @@ that benchmark, and bump ``version`` (projections record it in their settings).
 
 from __future__ import annotations
 
-__all__ = ["FORECAST_SETTINGS", "PROJECTION_SETTINGS"]
+__all__ = ["FORECAST_SETTINGS", "PROJECTION_SETTINGS", "STATUTORY_SETTINGS"]
 
 PROJECTION_SETTINGS: dict = {
     "version": "2026.12.3",
@@ -67,4 +67,23 @@ FORECAST_SETTINGS: dict = {
     # tuning origins - still worse than the last value, 15.9%; caseload 3.2% against 3.3%)
     "pooled": {"caseload": (0.25, 1, 1.0), "requests": (0.5, 3, 0.5),
                "default": (0.0, 1, 0.5)},
+}
+
+#: The statutory pipeline's settings (:mod:`sendforecast.models.statutory`): the blend of
+#: the starting 20-week timeliness, the capacity rule and the interval scales.
+STATUTORY_SETTINGS: dict = {
+    "version": "2026.12.0",
+    "benchmark": "benchmarks/statutory_backtest.py -> benchmarks/results/statutory_backtest.md",
+    "tuned_on": [2018, 2019, 2020, 2021],
+    "confirmed_on": [2022, 2023],
+    # probit-scale start: England's level + last * (last year's deviation from England)
+    # + own * (the LA's mean deviation over own_years)
+    "blend": {"last": 1.0, "own": 0.0, "own_years": 3},
+    # capacity a month = last year's throughput / 12 * (1 + headroom), growing at
+    # follow * the requests forecast's growth; catch_up: share of the backlog added to a
+    # month's capacity (managers respond to a queue)
+    "capacity": {"headroom": 0.0, "follow": 1.0, "catch_up": 0.0, "momentum": 0.0},
+    # tau: sd of the starting timeliness error (probit, Student t with df); agree_scale:
+    # multiplier of the cross-LA sd of the yearly change of the conversion rate
+    "interval": {"tau": 0.3, "df": 5, "agree_scale": 1.0, "plans_sd": 0.0},
 }
