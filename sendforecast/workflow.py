@@ -97,6 +97,12 @@ def run_main_job(data: SEN2Data, la: str, out_dir: str | Path, *, horizon: int =
         res.tables["sufficiency"] = b.sufficiency
         res.tables["first_full_year"] = b.first_full_year
 
+    from sendforecast.report.statutory import statutory_section  # requests -> plans issued
+    say("Statutory pipeline: requests, plans issued, 20-week timeliness, backlog")
+    stat = statutory_section(data, la, horizon=horizon, draws=draws, seed=seed)
+    if stat is not None:
+        res.tables["statutory"] = stat.table
+
     for key, frame in res.tables.items():
         p = out / f"{key}.csv"
         frame.to_csv(p, index=False)
@@ -114,6 +120,8 @@ def run_main_job(data: SEN2Data, la: str, out_dir: str | Path, *, horizon: int =
             plt.close(f)  # no allocation: no balance to chart
         else:
             figs[k] = f
+    if stat is not None:
+        figs["statutory"] = stat.figure
     for fname, fig in figs.items():
         fig.savefig(out / f"{fname}.png", dpi=130)
         plt.close(fig)
@@ -138,6 +146,8 @@ def run_main_job(data: SEN2Data, la: str, out_dir: str | Path, *, horizon: int =
         b_sheets = {k: v for k, v in b_sheets.items()
                          if k not in ("HNB allocation", "DSG balance")}
     sheets |= b_sheets
+    if stat is not None:
+        sheets["Statutory pipeline"] = stat.table
     about |= {f"budget: {k}": str(v) for k, v in res.budget.settings.items()}
     sheets["Data quality"] = res.tables["quality_summary"]
     res.files.append(write_workbook(sheets, out / "workbook.xlsx", about=about))

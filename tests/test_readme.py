@@ -42,13 +42,15 @@ WITAN_FILES = {"--transitions": "transitions.csv", "--population": "population.c
                "--valid-states": "valid-states.csv"}
 #: What the README promises each command writes (beyond exit 0 and its --out existing).
 MAIN_JOB = ["history.csv", "projection.csv", "specialist_places.csv", "costs.csv",
-            "workbook.xlsx", "run.json", "history.png", "projection_by_placement.png"]
+            "workbook.xlsx", "run.json", "history.png", "projection_by_placement.png",
+            "statutory.csv", "statutory.png"]
 PROMISES = {
     "demo": MAIN_JOB + ["dsg_balance.csv", "sufficiency.csv"],
     "run": MAIN_JOB,
     "project": ["projection.csv", "totals.csv", "by_placement.csv", "by_year_group.csv"],
     "scenarios run": ["comparison.csv", "savings.csv", "dbv_table.csv", "workbook.xlsx"],
     "data quality": ["quality_suppressed.csv"],
+    "statutory": ["statutory.csv", "statutory.png"],
 }
 
 

@@ -22,6 +22,7 @@ import pandas as pd
 from scipy.special import ndtr, ndtri
 
 from ...data.statutory import statutory_wide
+from ...errors import NotFoundError
 from .queue import wait_from_timeliness
 
 __all__ = ["RATE_YEARS", "Origin", "beta_prior", "capacity_from_staff", "fit_origin"]
@@ -118,13 +119,16 @@ def fit_origin(data, codes: list[str] | None = None, *, blend: dict) -> Origin:
     w = w[w.year >= FIRST_FULL_YEAR]
     ok = w.dropna(subset=["requests", "completed", "plans_issued", "within_20_weeks"])
     ok = ok[(ok.requests > 0) & (ok.completed > 0) & (ok.plans_issued > 0)]
+    if not len(ok):
+        raise NotFoundError("no year with requests, assessments and 20-week timeliness "
+                            "published in these data")
     T = int(ok.year.max())
     last = ok[ok.year == T].set_index("la_code")
     if codes is not None:
         missing = [c for c in codes if c not in last.index]
         if missing:
-            raise ValueError(f"no statutory data for {T} (requests, assessments and 20-week "
-                             f"timeliness) for LA(s) {missing}")
+            raise NotFoundError(f"no statutory data for {T} (requests, assessments and 20-week "
+                                f"timeliness) for LA(s) {missing}")
         last = last.loc[list(codes)]
     codes = [str(c) for c in last.index]
     rate_years = int(blend.get("rate_years", RATE_YEARS))
@@ -156,7 +160,7 @@ def fit_origin(data, codes: list[str] | None = None, *, blend: dict) -> Origin:
     own = np.where(np.isfinite(own), own, dev_last)
     trend = nat[T] - nat.get(T - 1, nat[T])
     zb = nat[T] + blend.get("trend", 0.0) * trend + blend["last"] * dev_last + blend["own"] * own
-    share_b = ndtr(zb)
+    share_b = np.clip(ndtr(zb), 0.03, 0.999)  # a 1-3% share would imply a years-long queue
     capacity = last.completed.to_numpy() / 12.0
     wait = wait_from_timeliness(share_b)
     w6 = (last.decision_within_6_weeks / last.decisions).to_numpy()

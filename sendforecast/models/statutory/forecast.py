@@ -69,39 +69,44 @@ class StatutoryProjection:
     def codes(self) -> list[str]:
         return self.origin.codes
 
-    def yearly(self) -> dict[str, np.ndarray]:
-        """Each measure per LA, draw and year: ``(LAs, draws, years)``."""
+    def yearly(self, total: bool = False) -> dict[str, np.ndarray]:
+        """Each measure per LA, draw and year: ``(LAs, draws, years)``; ``total=True``: the
+        sum over the LAs per draw, ``(1, draws, years)`` (shares from summed counts)."""
         q = self.queue
         L, D, M = q.worked.shape
         H = M // 12
 
         def year_sum(x):
-            return x.reshape(L, D, H, 12).sum(-1)
+            y = x.reshape(L, D, H, 12).sum(-1)
+            return y.sum(0, keepdims=True) if total else y
 
         def year_end(x):
-            return x.reshape(L, D, H, 12)[..., -1]
+            y = x.reshape(L, D, H, 12)[..., -1]
+            return y.sum(0, keepdims=True) if total else y
 
-        plans = q.worked * self.p_plan
         worked = year_sum(q.worked)
+        decisions = year_sum(q.decisions)
         with np.errstate(invalid="ignore", divide="ignore"):
             w20 = 100 * year_sum(q.worked * q.within_20) / worked
-            w6 = 100 * year_sum(q.decisions * q.within_6) / year_sum(q.decisions)
-        return {"requests": year_sum(q.arrivals), "decisions": year_sum(q.decisions),
-                "assessments": worked, "plans_issued": year_sum(plans),
+            w6 = 100 * year_sum(q.decisions * q.within_6) / decisions
+        return {"requests": year_sum(q.arrivals), "decisions": decisions,
+                "assessments": worked, "plans_issued": year_sum(q.worked * self.p_plan),
                 "backlog": year_end(q.backlog + q.waiting),
                 "within_6_weeks_pct": w6, "within_20_weeks_pct": w20}
 
-    def table(self) -> pd.DataFrame:
+    def table(self, total: str | None = None) -> pd.DataFrame:
         """Tidy ``la_code, year, measure, mean, p10, p90, p2_5, p97_5`` (measures:
         :data:`MEASURES`; ``backlog`` = requests awaiting a decision + agreed assessments
-        waiting for capacity at the end of December)."""
-        ys = self.yearly()
+        waiting for capacity at the end of December).  ``total``: one series for the sum
+        of the LAs (quantiles of sums), under that code (e.g. ``"all"``)."""
+        ys = self.yearly(total=total is not None)
+        codes = [total] if total is not None else self.codes
         rows = []
         for m in MEASURES:
             s = summarise(np.moveaxis(ys[m], 1, 0))  # (LAs, years) per column
             L, H = s["mean"].shape
             rows.append(pd.DataFrame({
-                "la_code": np.repeat(self.codes, H), "year": np.tile(self.years, L),
+                "la_code": np.repeat(codes, H), "year": np.tile(self.years, L),
                 "measure": m, **{k: s[k].ravel() for k in INTERVAL_COLUMNS}}))
         return pd.concat(rows, ignore_index=True)[["la_code", "year", "measure",
                                                    *INTERVAL_COLUMNS]]
