@@ -6,7 +6,9 @@ assessment queue (:mod:`sendforecast.models.statutory`), so they have their own 
 * :class:`AddStaff` - N educational psychologists (EPs) or casework officers from a month;
 * :class:`BacklogClearance` - a time-limited project working extra assessments a month;
 * :class:`ChangeAgreedShare` - the share of requests agreed for assessment moves by some
-  percentage points from a month (threshold moderation, or a tighter/looser panel).
+  percentage points from a month (threshold moderation, or a tighter/looser panel);
+* :class:`ChangeRequests` - a stress test: requests up (or down) by a share from a month
+  while capacity stays as in the baseline ("requests are up 20%: with the staff we have?").
 
 :func:`compare_statutory` runs strategies (lists of them) against the baseline with the same
 seed, so draw ``i`` of a strategy differs from draw ``i`` of the baseline only by what the
@@ -34,7 +36,7 @@ from ..models.statutory import Levers, StatutoryProjection, project_statutory
 from .base import Scenario
 from .goal_seek import GoalSeekResult
 
-__all__ = ["AddStaff", "BacklogClearance", "ChangeAgreedShare", "PRODUCTIVITY",
+__all__ = ["AddStaff", "BacklogClearance", "ChangeAgreedShare", "ChangeRequests", "PRODUCTIVITY",
            "STATUTORY_SCENARIO_TYPES", "StatutoryComparison", "StatutoryRunConfig",
            "compare_statutory", "goal_seek_statutory", "load_statutory_config",
            "statutory_scenario_from_dict"]
@@ -131,8 +133,22 @@ class ChangeAgreedShare(_Dated):
         lv.agree_scale = (s if s.ndim == 2 else s[None, :]) * (1 + on * (scale - 1))
 
 
+class ChangeRequests(_Dated):
+    """Requests for assessment change by ``by`` (0.2 = 20% more) from ``start``, with the
+    capacity of the baseline (the staff the LA has): a stress test, not a lever."""
+
+    kind: ClassVar[str] = "change_requests"
+    by: float = Field(ge=-0.9, le=5.0)
+
+    def describe(self) -> str:
+        return f"requests {self.by:+.0%} from {self.start}, capacity as in the baseline"
+
+    def apply(self, lv, first_year, agreed_share):
+        lv.requests_scale = lv.requests_scale * (1 + self.by * self.active(first_year, lv.months))
+
+
 STATUTORY_SCENARIO_TYPES: dict[str, type[_Dated]] = {
-    c.__name__: c for c in (AddStaff, BacklogClearance, ChangeAgreedShare)}
+    c.__name__: c for c in (AddStaff, BacklogClearance, ChangeAgreedShare, ChangeRequests)}
 
 
 def statutory_scenario_from_dict(d: dict) -> _Dated:

@@ -12,6 +12,7 @@ from sendforecast.scenarios.statutory import (
     AddStaff,
     BacklogClearance,
     ChangeAgreedShare,
+    ChangeRequests,
     compare_statutory,
     goal_seek_statutory,
     load_statutory_config,
@@ -28,6 +29,7 @@ def comparison(example):
         "project": [BacklogClearance(per_month=20, months=6, start="2024-07")],
         "tighter": [ChangeAgreedShare(points=-5, start=2024)],
         "looser": [ChangeAgreedShare(points=5, start=2024)],
+        "surge": [ChangeRequests(by=0.2, start="2024-01")],
     }, horizon=3, draws=DRAWS, seed=2)
 
 
@@ -37,10 +39,12 @@ def _effect(comp, strategy, measure, year):
 
 
 def test_paired_draws(comparison):
-    """Scenarios leave the requests draws as they are: the same seed, the same draws."""
+    """Scenarios leave the requests draws as they are (but the one that changes them): the
+    same seed, the same draws."""
     base = comparison.baseline.yearly()["requests"]
-    for run in comparison.runs.values():
-        np.testing.assert_array_equal(run.yearly()["requests"], base)
+    for name, run in comparison.runs.items():
+        if name != "surge":
+            np.testing.assert_array_equal(run.yearly()["requests"], base)
 
 
 def test_more_eps_better_timeliness_smaller_backlog(comparison):
@@ -69,6 +73,16 @@ def test_agreed_share_changes_have_opposite_signs(comparison):
     a_l = _effect(comparison, "looser", "plans_issued", 2025)
     assert a_t["mean"] < 0 <= a_l["mean"]
     assert _effect(comparison, "looser", "backlog", 2025)["mean"] > 10
+
+
+def test_requests_surge_with_the_same_staff(comparison):
+    """20% more requests with the baseline's capacity: the backlog grows and timeliness
+    falls, more in the second year than the first."""
+    t = [_effect(comparison, "surge", "within_20_weeks_pct", y)["mean"] for y in (2024, 2025)]
+    assert t[1] < t[0] < -5
+    assert _effect(comparison, "surge", "backlog", 2025)["mean"] > 50
+    req = comparison.runs["surge"].yearly()["requests"] / comparison.baseline.yearly()["requests"]
+    np.testing.assert_allclose(req, 1.2)
 
 
 def test_goal_seek_is_the_smallest(example):

@@ -42,17 +42,22 @@ class Levers:
     """What a scenario changes, per month from the first projected January.
 
     ``capacity_add``: assessments a month added (``(months,)`` or ``(LAs, months)``);
-    ``agree_scale``: multiplier of the share of requests that go on to assessment."""
+    ``agree_scale``: multiplier of the share of requests that go on to assessment;
+    ``requests_scale``: multiplier of the requests (the baseline capacity does not follow
+    it: "requests up 20% with the staff we have")."""
 
     months: int
     capacity_add: np.ndarray = field(default=None)
     agree_scale: np.ndarray = field(default=None)
+    requests_scale: np.ndarray = field(default=None)
 
     def __post_init__(self):
         if self.capacity_add is None:
             self.capacity_add = np.zeros(self.months)
         if self.agree_scale is None:
             self.agree_scale = np.ones(self.months)
+        if self.requests_scale is None:
+            self.requests_scale = np.ones(self.months)
 
 
 @dataclass
@@ -187,6 +192,7 @@ def project_statutory(data, la: str | list[str] = "all", horizon: int = 3, draws
     lv = levers or Levers(M)
     p_month = np.clip(p_month * np.broadcast_to(lv.agree_scale, (M,)) if np.ndim(lv.agree_scale) == 1
                       else p_month * lv.agree_scale[:, None, :], 0.0, 1.0)
+    arrivals = arrivals * np.asarray(lv.requests_scale, dtype=float)  # after the capacity
     add = np.asarray(lv.capacity_add, dtype=float)
     cap = cap + (add if add.ndim == 1 else add[:, None, :])
     backlog0 = wait0 * cap0[:, None]
