@@ -34,7 +34,7 @@ from ..errors import InputError, Problem
 from ..intervals import INTERVAL_COLUMNS, summarise
 from ..models.statutory import Levers, StatutoryProjection, project_statutory
 from .base import Scenario
-from .goal_seek import GoalSeekResult
+from .goal_seek import GoalSeekResult, bisect
 
 __all__ = ["AddStaff", "BacklogClearance", "ChangeAgreedShare", "ChangeRequests", "PRODUCTIVITY",
            "STATUTORY_SCENARIO_TYPES", "StatutoryComparison", "StatutoryRunConfig",
@@ -250,23 +250,8 @@ def goal_seek_statutory(data, la: str, build: Callable[[float], Sequence[_Dated]
         rows.append({"strength": x, "probability": p, "met": p >= probability})
         return p
 
-    if evaluate(lo) >= probability:
-        return GoalSeekResult(lo, rows[-1]["probability"], True, target, pd.DataFrame(rows))
-    p_hi = evaluate(hi)
-    if p_hi < probability:
-        return GoalSeekResult(None, p_hi, False, target, pd.DataFrame(rows))
-    a, b, pb = lo, hi, p_hi
-    step = 1.0 if integer else tol
-    for _ in range(max_iter):
-        if b - a <= step:
-            break
-        m = float(np.floor((a + b) / 2)) if integer else (a + b) / 2
-        pm = evaluate(m)
-        if pm >= probability:
-            b, pb = m, pm
-        else:
-            a = m
-    return GoalSeekResult(b, pb, True, target, pd.DataFrame(rows))
+    return bisect(evaluate, lo, hi, probability=probability, tol=1.0 if integer else tol,
+                  integer=integer, max_iter=max_iter, target=target, rows=rows)
 
 
 # ------------------------------------------------------------------------- run files

@@ -138,7 +138,8 @@ def fit_origin(data, codes: list[str] | None = None, *, blend: dict) -> Origin:
     # conversion rates: beta priors from the cross-LA rates of the last year
     conv_all = (last.completed / last.requests).clip(upper=0.999)
     prior = beta_prior(conv_all.to_numpy())
-    p_agree = _shrunk(recent.completed.to_numpy(), recent.requests.to_numpy(), prior, 0.05)
+    p_agree = _shrunk(recent.completed.to_numpy(), recent.requests.to_numpy(), prior,
+                      float(blend.get("rate_weight", 0.05)))
     plan_all = (last.plans_issued / last.completed).clip(upper=0.999)
     p_plan = _shrunk(recent.plans_issued.to_numpy(), recent.completed.to_numpy(),
                      beta_prior(plan_all.to_numpy()), 0.2)
