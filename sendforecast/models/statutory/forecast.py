@@ -171,12 +171,13 @@ def project_statutory(data, la: str | list[str] = "all", horizon: int = 3, draws
     # starting timeliness with its error -> wait -> backlog (Little's law)
     z0 = ndtri(np.clip(origin.within_20_blend, 1e-3, 1 - 1e-3))[:, None] + st["interval"]["tau"] * t_err
     wait0 = wait_from_timeliness(ndtr(z0))
-    # assessments a month: balanced with the expected inflow at the origin (the LA's
-    # throughput is its inflow in the published year; the shrunk conversion sets both)
     # the pipeline starts at December's level: last year's requests moved by ``momentum``
     # of their last yearly log growth (half a year of it = the year's mid-point to its end)
     level = origin.requests * np.exp(cap_rule["momentum"] * origin.requests_growth)
-    cap0 = level * origin.p_agree / 12.0
+    flow0 = level * origin.p_agree / 12.0  # assessments a month flowing in at the start
+    # capacity (assessments a month): balanced with that inflow (the LA's throughput is its
+    # inflow in the published year), or the LA's own staff x productivity
+    cap0 = flow0.copy()
     if capacity:
         for c, v in capacity.items():
             if c in origin.codes and np.isfinite(v):
@@ -186,16 +187,15 @@ def project_statutory(data, la: str | list[str] = "all", horizon: int = 3, draws
     arrivals = np.repeat(req / 12.0, 12, axis=2)
     waiting0 = level[:, None] / 12.0 * (1 / DECIDE_RATE - 1)
     decisions, _ = decision_stage(arrivals, waiting0)
-    flow0 = cap0[:, None, None]
     cap = (cap0[:, None, None] * (1 + cap_rule["headroom"])) * (
-        decisions * p_month / flow0) ** cap_rule["follow"]
+        decisions * p_month / flow0[:, None, None]) ** cap_rule["follow"]
     lv = levers or Levers(M)
     p_month = np.clip(p_month * np.broadcast_to(lv.agree_scale, (M,)) if np.ndim(lv.agree_scale) == 1
                       else p_month * lv.agree_scale[:, None, :], 0.0, 1.0)
     arrivals = arrivals * np.asarray(lv.requests_scale, dtype=float)  # after the capacity
     add = np.asarray(lv.capacity_add, dtype=float)
     cap = cap + (add if add.ndim == 1 else add[:, None, :])
-    backlog0 = wait0 * cap0[:, None]
+    backlog0 = wait0 * flow0[:, None]  # Little's law at the published throughput
     w6 = origin.within_6
     w6 = np.where(np.isfinite(w6), w6, np.nanmedian(w6) if np.isfinite(w6).any() else np.nan)
     q = run_queue(arrivals, p_month, cap, backlog0=backlog0, waiting0=waiting0,

@@ -60,3 +60,19 @@ def test_every_la_fast_and_buckinghamshire_plausible(sen2):
     assert 700 < b.loc["plans_issued", "mean"] < 1300  # 929 issued in 2023
     assert 25 < b.loc["within_20_weeks_pct", "mean"] < 70  # 46.7% in 2023
     assert b.loc["within_20_weeks_pct", "p10"] < 46.7 < b.loc["within_20_weeks_pct", "p90"]
+
+
+def test_capacity_from_staff(example):
+    """Staff x productivity replaces the throughput-based capacity: the binding role counts;
+    fewer staff than the throughput needs -> a growing backlog and lower timeliness."""
+    from sendforecast.models.statutory import capacity_from_staff
+
+    assert capacity_from_staff(10, 20, ep_productivity=4, caseworker_productivity=6) == 40
+    assert capacity_from_staff(0, 20, ep_productivity=4, caseworker_productivity=6) == 120
+    base = project_statutory(example, "999", horizon=2, draws=100, seed=1)
+    need = float(base.origin.completed[0]) / 12  # about 90 a month
+    short = project_statutory(example, "999", horizon=2, draws=100, seed=1,
+                              capacity={"999": 0.9 * need})
+    b, s = base.yearly(), short.yearly()
+    assert s["within_20_weeks_pct"].mean() < b["within_20_weeks_pct"].mean() - 5
+    assert s["backlog"][..., -1].mean() > b["backlog"][..., -1].mean()
