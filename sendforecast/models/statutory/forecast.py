@@ -170,7 +170,7 @@ def project_statutory(data, la: str | list[str] = "all", horizon: int = 3, draws
     cap_rule = st["capacity"]
     # starting timeliness with its error -> wait -> backlog (Little's law)
     z0 = ndtri(np.clip(origin.within_20_blend, 1e-3, 1 - 1e-3))[:, None] + st["interval"]["tau"] * t_err
-    wait0 = wait_from_timeliness(ndtr(z0))
+    wait0 = wait_from_timeliness(np.clip(ndtr(z0), 0.03, None))  # as fit_origin's blend
     # the pipeline starts at December's level: last year's requests moved by ``momentum``
     # of their last yearly log growth (half a year of it = the year's mid-point to its end)
     level = origin.requests * np.exp(cap_rule["momentum"] * origin.requests_growth)
