@@ -120,6 +120,12 @@ def run_main_job(data: SEN2Data, la: str, out_dir: str | Path, *, horizon: int =
         res.tables["dsg_probabilities"] = deficit_probabilities(
             b.balance.financial_years, b.balance.in_year, b.balance.cumulative)
 
+    from sendforecast.report.statutory import statutory_section  # requests -> plans issued
+    say("Statutory pipeline: requests, plans issued, 20-week timeliness, backlog")
+    stat = statutory_section(data, la, horizon=horizon, draws=draws, seed=seed)
+    if stat is not None:
+        res.tables["statutory"] = stat.table
+
     for key, frame in suppress_tables(res.tables, suppress).items():  # publication step
         p = out / f"{key}.csv"
         frame.to_csv(p, index=False)
@@ -137,6 +143,8 @@ def run_main_job(data: SEN2Data, la: str, out_dir: str | Path, *, horizon: int =
             plt.close(f)  # no allocation: no balance to chart
         else:
             figs[k] = f
+    if stat is not None:
+        figs["statutory"] = stat.figure
     for fname, fig in figs.items():
         fig.savefig(out / f"{fname}.png", dpi=130)
         plt.close(fig)
@@ -163,6 +171,8 @@ def run_main_job(data: SEN2Data, la: str, out_dir: str | Path, *, horizon: int =
         b_sheets = {k: v for k, v in b_sheets.items()
                          if k not in ("HNB allocation", "DSG balance")}
     sheets |= b_sheets
+    if stat is not None:
+        sheets["Statutory pipeline"] = stat.table
     about |= {f"budget: {k}": str(v) for k, v in res.budget.settings.items()}
     sheets["Data quality"] = res.tables["quality_summary"]
     sheets["How to rerun"] = how_to_rerun(rerun or f"sendforecast run --data {' '.join(data.sources)} "

@@ -43,7 +43,7 @@ WITAN_FILES = {"--transitions": "transitions.csv", "--population": "population.c
 #: What the README promises each command writes (beyond exit 0 and its --out existing).
 MAIN_JOB = ["history.csv", "projection.csv", "specialist_places.csv", "costs.csv",
             "workbook.xlsx", "run.json", "history.png", "projection_by_placement.png",
-            "report.html", "scap_specialist_places.csv"]
+            "report.html", "scap_specialist_places.csv", "statutory.csv", "statutory.png"]
 PROMISES = {
     "demo": MAIN_JOB + ["dsg_balance.csv", "sufficiency.csv"],
     "run": MAIN_JOB,
@@ -51,6 +51,7 @@ PROMISES = {
     "scenarios run": ["comparison.csv", "savings.csv", "dbv_table.csv", "workbook.xlsx",
                       "report.html"],
     "data quality": ["quality_suppressed.csv"],
+    "statutory": ["statutory.csv", "statutory.png"],
 }
 
 

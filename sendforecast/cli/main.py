@@ -17,6 +17,7 @@ def build_parser() -> argparse.ArgumentParser:
     from sendforecast.cli.project import add_project_parser
     from sendforecast.cli.run import add_run_parsers
     from sendforecast.cli.scenarios import add_scenarios_parser
+    from sendforecast.cli.statutory import add_statutory_parser
 
     p = argparse.ArgumentParser(prog="sendforecast",
                                 description="Forecast SEND demand, places and High Needs Block costs.")
@@ -26,6 +27,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_project_parser(sub)
     add_scenarios_parser(sub)
     add_forecast_parser(sub)
+    add_statutory_parser(sub)
     p.add_argument("--debug", action="store_true",
                    help="on an unexpected error, show the full Python traceback")
     return p

@@ -8,7 +8,7 @@ that benchmark, and bump ``version`` (projections record it in their settings).
 
 from __future__ import annotations
 
-__all__ = ["FORECAST_SETTINGS", "PROJECTION_SETTINGS"]
+__all__ = ["FORECAST_SETTINGS", "PROJECTION_SETTINGS", "STATUTORY_SETTINGS"]
 
 PROJECTION_SETTINGS: dict = {
     "version": "2026.12.3",
@@ -67,4 +67,33 @@ FORECAST_SETTINGS: dict = {
     # tuning origins - still worse than the last value, 15.9%; caseload 3.2% against 3.3%)
     "pooled": {"caseload": (0.25, 1, 1.0), "requests": (0.5, 3, 0.5),
                "default": (0.0, 1, 0.5)},
+}
+
+#: The statutory pipeline's settings (:mod:`sendforecast.models.statutory`): the blend of
+#: the starting 20-week timeliness, the conversion rates' pooling, the capacity rule and the
+#: interval scales, chosen by the grid of ``benchmarks/statutory_backtest.py`` on the tuning
+#: origins (2026-12-05: timeliness MAE 11.3 pp against naive 13.0, plans issued median APE
+#: 13.6% against 15.9%, 80% coverage 81.5% / 79.8%); on the check origins plans issued
+#: 18.0% against 19.4% but timeliness 14.6 pp against naive 14.1 (bias +6.6 pp: England's
+#: timeliness fell in 2022) - see benchmarks/results/statutory_backtest.md.
+STATUTORY_SETTINGS: dict = {
+    "version": "2026.12.0",
+    "benchmark": "benchmarks/statutory_backtest.py -> benchmarks/results/statutory_backtest.md",
+    "tuned_on": [2018, 2019, 2020, 2021],
+    "confirmed_on": [2022, 2023],
+    # probit-scale start: England's level + trend * England's last change + last * (last
+    # year's deviation from England) + own * (the LA's mean deviation over own_years);
+    # conversion rates over rate_years, the LA's counts weighted rate_weight each against
+    # the cross-LA beta prior (empirical Bayes)
+    "blend": {"last": 1.0, "own": 0.0, "own_years": 3, "trend": 0.0, "rate_years": 3,
+              "rate_weight": 0.01},
+    # capacity a month = the starting inflow x (1 + headroom), following the draw's demand
+    # with elasticity follow; momentum: share of last year's requests growth by which the
+    # pipeline starts above last year's mean; catch_up: share of the backlog added to a
+    # month's capacity
+    "capacity": {"headroom": 0.05, "follow": 0.8, "catch_up": 0.0, "momentum": 0.0},
+    # tau: sd of the starting timeliness error (probit, Student t with df); plans_sd: sd of
+    # the yearly error of plans issued per assessment (lognormal, mean one); agree_scale:
+    # multiplier of the cross-LA sd of the yearly change of the conversion rate
+    "interval": {"tau": 0.6, "df": 2, "agree_scale": 0.0, "plans_sd": 0.2},
 }

@@ -48,6 +48,9 @@ _SUFF = ["capacity", "demand_mean", "demand_p10", "demand_p90", "placed_mean", "
          "overflow_total_mean"]
 _DEMAND = ["demand_mean", "demand_p10", "demand_p90", "placed_mean", "placed_p10", "placed_p90"]
 _SCAP = [*_Q, "places_available", "spare_places"]
+# sufficiency by designated need (sendforecast.sufficiency_need): places and children
+_SUFF_NEED = ["capacity", "demand_mean", "demand_p10", "demand_p90", "placed_mean",
+              "spare_mean", "gap_mean", "shortfall_mean", "shortfall_p90"]
 
 #: Columns that hold counts of children, by table name (CSV stem) and by workbook sheet
 #: name.  ``[]`` = the table holds no counts of children (money, rates, settings, counts of
@@ -61,13 +64,14 @@ COUNT_COLUMNS: dict[str, list[str]] = {
     "first_full_year": ["places_that_year", "demand_mean_that_year"],
     "costs": [], "dsg_balance": [], "quality_summary": [], "dsg_probabilities": [],
     # optional tables other parts of the library add (by need; statutory pipeline)
-    "projection_by_need": _Q, "sufficiency_by_need": _SUFF,
+    "projection_by_need": _Q, "sufficiency_by_need": _SUFF_NEED,
     "statutory": _Q,  # rows of rate/percentage/weeks measures are kept (see RATE_MEASURE)
     # run over several LAs: the national tables (sendforecast/batch.py)
     "hnb_cost_by_la": [], "caseload_by_la": _Q, "failures": [], "timings": [],
     "first_full_year_by_la": ["places_that_year", "demand_mean_that_year"],
     # project (witan mode and SEN2 mode)
     "totals": _Q, "by_placement": _Q, "by_year_group": _Q, "by_phase": _Q, "by_need": _Q,
+    "by_need_phase": _Q,
     # scenarios run
     "comparison": [], "savings": [], "dbv_table": [], "plans": _Q, "goal_seek": [],
     # workbook sheets of the main job and of the budget / comparison workbooks
@@ -76,7 +80,7 @@ COUNT_COLUMNS: dict[str, list[str]] = {
     "First full year": ["places_that_year", "demand_mean_that_year"],
     "Costs": [], "DSG balance": [], "HNB allocation": [], "Assumptions": [],
     "Data quality": [], "How to rerun": [], "Savings (5 years)": [], "DBV table": [],
-    "Comparison": [], "Plans by placement": _Q,
+    "Comparison": [], "Plans by placement": _Q, "Statutory pipeline": _Q,
 }
 
 #: Wide sheets whose every column but the first (``year``) is a count of children.

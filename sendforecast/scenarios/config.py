@@ -27,6 +27,11 @@ shipped Exampleshire file::
       measure: in_year_balance   # or cumulative_balance
       threshold: 0
       probability: 0.8
+
+Capacity scenarios of the statutory assessment pipeline (more EPs or casework officers, a
+backlog project, a change in the share of requests agreed) have a file of their own, with a
+``statutory:`` section: :func:`sendforecast.scenarios.statutory.load_statutory_config`
+(``sendforecast statutory --scenarios FILE.yaml``).
 """
 
 from __future__ import annotations

@@ -74,6 +74,15 @@ def goal_seek(model, build: Callable[[float], Sequence[Scenario]], lo: float, hi
         rows.append({"strength": x, "probability": p, "met": p >= probability})
         return p
 
+    return bisect(evaluate, lo, hi, probability=probability, tol=tol, integer=integer,
+                  max_iter=max_iter, target=target, rows=rows)
+
+
+def bisect(evaluate: Callable[[float], float], lo: float, hi: float, *, probability: float,
+           tol: float, integer: bool, max_iter: int, target: str, rows: list[dict]
+           ) -> GoalSeekResult:
+    """The bisection shared by the goal seeks: ``evaluate(x)`` gives P(target met) at
+    strength ``x`` and appends its row to ``rows``."""
     if evaluate(lo) >= probability:
         return GoalSeekResult(lo, rows[-1]["probability"], True, target, pd.DataFrame(rows))
     p_hi = evaluate(hi)

@@ -1,0 +1,245 @@
+"""Statutory pipeline: rolling-origin backtest of next year's plans issued and 20-week
+timeliness for every LA, against naive (last year's value / rate).
+
+Each origin January ``T`` sees only what was published by then
+(:func:`sendforecast.data.vintage.published_by`: flows of calendar years <= T - 1) and
+forecasts calendar year ``T``.  Origins 2018-2021 tune the settings (small grids: the timeliness
+blend; the conversion rates' pooling and the capacity rule; the interval scales; a tie
+within Monte Carlo noise goes to the simpler setting); origins 2022-2023 are kept back to
+confirm them.  The newest year (2024) is
+withheld from the data and never reconstructed.
+
+Scores per (method, set of origins): timeliness median absolute error in percentage points
+(and its bias, the median signed error), plans issued median APE (and bias), and the
+coverage of the 80% / 95% intervals.  The chosen settings go into
+``sendforecast.models.settings.STATUTORY_SETTINGS``.
+
+Run: .venv/bin/python benchmarks/statutory_backtest.py [--draws N] [--no-grid]
+Writes benchmarks/results/statutory_backtest.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import itertools
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from _data import real_data, require_real_data  # noqa: E402
+
+from sendforecast.data.statutory import statutory_wide  # noqa: E402
+from sendforecast.data.vintage import published_by  # noqa: E402
+from sendforecast.models.settings import STATUTORY_SETTINGS  # noqa: E402
+from sendforecast.models.statutory import project_statutory  # noqa: E402
+
+OUT = ROOT / "benchmarks" / "results" / "statutory_backtest.md"
+TUNE = (2018, 2019, 2020, 2021)
+CHECK = (2022, 2023)
+
+
+def actuals(data) -> pd.DataFrame:
+    w = statutory_wide(data)
+    w = w.assign(within_20_weeks_pct=100 * w.within_20_weeks / w.plans_issued)
+    return w.set_index(["la_code", "year"])[["plans_issued", "within_20_weeks_pct"]]
+
+
+def run_origin(view, T: int, settings: dict, draws: int, seed: int = 1) -> pd.DataFrame:
+    """Forecasts of year T (and naive) for every LA with data, one row per LA and measure."""
+    p = project_statutory(view, "all", horizon=1, draws=draws, seed=seed, settings=settings)
+    tab = p.table()
+    tab = tab[tab.measure.isin(["plans_issued", "within_20_weeks_pct"])]
+    o = p.origin
+    naive = pd.DataFrame({"la_code": o.codes * 2,
+                          "measure": ["plans_issued"] * len(o.codes)
+                          + ["within_20_weeks_pct"] * len(o.codes),
+                          "naive": np.r_[o.plans, 100 * o.within_20]})
+    return tab.merge(naive, on=["la_code", "measure"]).assign(origin=T)
+
+
+def score(bt: pd.DataFrame, act: pd.DataFrame) -> pd.DataFrame:
+    """Join the actual values (LAs without one are left out)."""
+    a = act.stack().rename("actual").reset_index().rename(columns={"level_2": "measure"})
+    out = bt.merge(a, on=["la_code", "year", "measure"])
+    return out[np.isfinite(out.actual) & (out.actual > 0 if True else True)]
+
+
+def metrics(s: pd.DataFrame) -> pd.DataFrame:
+    recs = []
+    for m, d in s.groupby("measure"):
+        for method, col in (("statutory", "mean"), ("naive", "naive")):
+            e = d[col] - d.actual
+            if m == "plans_issued":
+                err, bias = (100 * e.abs() / d.actual).median(), (100 * e / d.actual).median()
+            else:
+                err, bias = e.abs().median(), e.median()
+            r = {"measure": m, "method": method, "error": err, "bias": bias, "n": len(d)}
+            if method == "statutory":
+                r["cover80"] = 100 * ((d.p10 <= d.actual) & (d.actual <= d.p90)).mean()
+                r["cover95"] = 100 * ((d.p2_5 <= d.actual) & (d.actual <= d.p97_5)).mean()
+            recs.append(r)
+    return pd.DataFrame(recs)
+
+
+def backtest(data, views, origins, settings, draws) -> pd.DataFrame:
+    act = actuals(data)
+    parts = [run_origin(views[T], T, settings, draws) for T in origins]
+    return score(pd.concat(parts, ignore_index=True), act)
+
+
+def with_(settings: dict, **kw) -> dict:
+    s = copy.deepcopy(settings)
+    for k, v in kw.items():
+        s[k] = {**s[k], **v}
+    return s
+
+
+def objective(s: pd.DataFrame) -> tuple[float, float]:
+    m = metrics(s).set_index(["measure", "method"])
+    return (m.loc[("within_20_weeks_pct", "statutory"), "error"],
+            m.loc[("plans_issued", "statutory"), "error"])
+
+
+#: a setting must beat the simpler ones before it in its grid by more than this (pp or %
+#: points of the stage's objective) to be chosen: smaller differences are Monte Carlo noise
+TIE = 0.1
+
+
+def _pick(scored: list[tuple[float, dict]]) -> dict:
+    """The first (simplest) candidate within :data:`TIE` of the best."""
+    best = min(k for k, _ in scored)
+    return next(s for k, s in scored if k <= best + TIE)
+
+
+def tune(data, views, draws: int, log) -> dict:
+    """Three stages on the tuning origins: the timeliness blend, then the conversion rates
+    and capacity rule, then the interval scales.  Each grid lists the simplest settings
+    first; ties (within :data:`TIE`) go to the simpler."""
+    point = with_(copy.deepcopy(STATUTORY_SETTINGS),
+                  interval={"tau": 0.7, "df": 5, "agree_scale": 0.0, "plans_sd": 0.2},
+                  capacity={"follow": 1.0, "headroom": 0.0, "catch_up": 0.0, "momentum": 0.5})
+    # 1. the timeliness blend (probit: last year, the LA's mean deviation, England's trend)
+    scored = []
+    for (last, own, years), trend in itertools.product(
+            [(1.0, 0.0, 3), (0.9, 0.1, 3), (0.8, 0.2, 3), (0.7, 0.2, 3), (0.7, 0.3, 5)], (0.0, 0.5)):
+        s = with_(point, blend={"last": last, "own": own, "own_years": years, "trend": trend})
+        e = objective(backtest(data, views, TUNE, s, draws))
+        log(f"blend last={last} own={own} years={years} trend={trend}: timeliness MAE "
+            f"{e[0]:.2f} pp, plans MdAPE {e[1]:.2f}%")
+        scored.append((e[0], s))
+    point = _pick(scored)
+    # 2. conversion rates (years pooled, weight of the LA's own counts against the beta
+    #    prior), the capacity rule and the pipeline's starting level
+    scored = []
+    for follow, head, mom, ry, rw in itertools.product((1.0, 0.8), (0.0, 0.05), (0.0, 0.5, 1.0),
+                                                       (2, 3), (0.05, 0.01, 0.003)):
+        s = with_(point, blend={"rate_years": ry, "rate_weight": rw},
+                  capacity={"momentum": mom, "follow": follow, "headroom": head})
+        e = objective(backtest(data, views, TUNE, s, draws))
+        log(f"follow={follow} headroom={head} momentum={mom} rate_years={ry} rate_weight={rw}: "
+            f"timeliness MAE {e[0]:.2f} pp, plans MdAPE {e[1]:.2f}%")
+        scored.append((e[0] + e[1], s))  # pp and % of similar size here
+    point = _pick(scored)
+    # 3. interval scales: tau (timeliness, probit, Student t with df) and plans_sd
+    scored = []
+    for tau, df, psd in itertools.product((0.6, 0.7, 0.8, 0.9), (10, 5, 3, 2), (0.15, 0.2, 0.25)):
+        s = with_(point, interval={"tau": tau, "df": df, "plans_sd": psd})
+        m = metrics(backtest(data, views, TUNE, s, draws)).set_index(["measure", "method"])
+        t = m.loc[("within_20_weeks_pct", "statutory")]
+        p = m.loc[("plans_issued", "statutory")]
+        # coverage of both measures near 80% / 95%, and the point errors (the mean of
+        # the draws moves with the spread): a pp of coverage against half a pp / % of error
+        gap = (abs(t.cover80 - 80) + 0.5 * abs(t.cover95 - 95) + abs(p.cover80 - 80)
+               + 0.5 * abs(p.cover95 - 95) + 2 * (t.error + p.error))
+        log(f"interval tau={tau} df={df} plans_sd={psd}: timeliness MAE {t.error:.2f}, "
+            f"cover {t.cover80:.1f}/{t.cover95:.1f}; plans MdAPE {p.error:.2f}, cover "
+            f"{p.cover80:.1f}/{p.cover95:.1f}")
+        scored.append((gap, s))
+    return _pick(scored)
+
+
+def table(m: pd.DataFrame) -> str:
+    lines = ["| measure | method | error | bias | 80% cover | 95% cover | n |", "|---|---|---|---|---|---|---|"]
+    for _, r in m.iterrows():
+        unit = "pp MAE" if r.measure == "within_20_weeks_pct" else "% MdAPE"
+        c80 = f"{r.cover80:.1f}" if np.isfinite(r.get("cover80", np.nan)) else ""
+        c95 = f"{r.cover95:.1f}" if np.isfinite(r.get("cover95", np.nan)) else ""
+        lines.append(f"| {r.measure} | {r.method} | {r.error:.2f} {unit} | {r.bias:+.2f} | {c80} | "
+                     f"{c95} | {r.n} |")
+    return "\n".join(lines)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--draws", type=int, default=1000)
+    ap.add_argument("--tune-draws", type=int, default=300)
+    ap.add_argument("--no-grid", action="store_true", help="score the package's settings only")
+    args = ap.parse_args()
+    require_real_data()
+    t0 = time.perf_counter()
+    data = real_data()
+    views = {T: published_by(data, T) for T in (*TUNE, *CHECK)}
+    log_lines = []
+
+    def log(msg):
+        print(msg, flush=True)
+        log_lines.append(msg)
+
+    settings = STATUTORY_SETTINGS if args.no_grid else tune(data, views, args.tune_draws, log)
+    chosen = {k: settings[k] for k in ("blend", "capacity", "interval")}
+    log(f"chosen: {chosen}")
+    res = {}
+    for name, origins in (("tuning", TUNE), ("check", CHECK)):
+        res[name] = metrics(backtest(data, views, origins, settings, args.draws))
+    # wall time: every LA, and one LA, at the newest origin with the full data
+    times = {}
+    for key, la in (("all LAs", "all"), ("one LA (825)", "825")):
+        ts = []
+        for _ in range(3):
+            t = time.perf_counter()
+            project_statutory(data, la, horizon=3, draws=1000, seed=1, settings=settings)
+            ts.append(time.perf_counter() - t)
+        times[key] = float(np.median(ts))
+    targets = []
+    for name, m in res.items():
+        mi = m.set_index(["measure", "method"])
+        t, tn = mi.loc[("within_20_weeks_pct", "statutory")], mi.loc[("within_20_weeks_pct", "naive")]
+        p, pn = mi.loc[("plans_issued", "statutory")], mi.loc[("plans_issued", "naive")]
+        targets.append(f"- {name} origins: timeliness MAE {t.error:.2f} pp vs naive {tn.error:.2f} "
+                       f"({'met' if t.error < tn.error else 'NOT met'}); 80% coverage {t.cover80:.1f}% "
+                       f"({'met' if 75 <= t.cover80 <= 85 else 'NOT met'}: 75-85%); plans issued "
+                       f"MdAPE {p.error:.2f}% vs 0.95 x naive = {0.95 * pn.error:.2f}% "
+                       f"({'met' if p.error <= 0.95 * pn.error else 'NOT met'})")
+    text = [
+        "# Statutory pipeline backtest (plans issued and 20-week timeliness, next year)", "",
+        "`benchmarks/statutory_backtest.py`: every LA, horizon 1, each origin January T sees only "
+        "flows published by then (calendar years <= T - 1, `published_by`) and forecasts "
+        "calendar year T. Tuning origins " + ", ".join(map(str, TUNE)) + "; check origins "
+        + ", ".join(map(str, CHECK)) + " (never used to choose). Naive = last year's value "
+        "(plans issued) or rate (timeliness). Error: median absolute error in percentage points "
+        "(timeliness) or median APE (plans issued); bias: median signed error (forecast - actual; "
+        "pp or %). Forecast = mean of the draws.", "",
+        f"Chosen settings (in `sendforecast.models.settings.STATUTORY_SETTINGS`): `{chosen}`", "",
+        "## Tuning origins", "", table(res["tuning"]), "",
+        "## Check origins", "", table(res["check"]), "",
+        "## Targets", "", *targets, "",
+        "## Wall time (median of 3, horizon 3, 1,000 draws)", "",
+        *[f"- {k}: {v:.2f} s" for k, v in times.items()], "",
+        f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
+        f"total run {time.perf_counter() - t0:.0f} s.", "",
+        "<details><summary>Grid log</summary>", "", "```", *log_lines, "```", "", "</details>", ""]
+    OUT.write_text("\n".join(text))
+    print("\n".join(text[:30]))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,129 @@
+"""``sendforecast statutory``: the statutory assessment pipeline of one, several or all LAs.
+
+Writes into ``--out``:
+
+* ``statutory.csv`` - ``la_code, year, measure, mean, p10, p90, p2_5, p97_5`` for requests,
+  decisions, assessments, plans_issued, backlog, within_6_weeks_pct, within_20_weeks_pct;
+* ``statutory.png`` - history and forecast of one LA (England's total with several);
+* with ``--scenarios FILE.yaml`` (schema: :class:`sendforecast.scenarios.statutory.
+  StatutoryRunConfig`): ``statutory_scenarios.csv`` (every strategy, with a ``strategy``
+  column), ``statutory_effects.csv`` (strategy - baseline on paired draws) and, if the file
+  asks for one, ``statutory_goal_seek.csv`` and a line on stdout with the answer.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+
+def add_statutory_parser(subparsers) -> argparse.ArgumentParser:
+    from sendforecast.cli.options import add_data, add_draws, add_horizon, add_la, add_out, add_seed
+
+    p = subparsers.add_parser(
+        "statutory", help="statutory assessments: requests, plans issued, 20-week timeliness, "
+                          "backlog (with capacity scenarios)")
+    add_data(p, required=False)
+    p.add_argument("--example", action="store_true",
+                   help="use the shipped example LA (Exampleshire) instead of --data")
+    add_la(p, many=True, required=False, default=None)
+    add_horizon(p, default=3)
+    add_draws(p)
+    add_seed(p)
+    add_out(p)
+    p.add_argument("--scenarios", metavar="FILE.yaml",
+                   help="capacity scenarios to compare with the baseline (YAML, see "
+                        "sendforecast.scenarios.statutory)")
+    p.set_defaults(func=run_statutory)
+    return p
+
+
+def run_statutory(args: argparse.Namespace) -> int:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from sendforecast.errors import UsageError
+    from sendforecast.report.statutory import statutory_section
+
+    if bool(args.example) == bool(args.data):
+        raise UsageError("give --data PATH... (SEN2 releases) or --example, not both")
+    if args.example:
+        from sendforecast import load_example
+        from sendforecast.data.example import EXAMPLE_LA_CODE
+
+        data, la = load_example(), args.la or [EXAMPLE_LA_CODE]
+    else:
+        from sendforecast.cli.data import load_data
+
+        if args.la is None:
+            raise UsageError("--la is required with --data (a code, a comma list or all)")
+        data, la = load_data(args.data), args.la
+    cfg = strategies = None
+    if args.scenarios:
+        from sendforecast.scenarios.statutory import load_statutory_config
+
+        cfg, strategies = load_statutory_config(args.scenarios)
+    capacity = _staff_capacity(cfg, la, data)
+    t0 = time.perf_counter()
+    sec = statutory_section(data, la, horizon=args.horizon, draws=args.draws, seed=args.seed,
+                            capacity=capacity)
+    if sec is None:
+        raise UsageError(f"no statutory data (requests, assessments and 20-week timeliness) "
+                         f"for {la}")
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    sec.table.to_csv(out / "statutory.csv", index=False)
+    sec.figure.savefig(out / "statutory.png", dpi=130)
+    plt.close(sec.figure)
+    n = sec.table.la_code.nunique()
+    print(f"Statutory pipeline: {n} LA(s), {args.horizon} year(s), {args.draws:,} draws in "
+          f"{time.perf_counter() - t0:.1f}s -> {out / 'statutory.csv'}, {out / 'statutory.png'}")
+    if cfg is not None:
+        _scenarios(data, la, cfg, strategies, args, capacity, out)
+    return 0
+
+
+def _staff_capacity(cfg, la, data) -> dict[str, float] | None:
+    """Capacity from the run file's staff numbers (the same for every LA asked for)."""
+    if cfg is None or cfg.staff is None:
+        return None
+    from sendforecast.models.statutory import capacity_from_staff
+
+    s = cfg.staff
+    cap = capacity_from_staff(s.eps, s.caseworkers, ep_productivity=s.ep_productivity,
+                              caseworker_productivity=s.caseworker_productivity)
+    codes = data.la_codes() if la == "all" else list(la)
+    return {c: cap for c in codes}
+
+
+def _scenarios(data, la, cfg, strategies, args, capacity, out: Path) -> None:
+    from sendforecast.errors import UsageError
+    from sendforecast.scenarios.statutory import (
+        compare_statutory,
+        goal_seek_statutory,
+        statutory_scenario_from_dict,
+    )
+
+    kw = dict(horizon=args.horizon, draws=args.draws, seed=args.seed, capacity=capacity)
+    if strategies:
+        comp = compare_statutory(data, la, strategies, **kw)
+        comp.table().to_csv(out / "statutory_scenarios.csv", index=False)
+        comp.effects().to_csv(out / "statutory_effects.csv", index=False)
+        print(f"Scenarios: {', '.join(strategies)} -> {out / 'statutory_effects.csv'}")
+    gs = cfg.goal_seek
+    if gs is not None:
+        if la == "all" or len(la) != 1:
+            raise UsageError("the goal seek of a scenario file needs one LA (--la CODE)")
+
+        def build(x):
+            return [statutory_scenario_from_dict({**gs.scenario, gs.parameter: x})]
+
+        res = goal_seek_statutory(data, la[0], build, gs.lo, gs.hi, year=gs.year,
+                                  threshold=gs.threshold, probability=gs.probability,
+                                  integer=gs.integer, **kw)
+        res.iterations.to_csv(out / "statutory_goal_seek.csv", index=False)
+        print(res, file=sys.stdout)

@@ -1,0 +1,54 @@
+"""The ``sendforecast statutory`` command contract."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from sendforecast.cli.main import main
+from tests.conftest import SEN2_2022, SEN2_2025
+
+COLUMNS = ["la_code", "year", "measure", "mean", "p10", "p90", "p2_5", "p97_5"]
+MEASURES = {"requests", "decisions", "assessments", "plans_issued", "backlog",
+            "within_6_weeks_pct", "within_20_weeks_pct"}
+
+
+def test_example_with_scenarios(tmp_path, capsys):
+    yaml = tmp_path / "s.yaml"
+    yaml.write_text("version: 1\nstatutory:\n  strategies:\n    eps:\n"
+                    "      - {type: AddStaff, role: ep, number: 3, start: 2024-01}\n"
+                    "  goal_seek:\n    scenario: {type: AddStaff, role: ep, start: 2024-01}\n"
+                    "    parameter: number\n    hi: 40\n    year: 2025\n")
+    rc = main(["statutory", "--example", "--draws", "100", "--horizon", "2", "--out",
+               str(tmp_path / "o"), "--scenarios", str(yaml)])
+    assert rc == 0
+    df = pd.read_csv(tmp_path / "o" / "statutory.csv", dtype={"la_code": str})
+    assert list(df.columns) == COLUMNS and set(df.measure) == MEASURES
+    assert sorted(df.year.unique()) == [2024, 2025]
+    assert (tmp_path / "o" / "statutory.png").stat().st_size > 10_000
+    eff = pd.read_csv(tmp_path / "o" / "statutory_effects.csv")
+    t = eff[(eff.measure == "within_20_weeks_pct") & (eff.year == 2025)]
+    assert (t["mean"] > 0).all()
+    assert "Smallest strength" in capsys.readouterr().out
+
+
+@pytest.mark.realdata
+def test_real_data_two_las(sen2, tmp_path):
+    rc = main(["statutory", "--data", str(SEN2_2025), str(SEN2_2022), "--la", "825,826",
+               "--horizon", "1", "--draws", "200", "--seed", "4", "--out", str(tmp_path)])
+    assert rc == 0
+    df = pd.read_csv(tmp_path / "statutory.csv", dtype={"la_code": str})
+    assert set(df.la_code) == {"825", "826"} and set(df.year) == {2024}
+
+
+def test_errors_are_messages_not_tracebacks(tmp_path, capsys):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("version: 1\nstatutory:\n  strategies:\n    x:\n"
+                   "      - {type: AddStaff, number: 3, start: 2025-13}\n")
+    rc = main(["statutory", "--example", "--out", str(tmp_path), "--scenarios", str(bad)])
+    err = capsys.readouterr().err
+    assert rc == 2 and "bad.yaml, line 5" in err and "Traceback" not in err
+    rc = main(["statutory", "--data", str(tmp_path), "--example", "--out", str(tmp_path)])
+    assert rc == 2 and "not both" in capsys.readouterr().err
+    with pytest.raises(SystemExit):  # argparse: a bad horizon is an argument error
+        main(["statutory", "--example", "--horizon", "0", "--out", str(tmp_path)])

@@ -1,0 +1,120 @@
+"""Capacity scenarios of the statutory pipeline: sign and size of effects on paired draws,
+goal seek minimality, YAML run files."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sendforecast.errors import InputError
+from sendforecast.scenarios.statutory import (
+    PRODUCTIVITY,
+    AddStaff,
+    BacklogClearance,
+    ChangeAgreedShare,
+    ChangeRequests,
+    compare_statutory,
+    goal_seek_statutory,
+    load_statutory_config,
+    statutory_scenario_from_dict,
+)
+
+DRAWS = 300
+
+
+@pytest.fixture(scope="module")
+def comparison(example):
+    return compare_statutory(example, "999", {
+        "eps": [AddStaff(role="ep", number=3, start="2024-01")],
+        "project": [BacklogClearance(per_month=20, months=6, start="2024-07")],
+        "tighter": [ChangeAgreedShare(points=-5, start=2024)],
+        "looser": [ChangeAgreedShare(points=5, start=2024)],
+        "surge": [ChangeRequests(by=0.2, start="2024-01")],
+    }, horizon=3, draws=DRAWS, seed=2)
+
+
+def _effect(comp, strategy, measure, year):
+    e = comp.effects()
+    return e[(e.strategy == strategy) & (e.measure == measure) & (e.year == year)].iloc[0]
+
+
+def test_paired_draws(comparison):
+    """Scenarios leave the requests draws as they are (but the one that changes them): the
+    same seed, the same draws."""
+    base = comparison.baseline.yearly()["requests"]
+    for name, run in comparison.runs.items():
+        if name != "surge":
+            np.testing.assert_array_equal(run.yearly()["requests"], base)
+
+
+def test_more_eps_better_timeliness_smaller_backlog(comparison):
+    t = _effect(comparison, "eps", "within_20_weeks_pct", 2024)
+    b = _effect(comparison, "eps", "backlog", 2024)
+    assert t["mean"] > 2 and t.p10 >= 0  # never worse in any draw's 10th percentile
+    # 3 EPs x 4 a month x 12 months = 144 more assessments can be worked in 2024: the
+    # backlog cannot fall by more than that, and the example LA's queue is smaller than that
+    assert -3 * PRODUCTIVITY["ep"] * 12 - 1e-6 <= b["mean"] < -10
+
+
+def test_backlog_project_acts_while_it_runs(comparison):
+    b24 = _effect(comparison, "project", "backlog", 2024)
+    assert -20 * 6 - 1e-6 <= b24["mean"] < -10  # at most 120 extra assessments, Jul-Dec 2024
+    plans = _effect(comparison, "project", "plans_issued", 2024)
+    assert plans["mean"] > 0  # the backlog is worked off: more plans issued that year
+
+
+def test_agreed_share_changes_have_opposite_signs(comparison):
+    tight = _effect(comparison, "tighter", "within_20_weeks_pct", 2024)
+    loose = _effect(comparison, "looser", "within_20_weeks_pct", 2024)
+    assert tight["mean"] > 0 > loose["mean"]
+    # fewer agreed: fewer plans; more agreed with the same capacity: no more plans (the
+    # capacity binds) but a growing backlog
+    a_t = _effect(comparison, "tighter", "plans_issued", 2025)
+    a_l = _effect(comparison, "looser", "plans_issued", 2025)
+    assert a_t["mean"] < 0 <= a_l["mean"]
+    assert _effect(comparison, "looser", "backlog", 2025)["mean"] > 10
+
+
+def test_requests_surge_with_the_same_staff(comparison):
+    """20% more requests with the baseline's capacity: the backlog grows and timeliness
+    falls, more in the second year than the first."""
+    t = [_effect(comparison, "surge", "within_20_weeks_pct", y)["mean"] for y in (2024, 2025)]
+    assert t[1] < t[0] < -5
+    assert _effect(comparison, "surge", "backlog", 2025)["mean"] > 50
+    req = comparison.runs["surge"].yearly()["requests"] / comparison.baseline.yearly()["requests"]
+    np.testing.assert_allclose(req, 1.2)
+
+
+def test_goal_seek_is_the_smallest(example):
+    """The answer meets the target and one fewer EP does not (on the same paired draws)."""
+    def build(n):
+        return [AddStaff(role="ep", number=n, start="2024-01")]
+
+    kw = dict(year=2025, threshold=75.0, probability=0.8, horizon=2, draws=DRAWS, seed=3)
+    res = goal_seek_statutory(example, "999", build, 0, 40, **kw)
+    assert res.achievable and res.strength >= 1 and res.probability >= 0.8
+    below = goal_seek_statutory(example, "999", build, res.strength - 1, res.strength - 0.5,
+                                integer=False, tol=1, **kw)
+    assert below.iterations.probability.iloc[0] < 0.8
+    impossible = goal_seek_statutory(example, "999", build, 0, 1, **{**kw, "threshold": 99.0})
+    assert not impossible.achievable
+
+
+def test_yaml_run_file(tmp_path):
+    p = tmp_path / "statutory.yaml"
+    p.write_text("version: 1\nstatutory:\n  staff: {eps: 12, caseworkers: 20}\n  strategies:\n"
+                 "    more_eps:\n      - {type: AddStaff, role: ep, number: 3, start: 2025-01}\n"
+                 "    project:\n      - {type: BacklogClearance, per_month: 20, months: 6, "
+                 "start: 2025}\n  goal_seek:\n    scenario: {type: AddStaff, role: ep, start: 2025-01}\n"
+                 "    parameter: number\n    hi: 30\n    year: 2026\n")
+    cfg, strategies = load_statutory_config(p)
+    assert strategies["more_eps"][0] == AddStaff(role="ep", number=3, start="2025-01")
+    assert cfg.goal_seek.threshold == 60 and cfg.staff.eps == 12
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("version: 1\nstatutory:\n  strategies:\n    x:\n"
+                   "      - {type: AddStaff, role: ep, number: -3, start: 2025-13}\n")
+    with pytest.raises(InputError) as e:
+        load_statutory_config(bad)
+    assert len(e.value.problems) == 2 and all(pr.row == 5 for pr in e.value.problems)
+    with pytest.raises(ValueError, match="type must be one of"):
+        statutory_scenario_from_dict({"type": "HireEveryone"})
