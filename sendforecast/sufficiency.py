@@ -50,6 +50,9 @@ class Capacity:
 
     frame: pd.DataFrame
     file: str = "<capacity>"
+    #: the provisions allowed (default: the SEN2 placement groups; a witan.send model's
+    #: settings for sufficiency by need on witan projections)
+    allowed: Sequence[str] | None = None
 
     def __post_init__(self) -> None:
         missing = [c for c in _COLUMNS if c not in self.frame.columns]
@@ -58,8 +61,9 @@ class Capacity:
                                       ", ".join(map(str, self.frame.columns))) for c in missing])
         problems = []
         for p, g in self.frame.groupby("provision"):
-            if p not in PLACEMENT_GROUPS:
-                problems.append(Problem(self.file, None, "provision", "a placement group", p))
+            if p not in (self.allowed or PLACEMENT_GROUPS):
+                problems.append(Problem(self.file, None, "provision", "a placement group"
+                                        if self.allowed is None else "a setting", p))
             phases = set(g["phase"])
             if ALL in phases and len(phases) > 1:
                 problems.append(Problem(
@@ -70,14 +74,17 @@ class Capacity:
             raise InputError(problems)
 
     @classmethod
-    def from_file(cls, path: str | Path) -> Capacity:
+    def from_file(cls, path: str | Path, provisions: Sequence[str] | None = None,
+                  needs: Sequence[str] | None = None) -> Capacity:
+        """Read ``path`` (:func:`~sendforecast.data.local.read_capacity`); ``provisions``
+        and ``needs``: the allowed values when they are not SEN2's (witan settings, needs)."""
         from sendforecast.data.local import read_capacity
 
-        return cls(read_capacity(path), file=str(path))
+        return cls(read_capacity(path, provisions, needs), file=str(path), allowed=provisions)
 
     @property
     def provisions(self) -> list[str]:
-        return [p for p in PLACEMENT_GROUPS if p in set(self.frame["provision"])]
+        return [p for p in (self.allowed or PLACEMENT_GROUPS) if p in set(self.frame["provision"])]
 
     def phases(self, provision: str) -> list[str]:
         f = self.frame[self.frame["provision"] == provision]

@@ -166,3 +166,39 @@ def test_overflow_rules_file(tmp_path):
         sufficiency_by_need(p, cap, rules=bad)
     pr = e.value.problems[0]
     assert (pr.file, pr.row, pr.column) == (str(bad), 3, "need")
+
+
+def test_witan_demo_sufficiency_by_designation(tmp_path):
+    """On the witan.send demo (settings and needs are letters): a capacity file by setting x
+    designation is read with the model's own settings and needs, and every draw's children
+    of a designation's need are placed there up to its places, the rest reported unmet."""
+    from sendforecast.data.local import read_transitions, read_valid_states, read_witan_population
+    from sendforecast.models.cohort import CohortModel
+    from tests.conftest import WITAN
+
+    if not WITAN.is_dir():
+        pytest.skip(f"witan demo not found under {WITAN}")
+    vs = read_valid_states(WITAN / "valid-states.csv")
+    tr = read_transitions(WITAN / "transitions.csv", vs)
+    m = CohortModel.from_transitions(tr, read_witan_population(WITAN / "population.csv"), vs,
+                                     by_need=True)
+    p = m.project(horizon=3, draws=50, seed=3)
+    settings = list(dict.fromkeys(s.split(":")[0] for s in p.states))
+    needs = list(dict.fromkeys(s.split(":")[1] for s in p.states))
+    # the setting x need cell with most children: give its need half of them as places
+    tot = p.draws.sum(axis=2).mean(axis=(0, 1))
+    setting, need = p.states[int(np.argmax(tot))].split(":")
+    demand = p.draws[:, :, :, p.states.index(f"{setting}:{need}")].sum(-1)  # [D, H]
+    half = int(demand.mean() // 2)
+    f = tmp_path / "capacity.csv"
+    f.write_text("provision,year,places,designation\n"
+                 + "".join(f"{setting},{y},{half},{need}\n" for y in p.years))
+    with pytest.raises(InputError, match="expected a placement group: one of"):
+        Capacity.from_file(f)  # SEN2 placement groups expected: the letter is refused
+    cap = Capacity.from_file(f, provisions=settings, needs=needs)
+    r = sufficiency_by_need(p, cap, rules={})
+    row = r.table[r.table.designation == need].set_index("year")
+    assert np.allclose(row["demand_mean"].to_numpy(), demand.mean(0))
+    assert np.allclose(row["placed_mean"].to_numpy(), np.minimum(demand, half).mean(0))
+    assert np.allclose(row["shortfall_mean"].to_numpy(), np.maximum(demand - half, 0).mean(0))
+    assert (row["capacity"] == half).all() and (row["p_short"] > 0.5).all()

@@ -32,7 +32,7 @@ of the witan.send demo files; the other readers use sendforecast column names.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
 
@@ -346,8 +346,12 @@ def read_unit_costs(path: str | Path) -> pd.DataFrame:
     return t.result([*text, "annual_cost", "inflation", "source"], text=[*text, "source"])
 
 
-def read_capacity(path: str | Path) -> pd.DataFrame:
+def read_capacity(path: str | Path, provisions: Sequence[str] | None = None,
+                  needs: Sequence[str] | None = None) -> pd.DataFrame:
     """Read commissioned places by provision.
+
+    ``provisions`` and ``needs``: the values allowed instead of the SEN2 placement groups
+    and need codes (a witan.send model's settings and needs, e.g. ``B`` and ``X``).
 
     Columns: ``provision`` (required: a placement group, typically
     ``state_special``, ``resourced_provision``, ``independent_special``,
@@ -369,11 +373,18 @@ def read_capacity(path: str | Path) -> pd.DataFrame:
             t.problem(None, "designation", "a need column or a designation column, not both",
                       "both")
         t.df["need"], t.headers["need"] = t.df["designation"], t.headers["designation"]
-    t.text("provision", _GROUP, _GROUP_EXPECTED)
+    if provisions is None:
+        t.text("provision", _GROUP, _GROUP_EXPECTED)
+    else:
+        t.text("provision", _one_of(provisions), "a setting: one of " + ", ".join(provisions))
     _years(t, "year")
     t.number("places", integer=True, lo=0)
     t.text("phase", _PHASE, _PHASE_EXPECTED, default=ALL)
-    t.text("need", _need, _NEED_EXPECTED, default=ALL)
+    if needs is None:
+        t.text("need", _need, _NEED_EXPECTED, default=ALL)
+    else:
+        t.text("need", _one_of([*needs, ALL]), "a need: one of " + ", ".join(needs)
+               + ", or blank/all for every need", default=ALL)
     t.text("name", str, "text", default="")
     t.unique(["provision", "phase", "need", "year", "name"])
     text = ["provision", "phase", "need", "name"]
