@@ -5,6 +5,7 @@ Writes into ``--out``:
 * ``statutory.csv`` - ``la_code, year, measure, mean, p10, p90, p2_5, p97_5`` for requests,
   decisions, assessments, plans_issued, backlog, within_6_weeks_pct, within_20_weeks_pct;
 * ``statutory.png`` - history and forecast of one LA (England's total with several);
+* ``statutory.warnings.csv`` - the LAs asked for that have no forecast, and why;
 * with ``--scenarios FILE.yaml`` (schema: :class:`sendforecast.scenarios.statutory.
   StatutoryRunConfig`): ``statutory_scenarios.csv`` (every strategy, with a ``strategy``
   column), ``statutory_effects.csv`` (strategy - baseline on paired draws) and, if the file
@@ -82,9 +83,27 @@ def run_statutory(args: argparse.Namespace) -> int:
     n = sec.table.la_code.nunique()
     print(f"Statutory pipeline: {n} LA(s), {args.horizon} year(s), {args.draws:,} draws in "
           f"{time.perf_counter() - t0:.1f}s -> {out / 'statutory.csv'}, {out / 'statutory.png'}")
+    _not_forecast(data, la, sec.table, out)
     if cfg is not None:
         _scenarios(data, la, cfg, strategies, args, capacity, out)
     return 0
+
+
+def _not_forecast(data, la, table, out: Path) -> None:
+    """``statutory.warnings.csv``: the LAs asked for (``--la all``: every LA of the data)
+    that have no forecast, and why; nothing is left out silently."""
+    import pandas as pd
+
+    asked = data.la_codes() if la == "all" else list(la)
+    done = set(table.la_code.astype(str))
+    left = [c for c in asked if c not in done]
+    reason = ("no year of the newest published year's requests, assessments, plans issued "
+              "and 20-week timeliness (missing, suppressed or the LA no longer exists)")
+    pd.DataFrame({"la_code": left, "la_name": [data.la_name(c) for c in left],
+                  "reason": reason}).to_csv(out / "statutory.warnings.csv", index=False)
+    if left:
+        print(f"not forecast ({len(left)}): " + ", ".join(f"{c} {data.la_name(c)}" for c in left)
+              + f" - see {out / 'statutory.warnings.csv'}")
 
 
 def _staff_capacity(cfg, la, data) -> dict[str, float] | None:

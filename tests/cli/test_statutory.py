@@ -52,3 +52,18 @@ def test_errors_are_messages_not_tracebacks(tmp_path, capsys):
     assert rc == 2 and "not both" in capsys.readouterr().err
     with pytest.raises(SystemExit):  # argparse: a bad horizon is an argument error
         main(["statutory", "--example", "--horizon", "0", "--out", str(tmp_path)])
+
+
+@pytest.mark.realdata
+def test_all_las_lists_those_not_forecast(sen2, tmp_path, capsys):
+    """--la all: every LA of the data is either in statutory.csv or listed, with a reason,
+    in statutory.warnings.csv (LAs that no longer exist, e.g. Poole 836, are listed)."""
+    rc = main(["statutory", "--data", str(SEN2_2025), str(SEN2_2022), "--la", "all",
+               "--horizon", "1", "--draws", "50", "--out", str(tmp_path)])
+    assert rc == 0
+    done = set(pd.read_csv(tmp_path / "statutory.csv", dtype={"la_code": str}).la_code)
+    warn = pd.read_csv(tmp_path / "statutory.warnings.csv", dtype={"la_code": str})
+    assert done.isdisjoint(warn.la_code) and "836" in set(warn.la_code)
+    assert done | set(warn.la_code) == set(sen2.la_codes())
+    assert warn.reason.str.len().gt(20).all()
+    assert "not forecast" in capsys.readouterr().out
