@@ -23,6 +23,15 @@ from sendforecast import __version__
 from sendforecast.data.sen2 import SEN2Data
 
 
+#: Years ahead of the statutory section in the main job (its settings and intervals were
+#: chosen on one-year-ahead backtests: benchmarks/results/statutory_backtest.md).
+STATUTORY_YEARS = 3
+#: Projection settings that quote the LA's base counts (and shares of them): withheld from
+#: run.json, the About sheet and the report under --suppress.
+COUNT_SETTINGS = {"margins"}
+WITHHELD = "(withheld under --suppress: it quotes the base counts)"
+
+
 @dataclass
 class JobResult:
     out_dir: Path
@@ -122,7 +131,9 @@ def run_main_job(data: SEN2Data, la: str, out_dir: str | Path, *, horizon: int =
 
     from sendforecast.report.statutory import statutory_section  # requests -> plans issued
     say("Statutory pipeline: requests, plans issued, 20-week timeliness, backlog")
-    stat = statutory_section(data, la, horizon=horizon, draws=draws, seed=seed)
+    # at most STATUTORY_YEARS ahead: its intervals were backtested one year ahead only
+    stat = statutory_section(data, la, horizon=min(horizon, STATUTORY_YEARS), draws=draws,
+                             seed=seed)
     if stat is not None:
         res.tables["statutory"] = stat.table
 
@@ -130,8 +141,9 @@ def run_main_job(data: SEN2Data, la: str, out_dir: str | Path, *, horizon: int =
         p = out / f"{key}.csv"
         frame.to_csv(p, index=False)
         res.files.append(p)
-    (out / "quality.txt").write_text(str(data.quality) + "\n")
-    res.files.append(out / "quality.txt")
+    if suppress is None:  # its lines quote counts of cells unrounded: not for publication
+        (out / "quality.txt").write_text(str(data.quality) + "\n")
+        res.files.append(out / "quality.txt")
 
     say("Charts")
     figs = {"history": charts.history(summary, f"{name}: EHC plan history"),
@@ -158,7 +170,9 @@ def run_main_job(data: SEN2Data, la: str, out_dir: str | Path, *, horizon: int =
                                 "money = April-March financial year",
              "intervals": "p10-p90 = 80% interval; p2_5-p97_5 = 95% interval (Monte Carlo)",
              "publication suppression": describe(suppress)}
-    about |= {f"projection: {k}": str(v) for k, v in getattr(proj, "settings", {}).items()}
+    about |= {f"projection: {k}": (WITHHELD if suppress is not None and k in COUNT_SETTINGS
+                                   else str(v))
+              for k, v in getattr(proj, "settings", {}).items()}
     hist_wide = summary.pivot_table(index="year", columns="measure", values="value").reset_index()
     sheets = {"History": hist_wide,
               "Placements": res.tables["placements"].pivot_table(

@@ -113,6 +113,11 @@ def _staff_capacity(cfg, la, data) -> dict[str, float] | None:
     from sendforecast.models.statutory import capacity_from_staff
 
     s = cfg.staff
+    if la == "all" or len(la) != 1:
+        from sendforecast.errors import UsageError
+
+        raise UsageError("the staff: section of a scenario file is one LA's staff: give one "
+                         "LA (--la CODE)")
     cap = capacity_from_staff(s.eps, s.caseworkers, ep_productivity=s.ep_productivity,
                               caseworker_productivity=s.caseworker_productivity)
     codes = data.la_codes() if la == "all" else list(la)

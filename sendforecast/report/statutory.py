@@ -84,7 +84,13 @@ def statutory_section(data, la: str | list[str], *, horizon: int = 3, draws: int
         proj = project_statutory(data, la, horizon=horizon, draws=draws, seed=seed,
                                  capacity=capacity)
     except NotFoundError:
-        return None
+        if isinstance(la, str) or len(la) < 2:
+            return None
+        # a list: forecast the LAs that have the series (the caller lists the others)
+        ok = [c for c in la if statutory_section(data, [c], horizon=1, draws=2, seed=seed,
+                                                 capacity=capacity) is not None]
+        return (statutory_section(data, ok, horizon=horizon, draws=draws, seed=seed,
+                                  capacity=capacity, title=title) if ok else None)
     table = proj.table()
     one = proj.codes[0] if len(proj.codes) == 1 else "all"
     chart_table = table if one != "all" else proj.table(total="all")

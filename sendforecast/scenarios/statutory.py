@@ -240,7 +240,11 @@ def goal_seek_statutory(data, la: str, build: Callable[[float], Sequence[_Dated]
     kw = dict(horizon=horizon, draws=draws, seed=seed, capacity=capacity)
     base = project_statutory(data, la, **kw)
     if int(year) not in base.years:
-        raise ValueError(f"{year} is not a projected year ({base.years[0]}-{base.years[-1]})")
+        from sendforecast.errors import UsageError
+
+        raise UsageError(f"goal seek year {year} is not a projected year "
+                         f"({base.years[0]}-{base.years[-1]}): raise --horizon or change the "
+                         "year")
     target = f"{measure} >= {threshold:g} in {year} with probability >= {probability:.0%}"
     rows = []
 
@@ -336,8 +340,9 @@ def load_statutory_config(path: str | Path) -> tuple[StatutoryRunConfig, dict[st
         strategies[name] = out
     gs = cfg.goal_seek
     if gs is not None:
-        try:
-            statutory_scenario_from_dict({**gs.scenario, gs.parameter: gs.lo})
+        try:  # both ends of the search must be valid scenarios
+            for x in (gs.lo, gs.hi):
+                statutory_scenario_from_dict({**gs.scenario, gs.parameter: x})
         except (ValidationError, TypeError, ValueError) as e:
             problems.append(Problem(str(path), yaml_line(node, ["statutory", "goal_seek"]),
                                     "statutory.goal_seek", "a scenario whose parameter accepts "

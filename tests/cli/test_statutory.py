@@ -67,3 +67,44 @@ def test_all_las_lists_those_not_forecast(sen2, tmp_path, capsys):
     assert done | set(warn.la_code) == set(sen2.la_codes())
     assert warn.reason.str.len().gt(20).all()
     assert "not forecast" in capsys.readouterr().out
+
+
+@pytest.mark.realdata
+def test_list_with_an_la_without_data_forecasts_the_others(sen2, tmp_path, capsys):
+    """--la 836,825: Poole (836, gone in 2019) has no statutory series; 825 is forecast and
+    836 is listed in statutory.warnings.csv (the run does not fail for it)."""
+    rc = main(["statutory", "--data", str(SEN2_2025), str(SEN2_2022), "--la", "836,825",
+               "--horizon", "1", "--draws", "50", "--out", str(tmp_path)])
+    assert rc == 0
+    assert set(pd.read_csv(tmp_path / "statutory.csv", dtype={"la_code": str}).la_code) == {"825"}
+    warn = pd.read_csv(tmp_path / "statutory.warnings.csv", dtype={"la_code": str})
+    assert list(warn.la_code) == ["836"]
+
+
+def test_goal_seek_and_staff_inputs_are_checked(tmp_path, capsys):
+    """A goal seek whose upper end is not a valid scenario, or whose year is not projected,
+    and staff numbers given for several LAs are clear errors (exit 2), not 'bugs'."""
+    base = ("version: 1\nstatutory:\n  goal_seek:\n    scenario: {type: AddStaff, role: ep, "
+            "start: 2024-01}\n    parameter: number\n")
+    hi = tmp_path / "hi.yaml"
+    hi.write_text(base + "    hi: 2000\n    year: 2025\n")
+    assert main(["statutory", "--example", "--draws", "20", "--horizon", "2", "--out",
+                 str(tmp_path / "a"), "--scenarios", str(hi)]) == 2
+    err = capsys.readouterr().err
+    assert "hi.yaml" in err and "goal_seek" in err and "bug" not in err
+    yr = tmp_path / "yr.yaml"
+    yr.write_text(base + "    hi: 40\n    year: 2035\n")
+    assert main(["statutory", "--example", "--draws", "20", "--horizon", "2", "--out",
+                 str(tmp_path / "b"), "--scenarios", str(yr)]) == 2
+    err = capsys.readouterr().err
+    assert "2035 is not a projected year" in err and "bug" not in err
+
+
+@pytest.mark.realdata
+def test_staff_numbers_are_for_one_la(sen2, tmp_path, capsys):
+    """One LA's staff numbers must not become the capacity of every LA of a list."""
+    f = tmp_path / "staff.yaml"
+    f.write_text("version: 1\nstatutory:\n  staff: {eps: 12, caseworkers: 20}\n")
+    rc = main(["statutory", "--data", str(SEN2_2025), str(SEN2_2022), "--la", "825,826",
+               "--draws", "20", "--out", str(tmp_path / "o"), "--scenarios", str(f)])
+    assert rc == 2 and "one LA" in capsys.readouterr().err

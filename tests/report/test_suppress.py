@@ -153,6 +153,11 @@ def test_real_la_suppressed_with_threshold(tmp_path):
     hist = pd.read_csv(out / "history.csv", dtype=object)
     jan24 = hist[(hist.measure == "caseload") & (hist.year == "2024")]["value"].iloc[0]
     assert jan24 == "6695"  # published 6,697 (SEN2, January 2024), rounded to the nearest 5
+    # the exact base count (and shares of it) is in no settings record and no text output
+    for name in ("run.json", "report.html"):
+        text = (out / name).read_text()
+        assert "6697" not in text and "6,697" not in text, name
+    assert not (out / "quality.txt").exists()  # quotes counts unrounded
 
 
 def test_project_witan_suppressed(tmp_path, capsys):
