@@ -54,7 +54,9 @@ def split_by_need(proj: CohortProjection, inputs: NeedInputs, seed=None,
         raise ValueError(f"need inputs are for {inputs.base.shape[:2]} age x state cells, "
                          f"the projection has {(A, K)}")
     if seed is None and proj.settings.get("seed") is not None:  # the projection's own
-        seed = np.random.SeedSequence(proj.settings["seed"], spawn_key=(17,))
+        # a plain integer, so that the recorded seed reproduces the split
+        seed = int(np.random.SeedSequence(proj.settings["seed"], spawn_key=(17,))
+                   .generate_state(1)[0])
     rng = np.random.default_rng(seed)
     cal = f.get("calibration")
     i32 = (D, A, K, N)

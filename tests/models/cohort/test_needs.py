@@ -200,3 +200,13 @@ def test_witan_need_paths(witan_model):
     assert np.allclose(tot.to_numpy(), ref.to_numpy())
     assert not tn.duplicated(["year", "need", "phase", "placement_group"]).any()
     assert isinstance(tn, pd.DataFrame)
+
+
+def test_recorded_need_seed_reproduces_the_split(witan_model):
+    """The seed recorded in the split's settings, passed back, gives the same split."""
+    tr, m = witan_model
+    p = m.project(horizon=2, draws=20, seed=5, keep_flows=True)
+    inputs = witan_need_inputs(tr, m)
+    first = split_by_need(p, inputs)
+    again = split_by_need(p, inputs, seed=first.settings["need"]["seed"])
+    assert (first.draws == again.draws).all()
