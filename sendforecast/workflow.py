@@ -22,7 +22,6 @@ import pandas as pd
 from sendforecast import __version__
 from sendforecast.data.sen2 import SEN2Data
 
-
 #: Years ahead of the statutory section in the main job (its settings and intervals were
 #: chosen on one-year-ahead backtests: benchmarks/results/statutory_backtest.md).
 STATUTORY_YEARS = 3
