@@ -21,7 +21,15 @@ from pathlib import Path
 
 
 def add_statutory_parser(subparsers) -> argparse.ArgumentParser:
-    from sendforecast.cli.options import add_data, add_draws, add_horizon, add_la, add_out, add_seed
+    from sendforecast.cli.options import (
+        add_data,
+        add_draws,
+        add_horizon,
+        add_la,
+        add_out,
+        add_seed,
+        add_suppress,
+    )
 
     p = subparsers.add_parser(
         "statutory", help="statutory assessments: requests, plans issued, 20-week timeliness, "
@@ -37,6 +45,7 @@ def add_statutory_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--scenarios", metavar="FILE.yaml",
                    help="capacity scenarios to compare with the baseline (YAML, see "
                         "sendforecast.scenarios.statutory)")
+    add_suppress(p)
     p.set_defaults(func=run_statutory)
     return p
 
@@ -47,8 +56,10 @@ def run_statutory(args: argparse.Namespace) -> int:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    from sendforecast.cli.options import suppress_threshold
     from sendforecast.errors import UsageError
     from sendforecast.report.statutory import statutory_section
+    from sendforecast.report.suppress import suppress_table
 
     if bool(args.example) == bool(args.data):
         raise UsageError("give --data PATH... (SEN2 releases) or --example, not both")
@@ -77,7 +88,8 @@ def run_statutory(args: argparse.Namespace) -> int:
                          f"for {la}")
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    sec.table.to_csv(out / "statutory.csv", index=False)
+    th = suppress_threshold(args)
+    suppress_table("statutory", sec.table, th).to_csv(out / "statutory.csv", index=False)
     sec.figure.savefig(out / "statutory.png", dpi=130)
     plt.close(sec.figure)
     n = sec.table.la_code.nunique()
@@ -125,7 +137,9 @@ def _staff_capacity(cfg, la, data) -> dict[str, float] | None:
 
 
 def _scenarios(data, la, cfg, strategies, args, capacity, out: Path) -> None:
+    from sendforecast.cli.options import suppress_threshold
     from sendforecast.errors import UsageError
+    from sendforecast.report.suppress import suppress_table
     from sendforecast.scenarios.statutory import (
         compare_statutory,
         goal_seek_statutory,
@@ -135,8 +149,11 @@ def _scenarios(data, la, cfg, strategies, args, capacity, out: Path) -> None:
     kw = dict(horizon=args.horizon, draws=args.draws, seed=args.seed, capacity=capacity)
     if strategies:
         comp = compare_statutory(data, la, strategies, **kw)
-        comp.table().to_csv(out / "statutory_scenarios.csv", index=False)
-        comp.effects().to_csv(out / "statutory_effects.csv", index=False)
+        th = suppress_threshold(args)
+        suppress_table("statutory_scenarios", comp.table(), th).to_csv(
+            out / "statutory_scenarios.csv", index=False)
+        suppress_table("statutory_effects", comp.effects(), th).to_csv(
+            out / "statutory_effects.csv", index=False)
         print(f"Scenarios: {', '.join(strategies)} -> {out / 'statutory_effects.csv'}")
     gs = cfg.goal_seek
     if gs is not None:

@@ -65,6 +65,7 @@ COUNT_COLUMNS: dict[str, list[str]] = {
     "costs": [], "dsg_balance": [], "quality_summary": [], "dsg_probabilities": [],
     # optional tables other parts of the library add (by need; statutory pipeline)
     "projection_by_need": _Q, "sufficiency_by_need": _SUFF_NEED,
+    "statutory_scenarios": _Q, "statutory_effects": _Q, "statutory_goal_seek": [],
     "statutory": _Q,  # rows of rate/percentage/weeks measures are kept (see RATE_MEASURE)
     # run over several LAs: the national tables (sendforecast/batch.py)
     "hnb_cost_by_la": [], "caseload_by_la": _Q, "failures": [], "timings": [],

@@ -108,3 +108,18 @@ def test_staff_numbers_are_for_one_la(sen2, tmp_path, capsys):
     rc = main(["statutory", "--data", str(SEN2_2025), str(SEN2_2022), "--la", "825,826",
                "--draws", "20", "--out", str(tmp_path / "o"), "--scenarios", str(f)])
     assert rc == 2 and "one LA" in capsys.readouterr().err
+
+
+def test_suppress_rounds_statutory_counts(tmp_path):
+    """--suppress: the counts of statutory.csv (requests, plans, backlog...) are multiples of
+    5 or 'c'; the percentages are kept."""
+    rc = main(["statutory", "--example", "--draws", "50", "--horizon", "2", "--suppress",
+               "--out", str(tmp_path)])
+    assert rc == 0
+    df = pd.read_csv(tmp_path / "statutory.csv", dtype=object)
+    counts = df[~df.measure.str.endswith("_pct")]
+    for c in ["mean", "p10", "p90", "p2_5", "p97_5"]:
+        v = counts[c][counts[c] != "c"].astype(float)
+        assert (v % 5 == 0).all() and ((v == 0) | (v >= 5)).all()
+    pct = df[df.measure.str.endswith("_pct")]["mean"].astype(float)
+    assert (pct % 5 != 0).any()  # percentages are not rounded
