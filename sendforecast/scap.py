@@ -42,7 +42,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sendforecast.data.taxonomy import phase_of_age
+from sendforecast.data.taxonomy import phases_of_ages
 from sendforecast.intervals import summarise
 
 __all__ = ["SCAP_COLUMNS", "SCAP_PROVISION", "SCAP_PHASES", "scap_table", "academic_year"]
@@ -81,7 +81,7 @@ def scap_table(projection, capacity=None) -> pd.DataFrame:
     draws = np.asarray(projection.draws)
     states = [s.split(":")[0] for s in projection.states]
     offset = getattr(projection, "age_offset", 0)
-    phase = np.array([phase_of_age(min(max(a + offset, 0), 25)) for a in projection.ages])
+    phase = phases_of_ages(projection.ages, offset)
     years = [int(y) for y in projection.years]
     base = int(projection.base_year)
     rows = []

@@ -33,7 +33,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sendforecast.data.taxonomy import PLACEMENT_GROUPS, Phase, phase_of_age
+from sendforecast.data.taxonomy import PLACEMENT_GROUPS, Phase, phases_of_ages
 from sendforecast.errors import InputError, Problem
 
 __all__ = ["Capacity", "Allocation", "allocate", "DEFAULT_ROUTING", "split_integer"]
@@ -196,7 +196,7 @@ def allocate(draws: np.ndarray, states: Sequence[str], ages: Sequence[int],
         raise ValueError(f"draws shape {demand.shape} does not match [draw, {len(years)} years, "
                          f"{len(ages)} ages, {len(states)} states]")
     _check_routing(routing, states)
-    phase = np.array([phase_of_age(min(max(a + age_offset, 0), 25)) for a in ages])
+    phase = phases_of_ages(ages, age_offset)
     x = demand.astype(np.int64).copy()
 
     def buckets(p: str) -> list[tuple[str, np.ndarray, np.ndarray]]:

@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sendforecast.data.taxonomy import phase_of_age
+from sendforecast.data.taxonomy import phases_of_ages
 from sendforecast.errors import InputError, Problem
 from sendforecast.sufficiency import ALL, Capacity, split_integer
 
@@ -104,7 +104,7 @@ def overflow_rules(rules: Mapping[str, Sequence[str]] | str | Path | None,
 
 def _demand(proj, provision: str, phase: str, needs: list[str]) -> np.ndarray:
     """``[need, draw, year]`` children of ``provision`` in ``phase`` by need."""
-    ph = np.array([phase_of_age(min(max(a + proj.age_offset, 0), 25)) for a in proj.ages])
+    ph = phases_of_ages(proj.ages, proj.age_offset)
     mask = np.ones(len(proj.ages), bool) if phase == ALL else ph == phase
     out = np.zeros((len(needs), proj.draws.shape[0], proj.draws.shape[1]), np.int64)
     for k, s in enumerate(proj.states):

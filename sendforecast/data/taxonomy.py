@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+import numpy as np
 import pandas as pd
 
 from ..errors import NotFoundError
@@ -249,6 +250,13 @@ def phase_of_age(age: int) -> str:
     if age <= 18:
         return "post16"
     return "19-25"
+
+
+def phases_of_ages(ages, age_offset: int = 0) -> np.ndarray:
+    """Phase of each age of a model's age axis (``age + age_offset`` clipped to 0-25: a
+    witan model's NCY axis has offset 4), as :func:`phase_of_age`."""
+    return np.array([phase_of_age(min(max(int(a) + age_offset, 0), 25)) for a in ages])
+
 
 
 def nc_year(age: int) -> int:

@@ -32,7 +32,7 @@ import pandas as pd
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from sendforecast.config import load_yaml_model
-from sendforecast.data.taxonomy import NEEDS, PLACEMENT_GROUPS, Phase, phase_of_age
+from sendforecast.data.taxonomy import NEEDS, PLACEMENT_GROUPS, Phase, phases_of_ages
 from sendforecast.errors import InputError, Problem, SendForecastWarning
 from sendforecast.finance.assumptions_sheet import COLUMNS as SHEET_COLUMNS
 from sendforecast.finance.assumptions_sheet import (
@@ -427,7 +427,7 @@ def apply_costs(fy_stock: np.ndarray, assumptions: CostAssumptions, fy_labels: S
 def stock_by_group_phase(draws: np.ndarray, states: Sequence[str], ages: Sequence[int],
                          age_offset: int = 0) -> tuple[np.ndarray, list[str]]:
     """Collapse ``draws[..., age, state]`` to ``[..., state, phase]`` (phases in order)."""
-    phase = [phase_of_age(min(max(a + age_offset, 0), 25)) for a in ages]
+    phase = phases_of_ages(ages, age_offset).tolist()
     phases = [p for p in PHASES if p in phase]
     m = np.zeros((len(ages), len(phases)))
     for i, p in enumerate(phase):

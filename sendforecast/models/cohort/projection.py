@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from sendforecast.data.taxonomy import phase_of_age
+from sendforecast.data.taxonomy import phase_of_age, phases_of_ages
 
 from .rates import NONSEND
 
@@ -272,7 +272,7 @@ class CohortProjection:
         """
         states = [s for s in self.states if self.specialist.get(s.split(":")[0])]
         rows = []
-        phases = np.array([self._phase(a) for a in self.ages])
+        phases = phases_of_ages(self.ages, self.age_offset)
         for ph in SCAP_PHASES:
             sel = phases == ph
             if not sel.any():

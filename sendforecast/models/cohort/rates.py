@@ -182,12 +182,6 @@ def witan_counts(transitions: pd.DataFrame, by_need: bool = False) -> dict:
             "joiners": joiners, "moves": moves, "last_stock": last}
 
 
-def _phase_groups(ages: Sequence[int], offset: int) -> list[str]:
-    from sendforecast.data.taxonomy import phase_of_age
-
-    return [phase_of_age(min(max(a + offset, 0), 25)) for a in ages]
-
-
 def witan_rates(counts: dict, valid_states: pd.DataFrame | None = None, *,
                 leave_strength: float = 10.0, move_strength: float = 5.0,
                 mix_strength: float = 20.0, floor: float = 1e-3) -> dict:
@@ -203,7 +197,9 @@ def witan_rates(counts: dict, valid_states: pd.DataFrame | None = None, *,
     """
     states, ages = counts["states"], counts["ages"]
     A, K = len(ages), len(states)
-    groups = _phase_groups(ages, 4)  # academic year 0 = Reception = age 4
+    from sendforecast.data.taxonomy import phases_of_ages
+
+    groups = phases_of_ages(ages, 4).tolist()  # academic year 0 = Reception = age 4
     stock, leavers = counts["stock"].sum(0), counts["leavers"].sum(0)
     la, lb = pooled_beta(leavers, stock, groups, strength=leave_strength)
     setting = [s.split(":")[0] for s in states]
