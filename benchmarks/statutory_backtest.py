@@ -3,11 +3,15 @@ timeliness for every LA, against naive (last year's value / rate).
 
 Each origin January ``T`` sees only what was published by then
 (:func:`sendforecast.data.vintage.published_by`: flows of calendar years <= T - 1) and
-forecasts calendar year ``T``.  Origins 2018-2021 tune the settings (small grids: the timeliness
+forecasts calendar year ``T``.  The settings are chosen by small grids (the timeliness
 blend; the conversion rates' pooling and the capacity rule; the interval scales; a tie
-within Monte Carlo noise goes to the simpler setting); origins 2022-2023 are kept back to
-confirm them.  The newest year (2024) is
-withheld from the data and never reconstructed.
+within Monte Carlo noise goes to the simpler setting).
+
+Walk-forward selection: origin 2022 is forecast with the settings the grids choose on
+2018-2021, origin 2023 with those chosen on 2018-2022, so each of them scores the whole
+procedure (model and choice of settings) on a year it never saw; the shipped settings are
+the grids' choice on all six origins.  The newest year (2024) is withheld from the data
+and never reconstructed.
 
 Scores per (method, set of origins): timeliness median absolute error in percentage points
 (and its bias, the median signed error), plans issued median APE (and bias), and the
@@ -43,8 +47,11 @@ from sendforecast.models.settings import STATUTORY_SETTINGS  # noqa: E402
 from sendforecast.models.statutory import project_statutory  # noqa: E402
 
 OUT = ROOT / "benchmarks" / "results" / "statutory_backtest.md"
-TUNE = (2018, 2019, 2020, 2021)
-CHECK = (2022, 2023)
+ORIGINS = (2018, 2019, 2020, 2021, 2022, 2023)
+#: origins scored out of sample by walk-forward selection: settings chosen on the origins
+#: before each one only (the grid re-run for each)
+WALK = (2022, 2023)
+TUNE = tuple(o for o in ORIGINS if o < WALK[0])
 
 
 def actuals(data) -> pd.DataFrame:
@@ -120,11 +127,14 @@ def _pick(scored: list[tuple[float, dict]]) -> dict:
     return next(s for k, s in scored if k <= best + TIE)
 
 
-def tune(data, views, draws: int, log) -> dict:
-    """Three stages on the tuning origins: the timeliness blend, then the conversion rates
+def tune(data, views, draws: int, log, origins=TUNE) -> dict:
+    """Three stages on ``origins``: the timeliness blend, then the conversion rates
     and capacity rule, then the interval scales.  Each grid lists the simplest settings
     first; ties (within :data:`TIE`) go to the simpler."""
+    log(f"-- tuning on origins {list(origins)}")
+    # a fixed starting point (not the shipped settings: the search must not depend on them)
     point = with_(copy.deepcopy(STATUTORY_SETTINGS),
+                  blend={"rate_years": 2, "rate_weight": 0.05},
                   interval={"tau": 0.7, "df": 5, "agree_scale": 0.0, "plans_sd": 0.2},
                   capacity={"follow": 1.0, "headroom": 0.0, "catch_up": 0.0, "momentum": 0.5})
     # 1. the timeliness blend (probit: last year, the LA's mean deviation, England's trend)
@@ -132,7 +142,7 @@ def tune(data, views, draws: int, log) -> dict:
     for (last, own, years), trend in itertools.product(
             [(1.0, 0.0, 3), (0.9, 0.1, 3), (0.8, 0.2, 3), (0.7, 0.2, 3), (0.7, 0.3, 5)], (0.0, 0.5)):
         s = with_(point, blend={"last": last, "own": own, "own_years": years, "trend": trend})
-        e = objective(backtest(data, views, TUNE, s, draws))
+        e = objective(backtest(data, views, origins, s, draws))
         log(f"blend last={last} own={own} years={years} trend={trend}: timeliness MAE "
             f"{e[0]:.2f} pp, plans MdAPE {e[1]:.2f}%")
         scored.append((e[0], s))
@@ -144,16 +154,16 @@ def tune(data, views, draws: int, log) -> dict:
                                                        (2, 3), (0.05, 0.01, 0.003)):
         s = with_(point, blend={"rate_years": ry, "rate_weight": rw},
                   capacity={"momentum": mom, "follow": follow, "headroom": head})
-        e = objective(backtest(data, views, TUNE, s, draws))
+        e = objective(backtest(data, views, origins, s, draws))
         log(f"follow={follow} headroom={head} momentum={mom} rate_years={ry} rate_weight={rw}: "
             f"timeliness MAE {e[0]:.2f} pp, plans MdAPE {e[1]:.2f}%")
         scored.append((e[0] + e[1], s))  # pp and % of similar size here
     point = _pick(scored)
     # 3. interval scales: tau (timeliness, probit, Student t with df) and plans_sd
     scored = []
-    for tau, df, psd in itertools.product((0.6, 0.7, 0.8, 0.9), (10, 5, 3, 2), (0.15, 0.2, 0.25)):
+    for tau, df, psd in itertools.product((0.4, 0.5, 0.6, 0.7, 0.8, 0.9), (10, 5, 3, 2), (0.15, 0.2, 0.25)):
         s = with_(point, interval={"tau": tau, "df": df, "plans_sd": psd})
-        m = metrics(backtest(data, views, TUNE, s, draws)).set_index(["measure", "method"])
+        m = metrics(backtest(data, views, origins, s, draws)).set_index(["measure", "method"])
         t = m.loc[("within_20_weeks_pct", "statutory")]
         p = m.loc[("plans_issued", "statutory")]
         # coverage of both measures near 80% / 95%, and the point errors (the mean of
@@ -178,28 +188,73 @@ def table(m: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
+def by_origin(s: pd.DataFrame) -> pd.DataFrame:
+    """:func:`metrics` per origin, the model and naive side by side."""
+    recs = []
+    for T, d in s.groupby("origin"):
+        m = metrics(d).set_index(["measure", "method"])
+        for meas in ("within_20_weeks_pct", "plans_issued"):
+            a, n = m.loc[(meas, "statutory")], m.loc[(meas, "naive")]
+            recs.append({"origin": T, "measure": meas, "model": a.error, "naive": n.error,
+                         "bias": a.bias, "naive_bias": n.bias, "cover80": a.cover80,
+                         "cover95": a.cover95, "n": int(a.n)})
+    return pd.DataFrame(recs)
+
+
+def origin_table(o: pd.DataFrame) -> str:
+    lines = ["| origin | measure | model | naive | model - naive | bias | naive bias | 80% cover "
+             "| 95% cover | n |", "|---|---|---|---|---|---|---|---|---|---|"]
+    for _, r in o.iterrows():
+        unit = "pp" if r.measure == "within_20_weeks_pct" else "%"
+        lines.append(f"| {r.origin} | {r.measure} | {r.model:.2f} {unit} | {r.naive:.2f} {unit} | "
+                     f"{r.model - r.naive:+.2f} | {r.bias:+.2f} | {r.naive_bias:+.2f} | "
+                     f"{r.cover80:.1f} | {r.cover95:.1f} | {r.n} |")
+    return "\n".join(lines)
+
+
+def target_lines(name: str, m: pd.DataFrame) -> list[str]:
+    mi = m.set_index(["measure", "method"])
+    t, tn = mi.loc[("within_20_weeks_pct", "statutory")], mi.loc[("within_20_weeks_pct", "naive")]
+    p, pn = mi.loc[("plans_issued", "statutory")], mi.loc[("plans_issued", "naive")]
+    return [f"- {name}: timeliness MAE {t.error:.2f} pp vs naive {tn.error:.2f} "
+            f"({'met' if t.error < tn.error else 'NOT met'}); 80% coverage {t.cover80:.1f}% "
+            f"({'met' if 75 <= t.cover80 <= 85 else 'NOT met'}: 75-85%); plans issued "
+            f"MdAPE {p.error:.2f}% vs 0.95 x naive = {0.95 * pn.error:.2f}% "
+            f"({'met' if p.error <= 0.95 * pn.error else 'NOT met'})"]
+
+
+def _chosen(settings: dict) -> dict:
+    return {k: settings[k] for k in ("blend", "capacity", "interval")}
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--draws", type=int, default=1000)
     ap.add_argument("--tune-draws", type=int, default=300)
-    ap.add_argument("--no-grid", action="store_true", help="score the package's settings only")
+    ap.add_argument("--no-grid", action="store_true",
+                    help="score the package's settings on every origin (no selection)")
     args = ap.parse_args()
     require_real_data()
     t0 = time.perf_counter()
     data = real_data()
-    views = {T: published_by(data, T) for T in (*TUNE, *CHECK)}
+    views = {T: published_by(data, T) for T in ORIGINS}
     log_lines = []
 
     def log(msg):
         print(msg, flush=True)
         log_lines.append(msg)
 
-    settings = STATUTORY_SETTINGS if args.no_grid else tune(data, views, args.tune_draws, log)
-    chosen = {k: settings[k] for k in ("blend", "capacity", "interval")}
-    log(f"chosen: {chosen}")
-    res = {}
-    for name, origins in (("tuning", TUNE), ("check", CHECK)):
-        res[name] = metrics(backtest(data, views, origins, settings, args.draws))
+    walk = {}
+    if args.no_grid:
+        settings = STATUTORY_SETTINGS
+    else:
+        for T in WALK:
+            chosen_T = tune(data, views, args.tune_draws, log, [o for o in ORIGINS if o < T])
+            log(f"chosen for origin {T}: {_chosen(chosen_T)}")
+            walk[T] = (chosen_T, backtest(data, views, [T], chosen_T, args.draws))
+        settings = tune(data, views, args.tune_draws, log, ORIGINS)
+    log(f"shipped: {_chosen(settings)}")
+    shipped = backtest(data, views, ORIGINS, settings, args.draws)
     # wall time: every LA, and one LA, at the newest origin with the full data
     times = {}
     for key, la in (("all LAs", "all"), ("one LA (825)", "825")):
@@ -209,36 +264,37 @@ def main():
             project_statutory(data, la, horizon=3, draws=1000, seed=1, settings=settings)
             ts.append(time.perf_counter() - t)
         times[key] = float(np.median(ts))
-    targets = []
-    for name, m in res.items():
-        mi = m.set_index(["measure", "method"])
-        t, tn = mi.loc[("within_20_weeks_pct", "statutory")], mi.loc[("within_20_weeks_pct", "naive")]
-        p, pn = mi.loc[("plans_issued", "statutory")], mi.loc[("plans_issued", "naive")]
-        targets.append(f"- {name} origins: timeliness MAE {t.error:.2f} pp vs naive {tn.error:.2f} "
-                       f"({'met' if t.error < tn.error else 'NOT met'}); 80% coverage {t.cover80:.1f}% "
-                       f"({'met' if 75 <= t.cover80 <= 85 else 'NOT met'}: 75-85%); plans issued "
-                       f"MdAPE {p.error:.2f}% vs 0.95 x naive = {0.95 * pn.error:.2f}% "
-                       f"({'met' if p.error <= 0.95 * pn.error else 'NOT met'})")
     text = [
         "# Statutory pipeline backtest (plans issued and 20-week timeliness, next year)", "",
         "`benchmarks/statutory_backtest.py`: every LA, horizon 1, each origin January T sees only "
         "flows published by then (calendar years <= T - 1, `published_by`) and forecasts "
-        "calendar year T. Tuning origins " + ", ".join(map(str, TUNE)) + "; check origins "
-        + ", ".join(map(str, CHECK)) + " (never used to choose). Naive = last year's value "
-        "(plans issued) or rate (timeliness). Error: median absolute error in percentage points "
-        "(timeliness) or median APE (plans issued); bias: median signed error (forecast - actual; "
-        "pp or %). Forecast = mean of the draws.", "",
-        f"Chosen settings (in `sendforecast.models.settings.STATUTORY_SETTINGS`): `{chosen}`", "",
-        "## Tuning origins", "", table(res["tuning"]), "",
-        "## Check origins", "", table(res["check"]), "",
-        "## Targets", "", *targets, "",
+        "calendar year T. Naive = last year's value (plans issued) or rate (timeliness). Error: "
+        "median absolute error in percentage points (timeliness) or median APE (plans issued); "
+        "bias: median signed error (forecast - actual; pp or %). Forecast = mean of "
+        f"{args.draws:,} draws.", ""]
+    if walk:
+        wf = pd.concat([b for _, b in walk.values()], ignore_index=True)
+        text += [
+            "## Out of sample: walk-forward selection", "",
+            "Each origin below is forecast with the settings the grids chose on the origins "
+            "before it only (" + "; ".join(f"{T}: chosen on {min(ORIGINS)}-{T - 1}" for T in walk)
+            + "), so these scores are those of the whole procedure on years it never saw. "
+            "They are the estimate of next year's skill.", "",
+            origin_table(by_origin(wf)), "", "Pooled over these origins:", "", table(metrics(wf)), "",
+            *target_lines("walk-forward origins " + ", ".join(map(str, walk)), metrics(wf)), "",
+            *[f"- settings chosen for {T}: `{_chosen(c)}`" for T, (c, _) in walk.items()], ""]
+    text += [
+        "## The shipped settings on every origin (in sample for the origins they were chosen on)", "",
+        f"Shipped settings (`sendforecast.models.settings.STATUTORY_SETTINGS`): `{_chosen(settings)}`",
+        "", origin_table(by_origin(shipped)), "", table(metrics(shipped)), "",
+        *target_lines("all origins, in sample", metrics(shipped)), "",
         "## Wall time (median of 3, horizon 3, 1,000 draws)", "",
         *[f"- {k}: {v:.2f} s" for k, v in times.items()], "",
         f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
         f"total run {time.perf_counter() - t0:.0f} s.", "",
         "<details><summary>Grid log</summary>", "", "```", *log_lines, "```", "", "</details>", ""]
     OUT.write_text("\n".join(text))
-    print("\n".join(text[:30]))
+    print("\n".join(text[:40]))
 
 
 if __name__ == "__main__":
