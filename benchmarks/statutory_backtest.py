@@ -274,20 +274,26 @@ def main():
         f"{args.draws:,} draws.", ""]
     if walk:
         wf = pd.concat([b for _, b in walk.values()], ignore_index=True)
+        m_wf = metrics(wf)
         text += [
             "## Out of sample: walk-forward selection", "",
             "Each origin below is forecast with the settings the grids chose on the origins "
             "before it only (" + "; ".join(f"{T}: chosen on {min(ORIGINS)}-{T - 1}" for T in walk)
             + "), so these scores are those of the whole procedure on years it never saw. "
             "They are the estimate of next year's skill.", "",
-            origin_table(by_origin(wf)), "", "Pooled over these origins:", "", table(metrics(wf)), "",
-            *target_lines("walk-forward origins " + ", ".join(map(str, walk)), metrics(wf)), "",
+            origin_table(by_origin(wf)), "", "Pooled over these origins:", "", table(m_wf), "",
+            *target_lines("walk-forward origins " + ", ".join(map(str, walk)), m_wf), "",
             *[f"- settings chosen for {T}: `{_chosen(c)}`" for T, (c, _) in walk.items()], ""]
+    # the grid's choice is written here, not into the package: say which settings these are
+    which = ("The package's settings (`sendforecast.models.settings.STATUTORY_SETTINGS`)"
+             if args.no_grid else "Settings chosen on all origins (to copy into "
+             "`sendforecast.models.settings.STATUTORY_SETTINGS`)")
+    m_shipped = metrics(shipped)
     text += [
         "## The shipped settings on every origin (in sample for the origins they were chosen on)", "",
-        f"Shipped settings (`sendforecast.models.settings.STATUTORY_SETTINGS`): `{_chosen(settings)}`",
-        "", origin_table(by_origin(shipped)), "", table(metrics(shipped)), "",
-        *target_lines("all origins, in sample", metrics(shipped)), "",
+        f"{which}: `{_chosen(settings)}`",
+        "", origin_table(by_origin(shipped)), "", table(m_shipped), "",
+        *target_lines("all origins, in sample", m_shipped), "",
         "## Wall time (median of 3, horizon 3, 1,000 draws)", "",
         *[f"- {k}: {v:.2f} s" for k, v in times.items()], "",
         f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
