@@ -2,11 +2,32 @@
 
 from __future__ import annotations
 
+import hashlib
+import os
+import sys
+import tempfile
+from importlib.metadata import version
 from pathlib import Path
 
-import pytest
 
-from sendforecast.data.sen2 import load_sen2 as _READ  # the loader itself, never the patch
+def _numba_cache_dir() -> str:
+    """numba's on-disk cache (``cache=True`` kernels) lives in ``__pycache__`` next to the source
+    by default, so two environments testing one checkout share it. CI runs the suite with the
+    newest releases and then with the lowest claimed ones in the same clone: a lowest-version
+    xdist worker read the index another worker had just rewritten and loaded a kernel compiled by
+    the newer llvmlite ("LLVM bitcode parsing error"). One cache per interpreter and numba/llvmlite
+    pair keeps them apart."""
+    key = f"{sys.prefix}|{version('numba')}|{version('llvmlite')}"
+    tag = hashlib.sha1(key.encode()).hexdigest()[:12]
+    return str(Path(tempfile.gettempdir()) / f"sendforecast-numba-{tag}")
+
+
+# before anything imports numba (it reads the setting once, at import)
+os.environ.setdefault("NUMBA_CACHE_DIR", _numba_cache_dir())
+
+import pytest  # noqa: E402
+
+from sendforecast.data.sen2 import load_sen2 as _READ  # noqa: E402  (the loader itself, never the patch)
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = ROOT.parent / "shared" / "data"

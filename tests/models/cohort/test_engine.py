@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from scipy import stats
@@ -137,3 +139,16 @@ def test_engines_are_chosen_by_name():
     assert not np.array_equal(a, m.project(horizon=2, draws=50, seed=1, engine="numpy").draws)
     with pytest.raises(ValueError, match="unknown engine 'gpu'"):
         m.project(horizon=2, draws=50, seed=1, engine="gpu")
+
+
+def test_numba_cache_is_per_environment_not_in_the_source_tree():
+    """CI runs the suite with two sets of dependency versions in one clone; numba's default cache
+    (``__pycache__`` next to the source) let the lowest-version run load kernels compiled by the
+    newest llvmlite. conftest.py must set NUMBA_CACHE_DIR before numba is imported."""
+    import numba
+
+    root = Path(__file__).resolve().parents[3]
+    cache = Path(numba.config.CACHE_DIR).resolve()
+    assert numba.config.CACHE_DIR, "NUMBA_CACHE_DIR was not set before numba was imported"
+    assert root not in cache.parents and cache != root
+    assert cache.name.startswith("sendforecast-numba-")
