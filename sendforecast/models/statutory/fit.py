@@ -48,10 +48,12 @@ def beta_prior(rates: np.ndarray) -> tuple[float, float]:
 def _shrunk(num: np.ndarray, den: np.ndarray, prior: tuple[float, float], weight: float
             ) -> np.ndarray:
     """Posterior mean of a beta-binomial rate whose counts count ``weight`` each (year-to-year
-    variation is larger than binomial: the counts are down-weighted)."""
+    variation is larger than binomial: the counts are down-weighted).  A numerator above its
+    denominator (more assessments completed than requests received, as when a backlog of
+    earlier requests is cleared) counts as all of it: the rate stays below 1."""
     a, b = prior
     n = np.nan_to_num(den) * weight
-    x = np.nan_to_num(num) * weight
+    x = np.minimum(np.nan_to_num(num) * weight, n)
     return (a + x) / (a + b + n)
 
 

@@ -76,3 +76,22 @@ def test_capacity_from_staff(example):
     b, s = base.yearly(), short.yearly()
     assert s["within_20_weeks_pct"].mean() < b["within_20_weeks_pct"].mean() - 5
     assert s["backlog"][..., -1].mean() > b["backlog"][..., -1].mean()
+
+
+def test_more_assessments_completed_than_requests_still_forecast(sen2):
+    """Ealing (307) completed more assessments than it received requests over 2016-2018
+    (completions of earlier requests): the pooled share agreed came out at 1.35, its logit
+    was NaN and every measure of its forecast was NaN at the 2019 origin."""
+    from sendforecast.data.vintage import published_by
+    from sendforecast.models.statutory.fit import fit_origin
+
+    view = published_by(sen2, 2019)
+    o = fit_origin(view, ["307"], blend={"last": 1.0, "own": 0.0, "own_years": 3,
+                                         "rate_years": 3, "rate_weight": 0.01})
+    assert 0.0 < o.p_agree[0] < 1.0
+    t = project_statutory(view, "307", horizon=1, draws=200, seed=1).table()
+    six = t.measure == "within_6_weeks_pct"  # first published for 2023: missing, never made up
+    assert t[six][list(INTERVAL_COLUMNS)].isna().all().all()
+    assert np.isfinite(t[~six][list(INTERVAL_COLUMNS)].to_numpy()).all()
+    w20 = t[t.measure == "within_20_weeks_pct"].iloc[0]
+    assert 0.0 <= w20.p2_5 <= w20.p97_5 <= 100.0
