@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy.special import ndtr, ndtri
+from scipy.special import ndtr, ndtri, stdtrit
 
 from ...defaults import DEFAULT_SEED
 from ...intervals import INTERVAL_COLUMNS, summarise
@@ -142,6 +142,16 @@ def _requests_draws(data, origin: Origin, horizon: int, draws: int,
     return out
 
 
+def _stratified_t(rng: np.random.Generator, df: float, L: int, D: int) -> np.ndarray:
+    """Student t draws ``(L, D)``, stratified per LA: one uniform in each of D equal slices of
+    (0, 1), in random order.  The same distribution as plain draws, but the heavy tails
+    (df 2) no longer swing an LA's mean and quantiles from seed to seed (plain draws moved
+    an LA's mean 20-week timeliness by 0.7 pp at the median LA and up to 2.8 pp between
+    seeds, at 1,000 draws)."""
+    order = rng.permuted(np.broadcast_to(np.arange(D), (L, D)), axis=1)
+    return stdtrit(df, (order + rng.random((L, D))) / D)
+
+
 def project_statutory(data, la: str | list[str] = "all", horizon: int = 3, draws: int = 1000,
                       seed: int | None = DEFAULT_SEED, *, levers: Levers | None = None,
                       capacity: dict[str, float] | None = None,
@@ -161,7 +171,7 @@ def project_statutory(data, la: str | list[str] = "all", horizon: int = 3, draws
     req = _requests_draws(data, origin, H, D, rng)
     # random numbers, always in this order (paired draws across scenarios)
     z_agree = np.cumsum(rng.standard_normal((L, D, H)), axis=2)
-    t_err = rng.standard_t(st["interval"]["df"], size=(L, D))
+    t_err = _stratified_t(rng, st["interval"]["df"], L, D)
     z_plan = np.cumsum(rng.standard_normal((L, D, H)), axis=2)
     # conversion: random walk on the logit scale, a step a year
     la_ = np.log(origin.p_agree / (1 - origin.p_agree))[:, None, None]

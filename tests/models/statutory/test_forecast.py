@@ -95,3 +95,18 @@ def test_more_assessments_completed_than_requests_still_forecast(sen2):
     assert np.isfinite(t[~six][list(INTERVAL_COLUMNS)].to_numpy()).all()
     w20 = t[t.measure == "within_20_weeks_pct"].iloc[0]
     assert 0.0 <= w20.p2_5 <= w20.p97_5 <= 100.0
+
+
+def test_start_error_is_stratified_student_t():
+    """One draw in each 1/D slice of the t distribution per LA, in a random order that differs
+    between LAs and seeds (the same seed, the same draws)."""
+    from scipy.special import stdtr
+
+    from sendforecast.models.statutory.forecast import _stratified_t
+
+    x = _stratified_t(np.random.default_rng(3), 2.0, 4, 500)
+    slices = np.floor(stdtr(2.0, x) * 500).astype(int)
+    assert (np.sort(slices, axis=1) == np.arange(500)).all()
+    assert not (slices[0] == slices[1]).all()
+    assert np.array_equal(x, _stratified_t(np.random.default_rng(3), 2.0, 4, 500))
+    assert not np.array_equal(x, _stratified_t(np.random.default_rng(4), 2.0, 4, 500))
