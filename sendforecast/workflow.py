@@ -187,6 +187,8 @@ def run_main_job(data: SEN2Data, la: str, out_dir: str | Path, *, horizon: int =
     if stat is not None:
         sheets["Statutory pipeline"] = stat.table
     about |= {f"budget: {k}": str(v) for k, v in res.budget.settings.items()}
+    if stat is not None:
+        about |= {f"statutory: {k}": str(v) for k, v in stat.projection.settings.items()}
     sheets["Data quality"] = res.tables["quality_summary"]
     sheets["How to rerun"] = how_to_rerun(rerun or f"sendforecast run --data {' '.join(data.sources)} "
                                           f"--la {la} --costs workbook.xlsx --out <new folder>")

@@ -6,6 +6,8 @@ Writes into ``--out``:
   decisions, assessments, plans_issued, backlog, within_6_weeks_pct, within_20_weeks_pct;
 * ``statutory.png`` - history and forecast of one LA (England's total with several);
 * ``statutory.warnings.csv`` - the LAs asked for that have no forecast, and why;
+* ``statutory.json`` - the inputs and settings that made them (data, LAs, seed, draws, the
+  model's settings and their version);
 * with ``--scenarios FILE.yaml`` (schema: :class:`sendforecast.scenarios.statutory.
   StatutoryRunConfig`): ``statutory_scenarios.csv`` (every strategy, with a ``strategy``
   column), ``statutory_effects.csv`` (strategy - baseline on paired draws) and, if the file
@@ -96,9 +98,32 @@ def run_statutory(args: argparse.Namespace) -> int:
     print(f"Statutory pipeline: {n} LA(s), {args.horizon} year(s), {args.draws:,} draws in "
           f"{time.perf_counter() - t0:.1f}s -> {out / 'statutory.csv'}, {out / 'statutory.png'}")
     _not_forecast(data, la, sec.table, out)
+    _record(data, la, args, sec.projection.settings, capacity, out)
     if cfg is not None:
         _scenarios(data, la, cfg, strategies, args, capacity, out)
     return 0
+
+
+def _record(data, la, args, settings: dict, capacity, out: Path) -> None:
+    """``statutory.json``: the inputs and settings that made these files (rerun them with the
+    same data, seed and draws for the same numbers)."""
+    import json
+    import platform
+
+    from sendforecast import __version__
+    from sendforecast.cli.options import suppress_threshold
+    from sendforecast.report.suppress import describe
+
+    record = {"sendforecast version": __version__, "python": platform.python_version(),
+              "data sources": list(getattr(data, "sources", [])),
+              "la": la if isinstance(la, str) else list(la), "horizon": args.horizon,
+              "draws": args.draws, "seed": args.seed, "scenarios file": args.scenarios,
+              "capacity from staff (assessments a month)": capacity,
+              "publication suppression": describe(suppress_threshold(args)),
+              "year convention": "calendar years (SEN2 flows)",
+              "intervals": "p10-p90 = 80% interval; p2_5-p97_5 = 95% interval (Monte Carlo)",
+              "settings": settings}
+    (out / "statutory.json").write_text(json.dumps(record, indent=2, default=str))
 
 
 def _not_forecast(data, la, table, out: Path) -> None:

@@ -64,6 +64,13 @@ def test_demo_writes_tables_charts_and_workbook(tmp_path):
     assert {"About", "History", "Placements"} <= set(wb.sheetnames)
     hist = pd.read_csv(out / "history.csv", dtype={"la_code": str})
     assert set(hist.la_code) == {"999"} and hist.value.notna().any()
+    import json
+
+    from sendforecast.models.settings import STATUTORY_SETTINGS
+
+    about = json.loads((out / "run.json").read_text())  # the statutory section's settings too
+    assert about["statutory: version"] == STATUTORY_SETTINGS["version"]
+    assert about["statutory: seed"] == str(about["seed"])
 
 
 @pytest.mark.parametrize("argv", [["data"], ["nonsense"]])

@@ -30,6 +30,15 @@ def test_example_with_scenarios(tmp_path, capsys):
     t = eff[(eff.measure == "within_20_weeks_pct") & (eff.year == 2025)]
     assert (t["mean"] > 0).all()
     assert "Smallest strength" in capsys.readouterr().out
+    import json
+
+    from sendforecast.models.settings import STATUTORY_SETTINGS
+
+    rec = json.loads((tmp_path / "o" / "statutory.json").read_text())
+    assert (rec["seed"], rec["draws"], rec["horizon"]) == (1, 100, 2)
+    assert rec["scenarios file"] == str(yaml)
+    assert rec["settings"]["version"] == STATUTORY_SETTINGS["version"]
+    assert rec["settings"]["blend"] == STATUTORY_SETTINGS["blend"]
 
 
 @pytest.mark.realdata
