@@ -173,6 +173,11 @@ def project_statutory(data, la: str | list[str] = "all", horizon: int = 3, draws
     z_agree = np.cumsum(rng.standard_normal((L, D, H)), axis=2)
     t_err = _stratified_t(rng, st["interval"]["df"], L, D)
     z_plan = np.cumsum(rng.standard_normal((L, D, H)), axis=2)
+    # capacity's own drift against demand after the first year (recruitment, turnover,
+    # sickness): a yearly random walk on the log scale from the second year, sd ``cap_sd``
+    # (year 1's uncertainty is the starting timeliness error's)
+    z_cap = np.cumsum(rng.standard_normal((L, D, H)), axis=2)
+    z_cap -= z_cap[..., :1]
     # conversion: random walk on the logit scale, a step a year
     la_ = np.log(origin.p_agree / (1 - origin.p_agree))[:, None, None]
     p_year = 1 / (1 + np.exp(-(la_ + st["interval"]["agree_scale"] * origin.agree_sd * z_agree)))
@@ -199,6 +204,9 @@ def project_statutory(data, la: str | list[str] = "all", horizon: int = 3, draws
     decisions, _ = decision_stage(arrivals, waiting0)
     cap = (cap0[:, None, None] * (1 + cap_rule["headroom"])) * (
         decisions * p_month / flow0[:, None, None]) ** cap_rule["follow"]
+    cap_sd = float(st["interval"].get("cap_sd", 0.0))
+    if cap_sd > 0:
+        cap = cap * np.repeat(np.exp(cap_sd * z_cap), 12, axis=2)
     lv = levers or Levers(M)
     p_month = np.clip(p_month * np.broadcast_to(lv.agree_scale, (M,)) if np.ndim(lv.agree_scale) == 1
                       else p_month * lv.agree_scale[:, None, :], 0.0, 1.0)

@@ -110,3 +110,19 @@ def test_start_error_is_stratified_student_t():
     assert not (slices[0] == slices[1]).all()
     assert np.array_equal(x, _stratified_t(np.random.default_rng(3), 2.0, 4, 500))
     assert not np.array_equal(x, _stratified_t(np.random.default_rng(4), 2.0, 4, 500))
+
+
+def test_capacity_drift_widens_later_years_only(example):
+    """cap_sd: capacity's yearly drift from the second year. Year 1 is the same draw for draw
+    (its uncertainty is the starting error's); the 80% interval of year-3 timeliness widens."""
+    from sendforecast.models.settings import STATUTORY_SETTINGS as S
+
+    def run(cap_sd):
+        st = {"interval": {**S["interval"], "cap_sd": cap_sd}}
+        return project_statutory(example, "999", horizon=3, draws=400, seed=2, settings=st)
+
+    a, b = run(0.0), run(0.3)
+    ya, yb = a.yearly()["within_20_weeks_pct"], b.yearly()["within_20_weeks_pct"]
+    assert np.array_equal(ya[..., 0], yb[..., 0])
+    width = [np.subtract(*np.percentile(y[..., 2], [90, 10])) for y in (yb, ya)]
+    assert width[0] > width[1] + 2.0
