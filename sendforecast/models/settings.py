@@ -77,23 +77,29 @@ FORECAST_SETTINGS: dict = {
 #: 18.0% against 19.4% but timeliness 14.6 pp against naive 14.1 (bias +6.6 pp: England's
 #: timeliness fell in 2022) - see benchmarks/results/statutory_backtest.md.
 STATUTORY_SETTINGS: dict = {
-    "version": "2026.12.0",
+    "version": "2026.12.1",
     "benchmark": "benchmarks/statutory_backtest.py -> benchmarks/results/statutory_backtest.md",
-    "tuned_on": [2018, 2019, 2020, 2021],
-    "confirmed_on": [2022, 2023],
+    # chosen on all six origins by the grids (objective: mean over horizons 1-3); 2022 and
+    # 2023 were also scored by walk-forward selection (settings chosen on earlier origins
+    # only): timeliness 14.54 pp against naive 14.14 pp there, so no skill over last year's
+    # rate out of sample; plans issued 18.10% against 19.36%
+    "tuned_on": [2018, 2019, 2020, 2021, 2022, 2023],
+    "confirmed_on": [],
     # probit-scale start: England's level + trend * England's last change + last * (last
     # year's deviation from England) + own * (the LA's mean deviation over own_years);
     # conversion rates over rate_years, the LA's counts weighted rate_weight each against
     # the cross-LA beta prior (empirical Bayes)
-    "blend": {"last": 1.0, "own": 0.0, "own_years": 3, "trend": 0.0, "rate_years": 3,
+    "blend": {"last": 1.0, "own": 0.0, "own_years": 3, "trend": 0.5, "rate_years": 3,
               "rate_weight": 0.01},
     # capacity a month = the starting inflow x (1 + headroom), following the draw's demand
     # with elasticity follow; momentum: share of last year's requests growth by which the
     # pipeline starts above last year's mean; catch_up: share of the backlog added to a
     # month's capacity
-    "capacity": {"headroom": 0.05, "follow": 0.8, "catch_up": 0.0, "momentum": 0.0},
+    "capacity": {"headroom": 0.0, "follow": 1.0, "catch_up": 0.0, "momentum": 0.5},
     # tau: sd of the starting timeliness error (probit, Student t with df); plans_sd: sd of
     # the yearly error of plans issued per assessment (lognormal, mean one); agree_scale:
-    # multiplier of the cross-LA sd of the yearly change of the conversion rate
-    "interval": {"tau": 0.6, "df": 2, "agree_scale": 0.0, "plans_sd": 0.2},
+    # multiplier of the cross-LA sd of the yearly change of the conversion rate; cap_sd: sd
+    # of capacity's yearly log drift from the second year (headroom 0.05 and no drift, the
+    # previous settings, were +11 pp optimistic with 80% cover 67% at horizon 3)
+    "interval": {"tau": 0.6, "df": 2, "agree_scale": 0.0, "plans_sd": 0.2, "cap_sd": 0.1},
 }
