@@ -14,7 +14,7 @@ from pydantic import BaseModel, ValidationError
 
 from sendforecast.errors import InputError, Problem
 
-__all__ = ["load_yaml_model", "yaml_line"]
+__all__ = ["load_yaml_model", "validation_problems", "yaml_line"]
 
 
 def load_yaml_model(path: str | Path, model: type[BaseModel]):
@@ -36,18 +36,27 @@ def load_yaml_model(path: str | Path, model: type[BaseModel]):
     try:
         return model.model_validate(data)
     except ValidationError as e:
-        problems = []
-        for err in e.errors():
-            loc = [x for x in err["loc"] if not (isinstance(x, str) and "[" in x)]
-            field = ".".join(str(x) for x in loc) or None
-            found = None if err["type"] == "missing" else repr(err.get("input"))[:60]
-            msg = err["msg"].removeprefix("Value error, ")
-            if err["type"] == "missing":
-                msg = "a value (the field is required)"
-            elif err["type"] == "extra_forbidden":
-                msg = "only known fields"
-            problems.append(Problem(str(path), yaml_line(node, loc), field, msg, found))
-        raise InputError(problems) from None
+        raise InputError(validation_problems(e, path, node)) from None
+
+
+def validation_problems(error: ValidationError, path: str | Path, node, prefix: Sequence = (),
+                        note: str = "") -> list[Problem]:
+    """One :class:`Problem` per error of a pydantic validation, with the line and field of
+    the YAML file; ``prefix``: where the validated mapping sits in the file; ``note`` is
+    added to what was expected."""
+    problems = []
+    for err in error.errors():
+        loc = [*prefix, *(x for x in err["loc"] if not (isinstance(x, str) and "[" in x))]
+        field = ".".join(str(x) for x in loc) or None
+        found = (None if err["type"] == "missing" or isinstance(err.get("input"), dict)
+                 else repr(err.get("input"))[:60])  # a dict: a check of several fields
+        msg = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "missing":
+            msg = "a value (the field is required)"
+        elif err["type"] == "extra_forbidden":
+            msg = "only known fields"
+        problems.append(Problem(str(path), yaml_line(node, loc), field, msg + note, found))
+    return problems
 
 
 def yaml_line(node, loc: Sequence) -> int | None:

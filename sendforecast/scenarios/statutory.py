@@ -27,7 +27,14 @@ from typing import ClassVar, Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from ..defaults import DEFAULT_SEED
 from ..errors import InputError, Problem
@@ -278,9 +285,15 @@ class StatutoryGoalSeek(_M):
     lo: float = 0
     hi: float
     year: int
-    threshold: float = 60.0
+    threshold: float = Field(default=60.0, ge=0, le=100)  # % of plans within 20 weeks
     probability: float = Field(default=0.8, gt=0, lt=1)
     integer: bool = True
+
+    @model_validator(mode="after")
+    def _bracket(self):
+        if not self.lo < self.hi:  # the search needs a bracket (was a 'bug' message)
+            raise ValueError(f"lo < hi (the range searched), got lo {self.lo:g}, hi {self.hi:g}")
+        return self
 
 
 class StatutoryRunConfig(_M):
@@ -312,6 +325,23 @@ class _File(_M):
     statutory: StatutoryRunConfig
 
 
+def _goal_seek_problems(gs: StatutoryGoalSeek, path: Path, node) -> list[Problem]:
+    """The goal seek's scenario with its ``parameter`` at ``lo`` and at ``hi``: one problem
+    per wrong field (line and field of the file, not pydantic's dump)."""
+    from ..config import validation_problems, yaml_line
+
+    loc = ["statutory", "goal_seek", "scenario"]
+    for x in (gs.lo, gs.hi):
+        try:
+            statutory_scenario_from_dict({**gs.scenario, gs.parameter: x})
+        except ValidationError as e:
+            return validation_problems(e, path, node, loc,
+                                       f" (with {gs.parameter} = {x:g}, an end of lo..hi)")
+        except (TypeError, ValueError) as e:
+            return [Problem(str(path), yaml_line(node, loc), ".".join(loc), str(e))]
+    return []
+
+
 def load_statutory_config(path: str | Path) -> tuple[StatutoryRunConfig, dict[str, list[_Dated]]]:
     """Read a statutory scenario file; every problem is listed with its line and field."""
     import yaml
@@ -339,14 +369,8 @@ def load_statutory_config(path: str | Path) -> tuple[StatutoryRunConfig, dict[st
                                         str(e)))
         strategies[name] = out
     gs = cfg.goal_seek
-    if gs is not None:
-        try:  # both ends of the search must be valid scenarios
-            for x in (gs.lo, gs.hi):
-                statutory_scenario_from_dict({**gs.scenario, gs.parameter: x})
-        except (ValidationError, TypeError, ValueError) as e:
-            problems.append(Problem(str(path), yaml_line(node, ["statutory", "goal_seek"]),
-                                    "statutory.goal_seek", "a scenario whose parameter accepts "
-                                    "lo..hi", str(e)[:200]))
+    if gs is not None:  # both ends of the search must be valid scenarios
+        problems += _goal_seek_problems(gs, path, node)
     if problems:
         raise InputError(problems)
     return cfg, strategies

@@ -123,3 +123,16 @@ def test_suppress_rounds_statutory_counts(tmp_path):
         assert (v % 5 == 0).all() and ((v == 0) | (v >= 5)).all()
     pct = df[df.measure.str.endswith("_pct")]["mean"].astype(float)
     assert (pct % 5 != 0).any()  # percentages are not rounded
+
+
+def test_goal_seek_with_an_empty_range_is_an_input_error(tmp_path, capsys):
+    """lo >= hi: exit 2 naming the file and field before anything runs (was 'unexpected
+    error (ValueError) ... looks like a bug' after the baseline)."""
+    f = tmp_path / "gs.yaml"
+    f.write_text("version: 1\nstatutory:\n  goal_seek:\n    scenario: {type: AddStaff, role: ep, "
+                 "start: 2024-01}\n    parameter: number\n    lo: 5\n    hi: 5\n    year: 2025\n")
+    rc = main(["statutory", "--example", "--draws", "20", "--horizon", "2", "--out",
+               str(tmp_path / "o"), "--scenarios", str(f)])
+    err = capsys.readouterr().err
+    assert rc == 2 and "gs.yaml, line 3" in err and "lo < hi" in err and "bug" not in err
+    assert not (tmp_path / "o").exists()

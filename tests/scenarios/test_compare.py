@@ -154,3 +154,40 @@ def test_savings_over_more_years_than_projected_is_a_clear_error(inputs):
         comp.savings(n + 1)
     with pytest.raises(ValueError, match="at least 1"):
         comp.savings(0)
+
+
+@pytest.mark.parametrize("change, text", [
+    ({"hi": 0.0}, "lo < hi"),  # an empty range reached the search: a 'bug' message
+    ({"hi": 7}, "goal_seek.scenario.by"),  # hi outside the parameter's range was unchecked
+])
+def test_scenarios_goal_seek_range_is_checked_before_running(tmp_path, capsys, change, text):
+    import yaml
+
+    from sendforecast.scenarios.config import EXAMPLE_YAML
+
+    cfg = yaml.safe_load(EXAMPLE_YAML.read_text())
+    cfg.update(base={"example": True}, draws=20, horizon=3)
+    cfg["goal_seek"].update(change)
+    p = tmp_path / "s.yaml"
+    p.write_text(yaml.safe_dump(cfg))
+    rc = main(["scenarios", "run", str(p), "--out", str(tmp_path / "o")])
+    err = capsys.readouterr().err
+    assert rc == 2 and "s.yaml" in err and text in err and "bug" not in err
+    assert not (tmp_path / "o").exists()  # nothing ran
+
+
+def test_scenarios_goal_seek_year_outside_the_horizon_is_an_input_error(tmp_path, capsys):
+    """The example's goal seek year (2029-30) with horizon 3: exit 2 naming the file, line
+    and the projected years (was 'unexpected error (ValueError) ... looks like a bug')."""
+    import yaml
+
+    from sendforecast.scenarios.config import EXAMPLE_YAML
+
+    cfg = yaml.safe_load(EXAMPLE_YAML.read_text())
+    cfg.update(draws=20, horizon=3, strategies={"a": cfg["strategies"]["stronger_sen_support"]})
+    p = tmp_path / "s.yaml"
+    p.write_text(yaml.safe_dump(cfg))
+    rc = main(["scenarios", "run", str(p), "--out", str(tmp_path / "o")])
+    err = capsys.readouterr().err
+    assert rc == 2 and "bug" not in err
+    assert "goal_seek.financial_year" in err and "a projected financial year" in err

@@ -118,3 +118,30 @@ def test_yaml_run_file(tmp_path):
     assert len(e.value.problems) == 2 and all(pr.row == 5 for pr in e.value.problems)
     with pytest.raises(ValueError, match="type must be one of"):
         statutory_scenario_from_dict({"type": "HireEveryone"})
+
+
+GOAL_SEEK = ("version: 1\nstatutory:\n  goal_seek:\n    scenario: {type: AddStaff, role: ep, "
+             "start: 2024-01}\n")
+
+
+@pytest.mark.parametrize("tail, field, expected", [
+    # an empty range reached the search and was reported as a bug
+    ("    parameter: number\n    lo: 5\n    hi: 5\n    year: 2025\n",
+     "statutory.goal_seek", "lo < hi"),
+    # a share of plans above 100% can never be met: a mistyped target, not a search
+    ("    parameter: number\n    hi: 20\n    year: 2025\n    threshold: 150\n",
+     "statutory.goal_seek.threshold", "less than or equal to 100"),
+    # a misspelt parameter: the fields by name, not pydantic's multi-line dump
+    ("    parameter: nmber\n    hi: 20\n    year: 2025\n",
+     "statutory.goal_seek.scenario.number", "required"),
+    ("    parameter: number\n    hi: 2000\n    year: 2025\n",
+     "statutory.goal_seek.scenario.number", "number = 2000"),
+])
+def test_goal_seek_file_errors_name_the_field(tmp_path, tail, field, expected):
+    p = tmp_path / "gs.yaml"
+    p.write_text(GOAL_SEEK + tail)
+    with pytest.raises(InputError) as e:
+        load_statutory_config(p)
+    pr = [x for x in e.value.problems if x.column == field]
+    assert pr and expected in pr[0].expected and pr[0].row is not None
+    assert "pydantic" not in str(e.value) and "\n  " not in str(pr[0])
