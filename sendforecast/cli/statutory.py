@@ -141,6 +141,7 @@ def _scenarios(data, la, cfg, strategies, args, capacity, out: Path) -> None:
     from sendforecast.errors import UsageError
     from sendforecast.report.suppress import suppress_table
     from sendforecast.scenarios.statutory import (
+        after_horizon,
         compare_statutory,
         goal_seek_statutory,
         statutory_scenario_from_dict,
@@ -149,6 +150,8 @@ def _scenarios(data, la, cfg, strategies, args, capacity, out: Path) -> None:
     kw = dict(horizon=args.horizon, draws=args.draws, seed=args.seed, capacity=capacity)
     if strategies:
         comp = compare_statutory(data, la, strategies, **kw)
+        for line in after_horizon(strategies, comp.baseline.years):
+            print(f"warning: {line}")
         th = suppress_threshold(args)
         suppress_table("statutory_scenarios", comp.table(), th).to_csv(
             out / "statutory_scenarios.csv", index=False)

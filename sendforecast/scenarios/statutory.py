@@ -43,7 +43,7 @@ from ..models.statutory import Levers, StatutoryProjection, project_statutory
 from .base import Scenario
 from .goal_seek import GoalSeekResult, bisect
 
-__all__ = ["AddStaff", "BacklogClearance", "ChangeAgreedShare", "ChangeRequests", "PRODUCTIVITY",
+__all__ = ["AddStaff", "BacklogClearance", "after_horizon", "ChangeAgreedShare", "ChangeRequests", "PRODUCTIVITY",
            "STATUTORY_SCENARIO_TYPES", "StatutoryComparison", "StatutoryRunConfig",
            "compare_statutory", "goal_seek_statutory", "load_statutory_config",
            "statutory_scenario_from_dict"]
@@ -173,6 +173,16 @@ def _agreed_share(proj: StatutoryProjection) -> np.ndarray:
     last = h[h.year == proj.origin.year].set_index("la_code")
     return (last.agreed / last.requests).reindex(proj.codes).fillna(
         pd.Series(proj.origin.p_agree, index=proj.codes)).to_numpy(float)
+
+
+def after_horizon(strategies: dict[str, Sequence[_Dated]], years: Sequence[int]) -> list[str]:
+    """The scenarios that start after the last projected month: they change nothing, so
+    their effects are all 0 (a start mistyped, or a horizon too short), one line each."""
+    last = f"{years[-1]}-12"
+    return [f"strategy {name!r}: {sc.describe()} starts after the last projected month "
+            f"({last}): it has no effect (raise --horizon or move the start)"
+            for name, items in strategies.items() for sc in items
+            if _month_index(sc.start, years[0]) >= 12 * len(years)]
 
 
 def levers_for(strategy: Sequence[_Dated], proj: StatutoryProjection) -> Levers:

@@ -136,3 +136,13 @@ def test_goal_seek_with_an_empty_range_is_an_input_error(tmp_path, capsys):
     err = capsys.readouterr().err
     assert rc == 2 and "gs.yaml, line 3" in err and "lo < hi" in err and "bug" not in err
     assert not (tmp_path / "o").exists()
+
+
+def test_a_strategy_after_the_horizon_is_a_warning(tmp_path, capsys):
+    f = tmp_path / "s.yaml"
+    f.write_text("version: 1\nstatutory:\n  strategies:\n"
+                 "    later: [{type: AddStaff, role: ep, number: 3, start: 2030-01}]\n")
+    assert main(["statutory", "--example", "--draws", "20", "--horizon", "2", "--out",
+                 str(tmp_path / "o"), "--scenarios", str(f)]) == 0
+    out = capsys.readouterr().out
+    assert "warning: strategy 'later'" in out and "no effect" in out

@@ -145,3 +145,18 @@ def test_goal_seek_file_errors_name_the_field(tmp_path, tail, field, expected):
     pr = [x for x in e.value.problems if x.column == field]
     assert pr and expected in pr[0].expected and pr[0].row is not None
     assert "pydantic" not in str(e.value) and "\n  " not in str(pr[0])
+
+
+def test_a_strategy_after_the_horizon_is_named(example):
+    """A start after the last projected month changes nothing (all effects 0): it is named,
+    the ones starting inside the horizon (or before it: active from the first month) are not."""
+    from sendforecast.scenarios.statutory import after_horizon
+
+    late = AddStaff(role="ep", number=3, start="2040-01")
+    s = {"late": [late], "early": [AddStaff(role="ep", number=3, start=2001)],
+         "last_month": [BacklogClearance(per_month=5, start="2025-12")]}
+    comp = compare_statutory(example, "999", s, horizon=2, draws=20, seed=1)
+    e = comp.effects()
+    assert (e[e.strategy == "late"][["mean", "p2_5", "p97_5"]] == 0).all().all()
+    lines = after_horizon(s, comp.baseline.years)
+    assert len(lines) == 1 and "'late'" in lines[0] and "2025-12" in lines[0]
