@@ -79,6 +79,8 @@ def run_statutory(args: argparse.Namespace) -> int:
         from sendforecast.scenarios.statutory import load_statutory_config
 
         cfg, strategies = load_statutory_config(args.scenarios)
+        if cfg.goal_seek is not None and (la == "all" or len(la) != 1):  # before any run
+            raise UsageError("the goal seek of a scenario file needs one LA (--la CODE)")
     capacity = _staff_capacity(cfg, la, data)
     t0 = time.perf_counter()
     sec = statutory_section(data, la, horizon=args.horizon, draws=args.draws, seed=args.seed,
@@ -86,6 +88,11 @@ def run_statutory(args: argparse.Namespace) -> int:
     if sec is None:
         raise UsageError(f"no statutory data (requests, assessments and 20-week timeliness) "
                          f"for {la}")
+    years = sorted(int(y) for y in sec.table.year.unique())
+    if cfg is not None and cfg.goal_seek is not None and cfg.goal_seek.year not in years:
+        raise UsageError(f"{args.scenarios}: goal seek year {cfg.goal_seek.year} is not a "
+                         f"projected year ({years[0]}-{years[-1]}): raise --horizon or change "
+                         "the year")  # before any file is written (was after the strategies)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     th = suppress_threshold(args)
@@ -138,7 +145,6 @@ def _staff_capacity(cfg, la, data) -> dict[str, float] | None:
 
 def _scenarios(data, la, cfg, strategies, args, capacity, out: Path) -> None:
     from sendforecast.cli.options import suppress_threshold
-    from sendforecast.errors import UsageError
     from sendforecast.report.suppress import suppress_table
     from sendforecast.scenarios.statutory import (
         after_horizon,
@@ -160,9 +166,6 @@ def _scenarios(data, la, cfg, strategies, args, capacity, out: Path) -> None:
         print(f"Scenarios: {', '.join(strategies)} -> {out / 'statutory_effects.csv'}")
     gs = cfg.goal_seek
     if gs is not None:
-        if la == "all" or len(la) != 1:
-            raise UsageError("the goal seek of a scenario file needs one LA (--la CODE)")
-
         def build(x):
             return [statutory_scenario_from_dict({**gs.scenario, gs.parameter: x})]
 

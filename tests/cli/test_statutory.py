@@ -98,6 +98,7 @@ def test_goal_seek_and_staff_inputs_are_checked(tmp_path, capsys):
                  str(tmp_path / "b"), "--scenarios", str(yr)]) == 2
     err = capsys.readouterr().err
     assert "2035 is not a projected year" in err and "bug" not in err
+    assert not (tmp_path / "b").exists()  # said before anything is written
 
 
 @pytest.mark.realdata
@@ -146,3 +147,16 @@ def test_a_strategy_after_the_horizon_is_a_warning(tmp_path, capsys):
                  str(tmp_path / "o"), "--scenarios", str(f)]) == 0
     out = capsys.readouterr().out
     assert "warning: strategy 'later'" in out and "no effect" in out
+
+
+@pytest.mark.realdata
+def test_goal_seek_for_several_las_fails_before_running(sen2, tmp_path, capsys):
+    """A goal seek needs one LA: said before the baseline and strategies run and write their
+    files (it was raised after them)."""
+    f = tmp_path / "gs.yaml"
+    f.write_text("version: 1\nstatutory:\n  goal_seek:\n    scenario: {type: AddStaff, role: ep, "
+                 "start: 2024-01}\n    parameter: number\n    hi: 20\n    year: 2025\n")
+    rc = main(["statutory", "--data", str(SEN2_2025), str(SEN2_2022), "--la", "825,826",
+               "--draws", "20", "--out", str(tmp_path / "o"), "--scenarios", str(f)])
+    assert rc == 2 and "needs one LA" in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()
