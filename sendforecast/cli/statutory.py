@@ -87,7 +87,7 @@ def run_statutory(args: argparse.Namespace) -> int:
                             capacity=capacity)
     if sec is None:
         raise UsageError(f"no statutory data (requests, assessments and 20-week timeliness) "
-                         f"for {la}")
+                         f"for {_describe(data, la)}")
     years = sorted(int(y) for y in sec.table.year.unique())
     if cfg is not None and cfg.goal_seek is not None and cfg.goal_seek.year not in years:
         raise UsageError(f"{args.scenarios}: goal seek year {cfg.goal_seek.year} is not a "
@@ -106,6 +106,17 @@ def run_statutory(args: argparse.Namespace) -> int:
     if cfg is not None:
         _scenarios(data, la, cfg, strategies, args, capacity, out)
     return 0
+
+
+def _describe(data, la) -> str:
+    """``909 Cumbria (abolished), 999 (not an LA code of these data)`` (was ``['909']``)."""
+    if la == "all":
+        return "any LA of these data"
+    known = set(data.la_codes())
+    status = dict(zip(data.las.la_code.astype(str), data.las.status, strict=True))
+    return ", ".join(f"{c} {data.la_name(c)}" + (f" ({status[c]})" if status.get(c) == "abolished"
+                                                 else "")
+                     if c in known else f"{c} (not an LA code of these data)" for c in la)
 
 
 def _not_forecast(data, la, table, out: Path) -> None:

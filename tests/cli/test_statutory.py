@@ -160,3 +160,11 @@ def test_goal_seek_for_several_las_fails_before_running(sen2, tmp_path, capsys):
                "--draws", "20", "--out", str(tmp_path / "o"), "--scenarios", str(f)])
     assert rc == 2 and "needs one LA" in capsys.readouterr().err
     assert not (tmp_path / "o").exists()
+
+
+def test_an_unknown_la_is_named_as_such(tmp_path, capsys):
+    """--la 825 with the example (whose only LA is 999): the message says the code is not in
+    the data (it printed a Python list, "for ['825']")."""
+    rc = main(["statutory", "--example", "--la", "825", "--out", str(tmp_path)])
+    err = capsys.readouterr().err
+    assert rc == 2 and "825 (not an LA code of these data)" in err and "['" not in err
