@@ -177,3 +177,10 @@ def test_download_off_line_says_what_to_do(tmp_path, monkeypatch, capsys):
     assert main(["data", "download", "2025", "--dir", str(tmp_path)]) == 2
     err = capsys.readouterr().err
     assert "could not look up release '2025'" in err and "pass it to --data" in err
+
+
+def test_la_list_keeps_each_code_once():
+    """--la 825,826,825: each LA once, in the order given (statutory wrote 825's rows twice)."""
+    from sendforecast.cli.options import la_codes
+
+    assert la_codes("825, 826,825") == ["825", "826"]

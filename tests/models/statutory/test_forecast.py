@@ -76,3 +76,10 @@ def test_capacity_from_staff(example):
     b, s = base.yearly(), short.yearly()
     assert s["within_20_weeks_pct"].mean() < b["within_20_weeks_pct"].mean() - 5
     assert s["backlog"][..., -1].mean() > b["backlog"][..., -1].mean()
+
+
+def test_a_code_given_twice_is_forecast_once(example):
+    """["999", "999"] gave two sets of rows for 999 with other numbers than ["999"]."""
+    one = project_statutory(example, "999", horizon=1, draws=50, seed=1).table()
+    two = project_statutory(example, ["999", "999"], horizon=1, draws=50, seed=1).table()
+    assert two.equals(one)
