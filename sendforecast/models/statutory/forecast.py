@@ -154,6 +154,14 @@ def project_statutory(data, la: str | list[str] = "all", horizon: int = 3, draws
     ``levers`` are a scenario's changes (:class:`Levers`)."""
     st = {**STATUTORY_SETTINGS, **(settings or {})}
     codes = None if (isinstance(la, str) and la == "all") else ([la] if isinstance(la, str) else list(la))
+    # an empty table (horizon 0, no LA) or an IndexError (draws 0) otherwise
+    if int(horizon) < 1 or int(draws) < 1:
+        raise ValueError(f"horizon and draws must be at least 1, got {horizon} and {draws}")
+    if codes is not None and not codes:
+        raise ValueError("no LA code given: a code, a list of codes or 'all'")
+    bad = {c: v for c, v in (capacity or {}).items() if np.isfinite(v) and v < 0}
+    if bad:
+        raise ValueError(f"capacity (assessments a month) must be >= 0, got {bad}")
     origin = fit_origin(data, codes, blend=st["blend"])
     rng = np.random.default_rng(seed)
     H, D, L = int(horizon), int(draws), len(origin.codes)
