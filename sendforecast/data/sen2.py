@@ -67,7 +67,7 @@ import pandas as pd
 
 from ..errors import InputError, NotFoundError, Problem
 from .geography import ENGLAND_CODE, series_status
-from .quality import QualityReport
+from .quality import QualityReport, append_rows
 from .sen2_parse import FileParser, age_bounds, age_label, parse_year
 from .sen2_schema import (
     FRAME_COLUMNS,
@@ -317,7 +317,7 @@ def _null_region_copies(data: SEN2Data, report: QualityReport) -> None:
                                  total=f.at[i, "value"], sum_of_parts=np.nan, difference=np.nan))
             f.loc[idx, "value"] = np.nan
     if rows:
-        report.inconsistent = pd.concat([report.inconsistent, pd.DataFrame(rows)], ignore_index=True)
+        report.inconsistent = append_rows(report.inconsistent, rows)
 
 
 def _merge(frame: str, parts: list[pd.DataFrame]) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -420,4 +420,4 @@ def _check_totals(data: SEN2Data, report: QualityReport) -> None:
                              la_name=names.get(code, code), total=r.total, sum_of_parts=r.sum_of_parts,
                              difference=r.total - r.sum_of_parts))
     if rows:
-        report.inconsistent = pd.concat([report.inconsistent, pd.DataFrame(rows)], ignore_index=True)
+        report.inconsistent = append_rows(report.inconsistent, rows)
