@@ -184,3 +184,28 @@ def test_la_list_keeps_each_code_once():
     from sendforecast.cli.options import la_codes
 
     assert la_codes("825, 826,825") == ["825", "826"]
+
+
+def test_our_warnings_are_one_line_each(monkeypatch):
+    """During a command a SendForecastWarning is formatted as 'sendforecast: warning: ...'
+    (it showed the package's file name, line number and source line); other warnings keep
+    Python's format, and the formatter is restored afterwards."""
+    import warnings
+
+    import sendforecast.cli as cli
+    import sendforecast.cli.run as cli_run
+    from sendforecast.errors import SendForecastWarning
+
+    seen = {}
+
+    def cmd(args):
+        seen["ours"] = warnings.formatwarning("LA 909: no usable January", SendForecastWarning,
+                                              "/x/workflow.py", 90, "model = f()")
+        seen["other"] = warnings.formatwarning("old", FutureWarning, "/x/y.py", 3, "z()")
+        return 0
+
+    monkeypatch.setattr(cli_run, "cmd_demo", cmd)
+    assert cli.main(["demo"]) == 0
+    assert seen["ours"] == "sendforecast: warning: LA 909: no usable January\n"
+    assert "/x/y.py:3: FutureWarning: old" in seen["other"]
+    assert warnings.formatwarning("a", SendForecastWarning, "f.py", 1, "").startswith("f.py:1")
