@@ -24,6 +24,7 @@ from functools import partial
 import numpy as np
 import pandas as pd
 
+from sendforecast.data.geography import reorganisation_of
 from sendforecast.data.taxonomy import PLACEMENT_GROUPS, SPECIALIST_PROVISION
 from sendforecast.defaults import DEFAULT_SEED
 from sendforecast.errors import InputError, NotFoundError, Problem, SendForecastWarning
@@ -181,6 +182,11 @@ class CohortModel:
         if T not in totals.index:
             raise NotFoundError(f"no caseload for LA {la} in January {T}")
         ref_level, ref_code, ref_note = reference_area(data, la, T)
+        gone = reorganisation_of(str(la))
+        if base_year is None and gone is not None and str(la) in gone.predecessors:
+            warnings.warn(f"LA {la} no longer exists: {gone.note} Its projection starts from "
+                          f"its last January ({T}), on the old footprint; the successors are "
+                          f"{', '.join(gone.successors)}", SendForecastWarning, stacklevel=2)
         if isinstance(year_effects, str):
             if year_effects != "calibrated":
                 raise ValueError(f"year_effects must be 'calibrated', a dict or None, not "
