@@ -180,8 +180,9 @@ def _scenarios(data, la, cfg, strategies, args, capacity, out: Path) -> None:
         def build(x):
             return [statutory_scenario_from_dict({**gs.scenario, gs.parameter: x})]
 
+        # tol: the API's default (1) stopped a search of ChangeRequests.by (-0.9..5) at once
         res = goal_seek_statutory(data, la[0], build, gs.lo, gs.hi, year=gs.year,
                                   threshold=gs.threshold, probability=gs.probability,
-                                  integer=gs.integer, **kw)
+                                  integer=gs.integer, tol=gs.tol or (gs.hi - gs.lo) / 100, **kw)
         res.iterations.to_csv(out / "statutory_goal_seek.csv", index=False)
         print(res, file=sys.stdout)

@@ -249,7 +249,9 @@ def goal_seek_statutory(data, la: str, build: Callable[[float], Sequence[_Dated]
     """Smallest strength in ``[lo, hi]`` with P(``measure`` >= ``threshold`` in ``year``) >=
     ``probability`` for LA ``la``, where ``build(strength)`` gives the strategy (e.g.
     ``lambda n: [AddStaff(role="ep", number=n, start="2025-01")]``).  Bisection on paired
-    draws (every evaluation uses ``seed``); ``integer`` searches whole numbers."""
+    draws (every evaluation uses ``seed``); ``integer`` searches whole numbers.  A lever that
+    works downward (P at ``hi`` below P at ``lo``: ``ChangeAgreedShare`` points,
+    ``ChangeRequests`` by) gives the largest value that meets the target instead."""
     if not 0 < probability < 1:
         raise ValueError("probability must be between 0 and 1")
     if hi <= lo:
@@ -263,16 +265,26 @@ def goal_seek_statutory(data, la: str, build: Callable[[float], Sequence[_Dated]
                          f"({base.years[0]}-{base.years[-1]}): raise --horizon or change the "
                          "year")
     target = f"{measure} >= {threshold:g} in {year} with probability >= {probability:.0%}"
-    rows = []
+    rows, seen = [], {}
 
     def evaluate(x: float) -> float:
-        run = project_statutory(data, la, levers=levers_for(list(build(x)), base), **kw)
-        p = float(run.probability(measure, year, threshold)[0])
-        rows.append({"strength": x, "probability": p, "met": p >= probability})
-        return p
+        if x not in seen:  # each strength run once (one row each)
+            run = project_statutory(data, la, levers=levers_for(list(build(x)), base), **kw)
+            p = float(run.probability(measure, year, threshold)[0])
+            rows.append({"strength": x, "probability": p, "met": p >= probability})
+            seen[x] = p
+        return seen[x]
 
-    return bisect(evaluate, lo, hi, probability=probability, tol=1.0 if integer else tol,
-                  integer=integer, max_iter=max_iter, target=target, rows=rows)
+    search = dict(probability=probability, tol=1.0 if integer else tol, integer=integer,
+                  max_iter=max_iter, rows=rows)
+    p_lo = evaluate(lo)
+    if evaluate(hi) < p_lo:
+        # a lever that works downward (a tighter panel: points < 0, fewer requests): the
+        # value nearest hi that meets the target (the smallest answered lo, the strongest)
+        res = bisect(lambda y: evaluate(0.0 - y), -hi, -lo, target=target, **search)
+        return GoalSeekResult(None if res.strength is None else -res.strength, res.probability,
+                              res.achievable, target, pd.DataFrame(rows), largest=True)
+    return bisect(evaluate, lo, hi, target=target, **search)
 
 
 # ------------------------------------------------------------------------- run files
@@ -298,6 +310,8 @@ class StatutoryGoalSeek(_M):
     threshold: float = Field(default=60.0, ge=0, le=100)  # % of plans within 20 weeks
     probability: float = Field(default=0.8, gt=0, lt=1)
     integer: bool = True
+    tol: float | None = Field(default=None, gt=0,
+                              description="precision with integer: false (default (hi - lo) / 100)")
 
     @model_validator(mode="after")
     def _bracket(self):

@@ -4,6 +4,7 @@ goal seek minimality, YAML run files."""
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from sendforecast.errors import InputError
@@ -160,3 +161,34 @@ def test_a_strategy_after_the_horizon_is_named(example):
     assert (e[e.strategy == "late"][["mean", "p2_5", "p97_5"]] == 0).all().all()
     lines = after_horizon(s, comp.baseline.years)
     assert len(lines) == 1 and "'late'" in lines[0] and "2025-12" in lines[0]
+
+
+def test_goal_seek_of_a_lever_that_works_downward(example):
+    """A tighter panel (ChangeAgreedShare points < 0) raises timeliness as the points fall:
+    the answer is the largest value that meets the target (the search returned lo, the
+    strongest cut tried, as 'the smallest strength')."""
+    kw = dict(year=2025, threshold=75.0, probability=0.8, horizon=2, draws=DRAWS, seed=3)
+    res = goal_seek_statutory(example, "999",
+                              lambda x: [ChangeAgreedShare(points=x, start="2024-01")],
+                              -40, 0, integer=False, tol=0.5, **kw)
+    it = res.iterations
+    assert res.achievable and res.largest and -40 < res.strength < 0
+    assert res.probability >= 0.8 and "Largest value" in str(res)
+    # every strength tried above the answer misses the target, and none is tried twice
+    assert not it[it.strength > res.strength].met.any() and it.strength.is_unique
+    assert (it[it.strength > res.strength].strength - res.strength).min() <= 0.5
+
+
+def test_yaml_goal_seek_of_a_fraction_is_searched(tmp_path, capsys):
+    """ChangeRequests.by between -0.5 and 0.5 with integer: false: searched to (hi - lo)/100
+    by default (the tolerance of 1 stopped at lo, 'by = -0.5', after two runs)."""
+    from sendforecast.cli.main import main
+
+    f = tmp_path / "gs.yaml"
+    f.write_text("version: 1\nstatutory:\n  goal_seek:\n    scenario: {type: ChangeRequests, "
+                 "start: 2024-01}\n    parameter: by\n    lo: -0.5\n    hi: 0.5\n"
+                 "    integer: false\n    year: 2025\n    threshold: 75\n")
+    assert main(["statutory", "--example", "--draws", "100", "--horizon", "2", "--seed", "3",
+                 "--out", str(tmp_path / "o"), "--scenarios", str(f)]) == 0
+    it = pd.read_csv(tmp_path / "o" / "statutory_goal_seek.csv")
+    assert len(it) > 4 and "Largest value" in capsys.readouterr().out
