@@ -32,7 +32,7 @@ from sendforecast.models.settings import PROJECTION_SETTINGS
 
 from .engine import DEFAULT_ENGINE, select_engine
 from .identify import pooled_posteriors, reference_area, reference_parts, sen2_parts
-from .inputs import ENGLAND, SEN2_AGES, group_totals, single_age_years
+from .inputs import ENGLAND, SEN2_AGES, group_totals, new_plan_totals, single_age_years
 from .margins import (
     ElasticityForecast,
     ShareForecast,
@@ -178,6 +178,12 @@ class CohortModel:
         totals = group_totals(data, "la", la)
         if totals.empty:
             raise NotFoundError(f"no caseload by placement for LA {la!r}")
+        if new_plan_totals(data, "la", la).empty:  # the joiners (was a KeyError: 'age')
+            raise InputError(Problem(
+                "SEN2 data", None, None,
+                f"new EHC plans by calendar year for LA {la} (the 2025 release's newplans.csv "
+                "or the 2022 release's sen2_age_new_plans.csv: load it too)",
+                "no new plans"))
         T = int(totals.index.max()) if base_year is None else int(base_year)
         if T not in totals.index:
             raise NotFoundError(f"no caseload for LA {la} in January {T}")

@@ -190,3 +190,15 @@ def test_an_abolished_la_is_projected_with_a_warning(sen2):
         warnings.simplefilter("always")
         CohortModel.from_sen2(sen2, "825")
     assert not [x for x in w if "no longer exists" in str(x.message)]
+
+
+def test_caseload_without_new_plans_is_an_input_error():
+    """Only the caseload file loaded (--data caseload.csv): the joiners are missing; this
+    was 'unexpected error (KeyError): not found: age ... looks like a bug'."""
+    from sendforecast import load_sen2
+    from sendforecast.data.example import EXAMPLE_DIR
+    from sendforecast.errors import InputError
+
+    data = load_sen2(EXAMPLE_DIR / "exampleshire_caseload.csv")
+    with pytest.raises(InputError, match="new EHC plans by calendar year for LA 999"):
+        CohortModel.from_sen2(data, "999")
