@@ -22,7 +22,12 @@ def load_yaml_model(path: str | Path, model: type[BaseModel]):
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"No such file: {path}")
-    text = path.read_text(encoding="utf-8-sig")
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as e:  # a workbook or a legacy encoding: was a 'bug' message
+        raise InputError(Problem(str(path), None, None, "a UTF-8 text (YAML) file",
+                                 f"byte {e.object[e.start:e.start + 1]!r} at position "
+                                 f"{e.start}")) from None
     try:
         node = yaml.compose(text)
         data = yaml.safe_load(text)
@@ -33,10 +38,33 @@ def load_yaml_model(path: str | Path, model: type[BaseModel]):
     if not isinstance(data, dict):
         raise InputError(Problem(str(path), None, None, "a YAML mapping (key: value lines)",
                                  type(data).__name__))
+    repeated = _repeated_keys(node)
+    if repeated:  # YAML keeps the last silently: a strategy copied and not renamed vanished
+        raise InputError([Problem(str(path), line, key, "each key once in its mapping",
+                                  f"a repeat of line {first}") for key, line, first in repeated])
     try:
         return model.model_validate(data)
     except ValidationError as e:
         raise InputError(validation_problems(e, path, node)) from None
+
+
+def _repeated_keys(node, where: str = "") -> list[tuple[str, int, int]]:
+    """``(key path, line, first line)`` of every key given twice in one mapping."""
+    out = []
+    if isinstance(node, yaml.MappingNode):
+        first: dict[str, int] = {}
+        for k, v in node.value:
+            key = f"{where}.{k.value}" if where else str(k.value)
+            line = k.start_mark.line + 1
+            if k.value in first:
+                out.append((key, line, first[k.value]))
+            else:
+                first[k.value] = line
+            out += _repeated_keys(v, key)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, v in enumerate(node.value):
+            out += _repeated_keys(v, f"{where}.{i}")
+    return out
 
 
 def validation_problems(error: ValidationError, path: str | Path, node, prefix: Sequence = (),

@@ -116,8 +116,11 @@ def load_run_config(path: str | Path) -> tuple[RunConfig, dict[str, list[Scenari
     except InputError as e:  # keep going: report the scenarios' problems too
         problems.extend(e.problems)
         cfg = None
-    node = yaml.compose(path.read_text(encoding="utf-8-sig"))
-    raw = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
+    try:
+        node = yaml.compose(path.read_text(encoding="utf-8-sig"))
+        raw = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
+    except (yaml.YAMLError, UnicodeDecodeError):  # named by load_yaml_model (was a 'bug')
+        raise InputError(problems) from None
     raw_strategies = raw.get("strategies") if isinstance(raw, dict) else None
     strategies = {}
     for name, items in (raw_strategies if isinstance(raw_strategies, dict) else {}).items():

@@ -191,3 +191,19 @@ def test_scenarios_goal_seek_year_outside_the_horizon_is_an_input_error(tmp_path
     err = capsys.readouterr().err
     assert rc == 2 and "bug" not in err
     assert "goal_seek.financial_year" in err and "a projected financial year" in err
+
+
+@pytest.mark.parametrize("content, text", [
+    (b"version: 1\nbase: {example: true\n", "line 3: expected valid YAML"),  # was a 'bug'
+    (b"\xff\xfe version: 1\n", "expected a UTF-8 text (YAML) file"),  # was a 'bug'
+    (b"version: 1\nbase: {example: true}\nassumptions: {hnb: example}\nstrategies:\n"
+     b"  a: [{type: ReduceRequests, by: 0.1, start: 2026}]\n"
+     b"  a: [{type: ReduceRequests, by: 0.2, start: 2026}]\n",
+     "line 6, column 'strategies.a': expected each key once"),  # the first 'a' vanished
+])
+def test_scenarios_run_unreadable_yaml_is_a_clear_error(tmp_path, capsys, content, text):
+    p = tmp_path / "s.yaml"
+    p.write_bytes(content)
+    rc = main(["scenarios", "run", str(p), "--out", str(tmp_path / "o")])
+    err = capsys.readouterr().err
+    assert rc == 2 and text in err and "bug" not in err and "Traceback" not in err

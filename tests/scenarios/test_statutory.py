@@ -192,3 +192,15 @@ def test_yaml_goal_seek_of_a_fraction_is_searched(tmp_path, capsys):
                  "--out", str(tmp_path / "o"), "--scenarios", str(f)]) == 0
     it = pd.read_csv(tmp_path / "o" / "statutory_goal_seek.csv")
     assert len(it) > 4 and "Largest value" in capsys.readouterr().out
+
+
+def test_a_strategy_name_given_twice_is_an_error(tmp_path):
+    """YAML keeps the last of two equal keys: a strategy copied and not renamed vanished."""
+    p = tmp_path / "s.yaml"
+    p.write_text("version: 1\nstatutory:\n  strategies:\n"
+                 "    a: [{type: AddStaff, number: 3, start: 2024-01}]\n"
+                 "    a: [{type: AddStaff, number: 4, start: 2024-01}]\n")
+    with pytest.raises(InputError) as e:
+        load_statutory_config(p)
+    (pr,) = e.value.problems
+    assert (pr.row, pr.column) == (5, "statutory.strategies.a") and "line 4" in pr.found
