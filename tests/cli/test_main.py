@@ -209,3 +209,15 @@ def test_our_warnings_are_one_line_each(monkeypatch):
     assert seen["ours"] == "sendforecast: warning: LA 909: no usable January\n"
     assert "/x/y.py:3: FutureWarning: old" in seen["other"]
     assert warnings.formatwarning("a", SendForecastWarning, "f.py", 1, "").startswith("f.py:1")
+
+
+@pytest.mark.parametrize("routing, text", [
+    ("{bad", "expected JSON such as"),  # was 'unexpected error (JSONDecodeError)'
+    ('{"state_special": 0.5}', "destinations' shares"),  # was a TypeError deeper down
+])
+def test_bad_routing_is_a_usage_error(tmp_path, capsys, routing, text):
+    from sendforecast.cli import main
+
+    rc = main(["demo", "--routing", routing, "--draws", "20", "--out", str(tmp_path)])
+    err = capsys.readouterr().err
+    assert rc == 2 and "--routing" in err and text in err and "bug" not in err
