@@ -221,3 +221,16 @@ def test_bad_routing_is_a_usage_error(tmp_path, capsys, routing, text):
     rc = main(["demo", "--routing", routing, "--draws", "20", "--out", str(tmp_path)])
     err = capsys.readouterr().err
     assert rc == 2 and "--routing" in err and text in err and "bug" not in err
+
+
+@pytest.mark.realdata
+def test_run_says_when_an_la_has_no_statutory_forecast(sen2, tmp_path, capsys):
+    """Cumbria (909): no statutory series in the newest year; the main job said nothing and
+    wrote no statutory.csv."""
+    from sendforecast.cli import main
+    from tests.conftest import SEN2_2022, SEN2_2025
+
+    assert main(["run", "--data", str(SEN2_2025), str(SEN2_2022), "--la", "909", "--draws",
+                 "20", "--horizon", "1", "--out", str(tmp_path)]) == 0
+    assert "no statutory forecast" in capsys.readouterr().out
+    assert not (tmp_path / "statutory.csv").exists()
