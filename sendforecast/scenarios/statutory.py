@@ -38,8 +38,8 @@ from pydantic import (
 
 from ..defaults import DEFAULT_SEED
 from ..errors import InputError, Problem
-from ..intervals import INTERVAL_COLUMNS, summarise
-from ..models.statutory import Levers, StatutoryProjection, project_statutory
+from ..intervals import INTERVAL_COLUMNS
+from ..models.statutory import Levers, StatutoryProjection, project_statutory, summarise_draws
 from .base import Scenario
 from .goal_seek import GoalSeekResult, bisect
 
@@ -219,7 +219,7 @@ class StatutoryComparison:
         for name, run in self.runs.items():
             ys = run.yearly()
             for m in measures:
-                s = summarise(np.moveaxis(ys[m] - base[m], 1, 0))
+                s = summarise_draws(np.moveaxis(ys[m] - base[m], 1, 0))
                 L, H = s["mean"].shape
                 rows.append(pd.DataFrame({
                     "strategy": name, "la_code": np.repeat(self.baseline.codes, H),

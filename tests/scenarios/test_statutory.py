@@ -204,3 +204,19 @@ def test_a_strategy_name_given_twice_is_an_error(tmp_path):
         load_statutory_config(p)
     (pr,) = e.value.problems
     assert (pr.row, pr.column) == (5, "statutory.strategies.a") and "line 4" in pr.found
+
+
+def test_a_year_with_some_draws_without_assessments_keeps_its_share(example):
+    """Stopping assessments (points -100): a few draws of the first year work none (their
+    20-week share is 0/0); the row was blank (NaN in every column) for all draws.  It is
+    summarised over the draws with a value, and left NaN where most draws have none."""
+    comp = compare_statutory(example, "999", {
+        "stop": [ChangeAgreedShare(points=-100, start="2024-01")]}, horizon=3, draws=100, seed=1)
+    undefined = np.isnan(comp.runs["stop"].yearly()["within_20_weeks_pct"][0]).mean(axis=0)
+    assert 0 < undefined[0] < 0.5 and undefined[-1] > 0.5  # the case at hand
+    t = comp.table()
+    w = t[(t.strategy == "stop") & (t.measure == "within_20_weeks_pct")].set_index("year")
+    assert w.loc[2024, ["mean", "p2_5", "p97_5"]].between(0, 100).all()
+    assert w.loc[2026, ["mean", "p10", "p90"]].isna().all()
+    e = comp.effects()
+    assert e[(e.measure == "within_20_weeks_pct") & (e.year == 2024)]["mean"].notna().all()
