@@ -234,3 +234,18 @@ def test_run_says_when_an_la_has_no_statutory_forecast(sen2, tmp_path, capsys):
                  "20", "--horizon", "1", "--out", str(tmp_path)]) == 0
     assert "no statutory forecast" in capsys.readouterr().out
     assert not (tmp_path / "statutory.csv").exists()
+
+
+@pytest.mark.realdata
+def test_run_of_several_las_names_those_that_no_longer_exist(sen2, tmp_path, capsys):
+    """--la all includes Dorset, Poole, Bournemouth, Northamptonshire and Cumbria, projected
+    on their old footprints in years their successors cover too: summing the national tables
+    double counted them (about GBP 0.39bn of 2025-26 HNB cost) without a word."""
+    from sendforecast.cli import main
+    from tests.conftest import SEN2_2022, SEN2_2025
+
+    assert main(["run", "--data", str(SEN2_2025), str(SEN2_2022), "--la", "909,942", "--jobs",
+                 "1", "--draws", "20", "--horizon", "1", "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "no longer exist (909)" in out and "successors (942)" in out
+    assert "do not add both" in out
