@@ -39,7 +39,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from ..errors import InputError, Problem
 from .base import Scenario
@@ -56,6 +56,11 @@ class BaseData(_M):
     example: bool = False
     data: list[str] = Field(default_factory=list)
     la: str | None = None
+
+    @field_validator("la", mode="before")
+    @classmethod
+    def _code_as_text(cls, v):  # la: 825 (unquoted YAML) is the code "825", not an error
+        return str(v) if isinstance(v, int) and not isinstance(v, bool) else v
 
     @model_validator(mode="after")
     def _one(self):

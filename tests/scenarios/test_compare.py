@@ -207,3 +207,32 @@ def test_scenarios_run_unreadable_yaml_is_a_clear_error(tmp_path, capsys, conten
     rc = main(["scenarios", "run", str(p), "--out", str(tmp_path / "o")])
     err = capsys.readouterr().err
     assert rc == 2 and text in err and "bug" not in err and "Traceback" not in err
+
+
+def test_scenarios_run_with_a_horizon_under_five_years(tmp_path):
+    """horizon: 3 in the run file stopped with 'unexpected error (ValueError): savings over 5
+    financial years ... looks like a bug' after every strategy had run; the savings are
+    then over the projected years."""
+    import yaml
+
+    from sendforecast.scenarios.config import EXAMPLE_YAML
+
+    cfg = yaml.safe_load(EXAMPLE_YAML.read_text())
+    cfg.update(draws=20, horizon=3)
+    cfg.pop("goal_seek")
+    p = tmp_path / "s.yaml"
+    p.write_text(yaml.safe_dump(cfg))
+    assert main(["scenarios", "run", str(p), "--out", str(tmp_path / "o")]) == 0
+    s = pd.read_csv(tmp_path / "o" / "savings.csv")
+    assert len(s) == len(cfg["strategies"]) and s.financial_years.str.endswith("2026-27").all()
+
+
+def test_an_unquoted_la_code_is_read_as_the_code(tmp_path):
+    """la: 825 (a YAML number) was 'expected Input should be a valid string'."""
+    from sendforecast.scenarios.config import load_run_config
+
+    p = tmp_path / "s.yaml"
+    p.write_text("version: 1\nbase: {data: [release-2025/], la: 825}\nassumptions: {hnb: h.yaml}\n"
+                 "strategies:\n  a: [{type: ReduceRequests, by: 0.1, start: 2026}]\n")
+    cfg, _ = load_run_config(p)
+    assert cfg.base.la == "825"
