@@ -135,6 +135,9 @@ def run_main_job(data: SEN2Data, la: str, out_dir: str | Path, *, horizon: int =
                              seed=seed)
     if stat is not None:
         res.tables["statutory"] = stat.table
+    else:  # said, not left out silently (e.g. an LA abolished before the newest year)
+        say("  no statutory forecast: this LA's requests, assessments and 20-week timeliness "
+            "are not all published for the newest year")
 
     for key, frame in suppress_tables(res.tables, suppress).items():  # publication step
         p = out / f"{key}.csv"

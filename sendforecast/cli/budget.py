@@ -70,7 +70,25 @@ def load_batch_budget_inputs(args: argparse.Namespace, codes: list[str]):
 
 
 def _routing(args: argparse.Namespace):
-    return json.loads(args.routing) if getattr(args, "routing", None) else None
+    """``--routing`` as a mapping; text that is not JSON of that shape is a usage error
+    (it was 'unexpected error (JSONDecodeError) ... looks like a bug')."""
+    text = getattr(args, "routing", None)
+    if not text:
+        return None
+    from sendforecast.errors import UsageError
+
+    example = '{"state_special": {"independent_special": 1.0}}'
+    try:
+        routing = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise UsageError(f"--routing: expected JSON such as '{example}', found {text!r} "
+                         f"({e.msg} at character {e.pos + 1})") from None
+    if not (isinstance(routing, dict) and all(
+            isinstance(v, dict) and all(isinstance(x, int | float) for x in v.values())
+            for v in routing.values())):
+        raise UsageError(f"--routing: expected a mapping of each capped provision to its "
+                         f"destinations' shares, such as '{example}', found {text!r}")
+    return routing
 
 
 def write_budget_outputs(result, out_dir: str | Path, charts: bool = True,

@@ -8,7 +8,9 @@ writes files.  One module per command group (:mod:`.data`, :mod:`.run`, :mod:`.f
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
+import warnings
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -48,6 +50,29 @@ def user_message(exc: BaseException) -> str:
     return str(exc) or type(exc).__name__
 
 
+@contextlib.contextmanager
+def _warnings_as_lines(debug: bool):
+    """Our warnings as ``sendforecast: warning: ...`` lines (they showed the package's file,
+    line number and source line); others, and everything with ``--debug``, as Python has it."""
+    from sendforecast.errors import SendForecastWarning
+
+    if debug:
+        yield
+        return
+    original = warnings.formatwarning
+
+    def line(message, category, filename, lineno, line=None):
+        if issubclass(category, SendForecastWarning):
+            return f"sendforecast: warning: {message}\n"
+        return original(message, category, filename, lineno, line)
+
+    warnings.formatwarning = line
+    try:
+        yield
+    finally:
+        warnings.formatwarning = original
+
+
 def main(argv: list[str] | None = None) -> int:
     from sendforecast.errors import InputError, NotFoundError, UsageError
 
@@ -55,7 +80,8 @@ def main(argv: list[str] | None = None) -> int:
     debug = "--debug" in argv  # accepted anywhere on the line
     args = build_parser().parse_args([a for a in argv if a != "--debug"])
     try:
-        return int(args.func(args) or 0)
+        with _warnings_as_lines(debug):
+            return int(args.func(args) or 0)
     except (InputError, UsageError, NotFoundError, OSError) as exc:  # OSError: files, network
         if debug:
             raise

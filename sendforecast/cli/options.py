@@ -63,7 +63,8 @@ def la_codes(text: str) -> list[str] | str:
     text = text.strip()
     if text.lower() == "all":
         return "all"
-    codes = [c.strip() for c in text.split(",") if c.strip()]
+    # each code once, in the order given (--la 825,825 forecast 825 twice, with other numbers)
+    codes = list(dict.fromkeys(c.strip() for c in text.split(",") if c.strip()))
     if not codes:
         raise argparse.ArgumentTypeError("expected an area code, a comma list of codes or 'all'")
     return codes

@@ -73,7 +73,23 @@ def _batch(data, args) -> int:
         print(f"  failed: {f.la_code} {f.la_name}: {f.error_type}: {f.message}")
     print(f"Outputs are in: {res.out_dir.resolve()} (one folder per LA, national tables, "
           f"failures.csv)")
+    _note_abolished(data, codes)
     return 0
+
+
+def _note_abolished(data, codes: list[str]) -> None:
+    """LAs that no longer exist are projected from their last January on the old footprint,
+    in years their successors also cover: adding both double counts (about GBP 0.39bn of
+    2025-26 HNB cost with --la all).  Said after the run, where the tables are named."""
+    from sendforecast.data.geography import reorganisation_of
+
+    gone = [c for c in codes if (r := reorganisation_of(c)) is not None and c in r.predecessors]
+    if gone:
+        succ = sorted({s for c in gone for s in reorganisation_of(c).successors} & set(codes))
+        print(f"note: {len(gone)} LA(s) no longer exist ({', '.join(gone)}): each is projected "
+              f"from its last January on its old footprint, in years its successors "
+              f"({', '.join(succ) or 'not run'}) also cover; do not add both into a national "
+              "total of hnb_cost_by_la.csv or caseload_by_la.csv")
 
 
 def _main_job(data, la: str, args, rerun: str | None = None):

@@ -74,6 +74,7 @@ def run_scenarios(args: argparse.Namespace) -> int:
     kw = dict(costs=costs, allocation=allocation, capacity=capacity, routing=a.routing)
     comp = compare(model, strategies, horizon=cfg.horizon, draws=draws, seed=cfg.seed,
                    progress=True, **kw)
+    _check_goal_seek_year(cfg, comp.baseline.balance.financial_years, path)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     comp.table()[COMPARISON_COLUMNS].to_csv(out / "comparison.csv", index=False)
@@ -104,6 +105,25 @@ def run_scenarios(args: argparse.Namespace) -> int:
     print(f"[{time.perf_counter() - t0:5.1f}s] wrote comparison.csv, plans.csv, savings.csv, "
           f"dbv_table.csv, charts, workbook.xlsx and report.html to {out}")
     return 0
+
+
+def _check_goal_seek_year(cfg, financial_years: list[str], path: Path) -> None:
+    """The goal seek's ``financial_year`` must be one the run projects (it depends on the
+    data's last year and ``horizon``): an input error naming the file, not a 'bug'."""
+    gs = cfg.goal_seek
+    if gs is None or gs.financial_year in financial_years:
+        return
+    import yaml
+
+    from sendforecast.config import yaml_line
+    from sendforecast.errors import InputError, Problem
+
+    node = yaml.compose(path.read_text(encoding="utf-8-sig"))
+    raise InputError(Problem(str(path), yaml_line(node, ["goal_seek", "financial_year"]),
+                             "goal_seek.financial_year",
+                             f"a projected financial year ({financial_years[0]} to "
+                             f"{financial_years[-1]} with horizon {cfg.horizon})",
+                             gs.financial_year))
 
 
 def _write_report(comp, la_name: str, out: Path, threshold: int | None) -> None:

@@ -81,13 +81,20 @@ def run_statutory(args: argparse.Namespace) -> int:
         from sendforecast.scenarios.statutory import load_statutory_config
 
         cfg, strategies = load_statutory_config(args.scenarios)
+        if cfg.goal_seek is not None and (la == "all" or len(la) != 1):  # before any run
+            raise UsageError("the goal seek of a scenario file needs one LA (--la CODE)")
     capacity = _staff_capacity(cfg, la, data)
     t0 = time.perf_counter()
     sec = statutory_section(data, la, horizon=args.horizon, draws=args.draws, seed=args.seed,
                             capacity=capacity)
     if sec is None:
         raise UsageError(f"no statutory data (requests, assessments and 20-week timeliness) "
-                         f"for {la}")
+                         f"for {_describe(data, la)}")
+    years = sorted(int(y) for y in sec.table.year.unique())
+    if cfg is not None and cfg.goal_seek is not None and cfg.goal_seek.year not in years:
+        raise UsageError(f"{args.scenarios}: goal seek year {cfg.goal_seek.year} is not a "
+                         f"projected year ({years[0]}-{years[-1]}): raise --horizon or change "
+                         "the year")  # before any file is written (was after the strategies)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     th = suppress_threshold(args)
@@ -124,6 +131,17 @@ def _record(data, la, args, settings: dict, capacity, out: Path) -> None:
               "intervals": "p10-p90 = 80% interval; p2_5-p97_5 = 95% interval (Monte Carlo)",
               "settings": settings}
     (out / "statutory.json").write_text(json.dumps(record, indent=2, default=str))
+
+
+def _describe(data, la) -> str:
+    """``909 Cumbria (abolished), 999 (not an LA code of these data)`` (was ``['909']``)."""
+    if la == "all":
+        return "any LA of these data"
+    known = set(data.la_codes())
+    status = dict(zip(data.las.la_code.astype(str), data.las.status, strict=True))
+    return ", ".join(f"{c} {data.la_name(c)}" + (f" ({status[c]})" if status.get(c) == "abolished"
+                                                 else "")
+                     if c in known else f"{c} (not an LA code of these data)" for c in la)
 
 
 def _not_forecast(data, la, table, out: Path) -> None:
@@ -163,9 +181,9 @@ def _staff_capacity(cfg, la, data) -> dict[str, float] | None:
 
 def _scenarios(data, la, cfg, strategies, args, capacity, out: Path) -> None:
     from sendforecast.cli.options import suppress_threshold
-    from sendforecast.errors import UsageError
     from sendforecast.report.suppress import suppress_table
     from sendforecast.scenarios.statutory import (
+        after_horizon,
         compare_statutory,
         goal_seek_statutory,
         statutory_scenario_from_dict,
@@ -174,6 +192,8 @@ def _scenarios(data, la, cfg, strategies, args, capacity, out: Path) -> None:
     kw = dict(horizon=args.horizon, draws=args.draws, seed=args.seed, capacity=capacity)
     if strategies:
         comp = compare_statutory(data, la, strategies, **kw)
+        for line in after_horizon(strategies, comp.baseline.years):
+            print(f"warning: {line}")
         th = suppress_threshold(args)
         suppress_table("statutory_scenarios", comp.table(), th).to_csv(
             out / "statutory_scenarios.csv", index=False)
@@ -182,14 +202,12 @@ def _scenarios(data, la, cfg, strategies, args, capacity, out: Path) -> None:
         print(f"Scenarios: {', '.join(strategies)} -> {out / 'statutory_effects.csv'}")
     gs = cfg.goal_seek
     if gs is not None:
-        if la == "all" or len(la) != 1:
-            raise UsageError("the goal seek of a scenario file needs one LA (--la CODE)")
-
         def build(x):
             return [statutory_scenario_from_dict({**gs.scenario, gs.parameter: x})]
 
+        # tol: the API's default (1) stopped a search of ChangeRequests.by (-0.9..5) at once
         res = goal_seek_statutory(data, la[0], build, gs.lo, gs.hi, year=gs.year,
                                   threshold=gs.threshold, probability=gs.probability,
-                                  integer=gs.integer, **kw)
+                                  integer=gs.integer, tol=gs.tol or (gs.hi - gs.lo) / 100, **kw)
         res.iterations.to_csv(out / "statutory_goal_seek.csv", index=False)
         print(res, file=sys.stdout)

@@ -33,6 +33,15 @@ def _empty(cols: list[str]) -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype="object") for c in cols})
 
 
+def append_rows(frame: pd.DataFrame, rows: list[dict]) -> pd.DataFrame:
+    """``frame`` with ``rows`` added; an empty ``frame`` is left out of the concatenation
+    (pandas warned on every load that it will count its object columns in the dtypes)."""
+    new = pd.DataFrame(rows)
+    if not len(frame):
+        return new[[*frame.columns, *(c for c in new.columns if c not in frame.columns)]]
+    return pd.concat([frame, new], ignore_index=True)
+
+
 @dataclass
 class QualityReport:
     """Findings from reading input files.

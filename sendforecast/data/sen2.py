@@ -67,7 +67,7 @@ import pandas as pd
 
 from ..errors import InputError, NotFoundError, Problem
 from .geography import ENGLAND_CODE, series_status
-from .quality import QualityReport
+from .quality import QualityReport, append_rows
 from .sen2_parse import FileParser, age_bounds, age_label, parse_year
 from .sen2_schema import (
     FRAME_COLUMNS,
@@ -316,10 +316,8 @@ def _null_region_copies(data: SEN2Data, report: QualityReport) -> None:
                                  year=int(f.at[i, "year"]), la_code=code, la_name=names.get(code, code),
                                  total=f.at[i, "value"], sum_of_parts=np.nan, difference=np.nan))
             f.loc[idx, "value"] = np.nan
-    if rows:  # (concatenating onto an empty frame warns in pandas >= 2.1: don't)
-        new = pd.DataFrame(rows)
-        report.inconsistent = (new if report.inconsistent.empty else
-                               pd.concat([report.inconsistent, new], ignore_index=True))
+    if rows:
+        report.inconsistent = append_rows(report.inconsistent, rows)
 
 
 def _merge(frame: str, parts: list[pd.DataFrame]) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -421,7 +419,5 @@ def _check_totals(data: SEN2Data, report: QualityReport) -> None:
             rows.append(dict(file=measure, check="LAs vs region", year=y, la_code=code,
                              la_name=names.get(code, code), total=r.total, sum_of_parts=r.sum_of_parts,
                              difference=r.total - r.sum_of_parts))
-    if rows:  # (concatenating onto an empty frame warns in pandas >= 2.1: don't)
-        new = pd.DataFrame(rows)
-        report.inconsistent = (new if report.inconsistent.empty else
-                               pd.concat([report.inconsistent, new], ignore_index=True))
+    if rows:
+        report.inconsistent = append_rows(report.inconsistent, rows)

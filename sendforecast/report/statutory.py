@@ -22,11 +22,19 @@ _PANELS = {"requests": "Requests for assessment", "plans_issued": "EHC plans iss
            "backlog": "Backlog at year end (forecast)"}
 
 
-def statutory_history(data, la: str) -> pd.DataFrame:
-    """``year, measure, value`` published for ``la`` (``"all"``: England)."""
-    level, code = ("national", None) if la == "all" else ("la", la)
-    w = statutory_wide(data, level)
-    w = w if code is None else w[w.la_code == code]
+def statutory_history(data, la: str | list[str]) -> pd.DataFrame:
+    """``year, measure, value`` published for ``la`` (``"all"``: England; a list of codes:
+    their sum, in the years all of them published; percentages from the summed counts)."""
+    if la == "all":
+        w = statutory_wide(data, "national")
+    elif isinstance(la, str):
+        w = statutory_wide(data, "la")
+        w = w[w.la_code == la]
+    else:  # a list was drawn against England's history (a total 50x the forecast's)
+        w = statutory_wide(data, "la")
+        w = w[w.la_code.isin(list(la))].drop(columns="la_code").groupby(
+            "year", as_index=False).agg(lambda v: v.sum() if v.notna().sum() == len(la)
+                                        else float("nan"))
     w = w.assign(within_20_weeks_pct=100 * w.within_20_weeks / w.plans_issued,
                  within_6_weeks_pct=100 * w.decision_within_6_weeks / w.decisions,
                  assessments=w.completed)
@@ -92,9 +100,14 @@ def statutory_section(data, la: str | list[str], *, horizon: int = 3, draws: int
         return (statutory_section(data, ok, horizon=horizon, draws=draws, seed=seed,
                                   capacity=capacity, title=title) if ok else None)
     table = proj.table()
-    one = proj.codes[0] if len(proj.codes) == 1 else "all"
-    chart_table = table if one != "all" else proj.table(total="all")
+    if len(proj.codes) == 1:
+        one = proj.codes[0]
+        chart_table, name = table, f"{data.la_name(one)} ({one})"
+    else:  # the chart shows the total of the LAs forecast beside the same LAs' history
+        one = "all" if (isinstance(la, str) and la == "all") else list(proj.codes)
+        chart_table = proj.table(total="all")
+        name = ("England (sum of the LAs forecast)" if one == "all" else
+                f"Sum of {len(one)} LAs ({', '.join(one[:5])}{', ...' if len(one) > 5 else ''})")
     history = statutory_history(data, one)
-    name = "England (sum of the LAs forecast)" if one == "all" else f"{data.la_name(one)} ({one})"
     fig = statutory_chart(chart_table, history, title or f"{name}: statutory assessments")
     return StatutorySection(table, history, fig, proj)

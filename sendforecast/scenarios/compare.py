@@ -171,9 +171,12 @@ class Comparison:
             d[f"{name}_saving"] = base.cost.mean(0) - r.balance.cost.mean(0)
         return pd.DataFrame(d)
 
-    def savings(self, years: int = 5) -> pd.DataFrame:
-        """Each strategy's total HNB saving over the first ``years`` financial years."""
+    def savings(self, years: int | None = None) -> pd.DataFrame:
+        """Each strategy's total HNB saving over the first ``years`` financial years
+        (default 5, or every projected year when fewer: a run file with ``horizon: 3``
+        stopped ``scenarios run`` with 'unexpected error ... looks like a bug')."""
         n = len(self.baseline.cost.financial_years)
+        years = min(5, n) if years is None else years
         if years < 1 or years > n:
             raise ValueError(f"savings over {years} financial years: give at least 1 and at most "
                              f"the {n} projected; only {n} financial years are projected "

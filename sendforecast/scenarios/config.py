@@ -39,7 +39,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from ..errors import InputError, Problem
 from .base import Scenario
@@ -56,6 +56,11 @@ class BaseData(_M):
     example: bool = False
     data: list[str] = Field(default_factory=list)
     la: str | None = None
+
+    @field_validator("la", mode="before")
+    @classmethod
+    def _code_as_text(cls, v):  # la: 825 (unquoted YAML) is the code "825", not an error
+        return str(v) if isinstance(v, int) and not isinstance(v, bool) else v
 
     @model_validator(mode="after")
     def _one(self):
@@ -85,6 +90,12 @@ class GoalSeekSpec(_M):
     probability: float = Field(default=0.8, gt=0, lt=1)
     integer: bool = False
 
+    @model_validator(mode="after")
+    def _bracket(self):
+        if not self.lo < self.hi:  # the search needs a bracket (was a 'bug' message)
+            raise ValueError(f"lo < hi (the range searched), got lo {self.lo:g}, hi {self.hi:g}")
+        return self
+
 
 class RunConfig(_M):
     version: Literal[1] = 1
@@ -101,7 +112,7 @@ def load_run_config(path: str | Path) -> tuple[RunConfig, dict[str, list[Scenari
     """Read and validate a run file; every problem is listed with its line and field."""
     import yaml
 
-    from sendforecast.config import load_yaml_model, yaml_line
+    from sendforecast.config import load_yaml_model, validation_problems, yaml_line
 
     path = Path(path)
     problems: list[Problem] = []
@@ -110,8 +121,11 @@ def load_run_config(path: str | Path) -> tuple[RunConfig, dict[str, list[Scenari
     except InputError as e:  # keep going: report the scenarios' problems too
         problems.extend(e.problems)
         cfg = None
-    node = yaml.compose(path.read_text(encoding="utf-8-sig"))
-    raw = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
+    try:
+        node = yaml.compose(path.read_text(encoding="utf-8-sig"))
+        raw = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
+    except (yaml.YAMLError, UnicodeDecodeError):  # named by load_yaml_model (was a 'bug')
+        raise InputError(problems) from None
     raw_strategies = raw.get("strategies") if isinstance(raw, dict) else None
     strategies = {}
     for name, items in (raw_strategies if isinstance(raw_strategies, dict) else {}).items():
@@ -135,11 +149,17 @@ def load_run_config(path: str | Path) -> tuple[RunConfig, dict[str, list[Scenari
         strategies[name] = out
     if cfg is not None and cfg.goal_seek is not None:
         gs = cfg.goal_seek
-        try:
-            scenario_from_dict({**gs.scenario, gs.parameter: gs.lo})
-        except (ValidationError, ValueError) as e:
-            problems.append(Problem(str(path), yaml_line(node, ["goal_seek"]), "goal_seek",
-                                    "a scenario whose parameter accepts lo..hi", str(e)[:200]))
+        for x in (gs.lo, gs.hi):  # both ends (hi unchecked: a 'bug' after the strategies)
+            try:
+                scenario_from_dict({**gs.scenario, gs.parameter: x})
+            except ValidationError as e:
+                problems += validation_problems(e, path, node, ["goal_seek", "scenario"],
+                                                f" (with {gs.parameter} = {x:g}, an end of lo..hi)")
+                break
+            except ValueError as e:
+                problems.append(Problem(str(path), yaml_line(node, ["goal_seek", "scenario"]),
+                                        "goal_seek.scenario", str(e)))
+                break
     if problems:
         raise InputError(problems)
     return cfg, strategies

@@ -29,12 +29,16 @@ class GoalSeekResult:
     achievable: bool
     target: str
     iterations: pd.DataFrame  # strength, probability, met
+    largest: bool = False  # a lever that works downward: the largest value meeting the target
 
     def __str__(self) -> str:
         if not self.achievable:
-            return (f"Target '{self.target}' is not met even at the largest strength tried "
+            return (f"Target '{self.target}' is not met even at the "
+                    f"{'smallest value' if self.largest else 'largest strength'} tried "
                     f"(P = {self.probability:.0%}).")
-        return (f"Smallest strength meeting '{self.target}': {self.strength:g} "
+        what = ("Largest value (the target is likelier as it falls)" if self.largest
+                else "Smallest strength")
+        return (f"{what} meeting '{self.target}': {self.strength:g} "
                 f"(P = {self.probability:.0%}; {len(self.iterations)} evaluations).")
 
 
@@ -83,8 +87,9 @@ def bisect(evaluate: Callable[[float], float], lo: float, hi: float, *, probabil
            ) -> GoalSeekResult:
     """The bisection shared by the goal seeks: ``evaluate(x)`` gives P(target met) at
     strength ``x`` and appends its row to ``rows``."""
-    if evaluate(lo) >= probability:
-        return GoalSeekResult(lo, rows[-1]["probability"], True, target, pd.DataFrame(rows))
+    p_lo = evaluate(lo)
+    if p_lo >= probability:
+        return GoalSeekResult(lo, p_lo, True, target, pd.DataFrame(rows))
     p_hi = evaluate(hi)
     if p_hi < probability:
         return GoalSeekResult(None, p_hi, False, target, pd.DataFrame(rows))

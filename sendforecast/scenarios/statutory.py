@@ -27,16 +27,23 @@ from typing import ClassVar, Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from ..defaults import DEFAULT_SEED
 from ..errors import InputError, Problem
-from ..intervals import INTERVAL_COLUMNS, summarise
-from ..models.statutory import Levers, StatutoryProjection, project_statutory
+from ..intervals import INTERVAL_COLUMNS
+from ..models.statutory import Levers, StatutoryProjection, project_statutory, summarise_draws
 from .base import Scenario
 from .goal_seek import GoalSeekResult, bisect
 
-__all__ = ["AddStaff", "BacklogClearance", "ChangeAgreedShare", "ChangeRequests", "PRODUCTIVITY",
+__all__ = ["AddStaff", "BacklogClearance", "after_horizon", "ChangeAgreedShare", "ChangeRequests", "PRODUCTIVITY",
            "STATUTORY_SCENARIO_TYPES", "StatutoryComparison", "StatutoryRunConfig",
            "compare_statutory", "goal_seek_statutory", "load_statutory_config",
            "statutory_scenario_from_dict"]
@@ -168,6 +175,16 @@ def _agreed_share(proj: StatutoryProjection) -> np.ndarray:
         pd.Series(proj.origin.p_agree, index=proj.codes)).to_numpy(float)
 
 
+def after_horizon(strategies: dict[str, Sequence[_Dated]], years: Sequence[int]) -> list[str]:
+    """The scenarios that start after the last projected month: they change nothing, so
+    their effects are all 0 (a start mistyped, or a horizon too short), one line each."""
+    last = f"{years[-1]}-12"
+    return [f"strategy {name!r}: {sc.describe()} starts after the last projected month "
+            f"({last}): it has no effect (raise --horizon or move the start)"
+            for name, items in strategies.items() for sc in items
+            if _month_index(sc.start, years[0]) >= 12 * len(years)]
+
+
 def levers_for(strategy: Sequence[_Dated], proj: StatutoryProjection) -> Levers:
     """The :class:`Levers` of a strategy on the months of a baseline projection."""
     M = proj.queue.worked.shape[-1]
@@ -202,7 +219,7 @@ class StatutoryComparison:
         for name, run in self.runs.items():
             ys = run.yearly()
             for m in measures:
-                s = summarise(np.moveaxis(ys[m] - base[m], 1, 0))
+                s = summarise_draws(np.moveaxis(ys[m] - base[m], 1, 0))
                 L, H = s["mean"].shape
                 rows.append(pd.DataFrame({
                     "strategy": name, "la_code": np.repeat(self.baseline.codes, H),
@@ -232,7 +249,9 @@ def goal_seek_statutory(data, la: str, build: Callable[[float], Sequence[_Dated]
     """Smallest strength in ``[lo, hi]`` with P(``measure`` >= ``threshold`` in ``year``) >=
     ``probability`` for LA ``la``, where ``build(strength)`` gives the strategy (e.g.
     ``lambda n: [AddStaff(role="ep", number=n, start="2025-01")]``).  Bisection on paired
-    draws (every evaluation uses ``seed``); ``integer`` searches whole numbers."""
+    draws (every evaluation uses ``seed``); ``integer`` searches whole numbers.  A lever that
+    works downward (P at ``hi`` below P at ``lo``: ``ChangeAgreedShare`` points,
+    ``ChangeRequests`` by) gives the largest value that meets the target instead."""
     if not 0 < probability < 1:
         raise ValueError("probability must be between 0 and 1")
     if hi <= lo:
@@ -246,16 +265,26 @@ def goal_seek_statutory(data, la: str, build: Callable[[float], Sequence[_Dated]
                          f"({base.years[0]}-{base.years[-1]}): raise --horizon or change the "
                          "year")
     target = f"{measure} >= {threshold:g} in {year} with probability >= {probability:.0%}"
-    rows = []
+    rows, seen = [], {}
 
     def evaluate(x: float) -> float:
-        run = project_statutory(data, la, levers=levers_for(list(build(x)), base), **kw)
-        p = float(run.probability(measure, year, threshold)[0])
-        rows.append({"strength": x, "probability": p, "met": p >= probability})
-        return p
+        if x not in seen:  # each strength run once (one row each)
+            run = project_statutory(data, la, levers=levers_for(list(build(x)), base), **kw)
+            p = float(run.probability(measure, year, threshold)[0])
+            rows.append({"strength": x, "probability": p, "met": p >= probability})
+            seen[x] = p
+        return seen[x]
 
-    return bisect(evaluate, lo, hi, probability=probability, tol=1.0 if integer else tol,
-                  integer=integer, max_iter=max_iter, target=target, rows=rows)
+    search = dict(probability=probability, tol=1.0 if integer else tol, integer=integer,
+                  max_iter=max_iter, rows=rows)
+    p_lo = evaluate(lo)
+    if evaluate(hi) < p_lo:
+        # a lever that works downward (a tighter panel: points < 0, fewer requests): the
+        # value nearest hi that meets the target (the smallest answered lo, the strongest)
+        res = bisect(lambda y: evaluate(0.0 - y), -hi, -lo, target=target, **search)
+        return GoalSeekResult(None if res.strength is None else -res.strength, res.probability,
+                              res.achievable, target, pd.DataFrame(rows), largest=True)
+    return bisect(evaluate, lo, hi, target=target, **search)
 
 
 # ------------------------------------------------------------------------- run files
@@ -278,9 +307,17 @@ class StatutoryGoalSeek(_M):
     lo: float = 0
     hi: float
     year: int
-    threshold: float = 60.0
+    threshold: float = Field(default=60.0, ge=0, le=100)  # % of plans within 20 weeks
     probability: float = Field(default=0.8, gt=0, lt=1)
     integer: bool = True
+    tol: float | None = Field(default=None, gt=0,
+                              description="precision with integer: false (default (hi - lo) / 100)")
+
+    @model_validator(mode="after")
+    def _bracket(self):
+        if not self.lo < self.hi:  # the search needs a bracket (was a 'bug' message)
+            raise ValueError(f"lo < hi (the range searched), got lo {self.lo:g}, hi {self.hi:g}")
+        return self
 
 
 class StatutoryRunConfig(_M):
@@ -312,6 +349,23 @@ class _File(_M):
     statutory: StatutoryRunConfig
 
 
+def _goal_seek_problems(gs: StatutoryGoalSeek, path: Path, node) -> list[Problem]:
+    """The goal seek's scenario with its ``parameter`` at ``lo`` and at ``hi``: one problem
+    per wrong field (line and field of the file, not pydantic's dump)."""
+    from ..config import validation_problems, yaml_line
+
+    loc = ["statutory", "goal_seek", "scenario"]
+    for x in (gs.lo, gs.hi):
+        try:
+            statutory_scenario_from_dict({**gs.scenario, gs.parameter: x})
+        except ValidationError as e:
+            return validation_problems(e, path, node, loc,
+                                       f" (with {gs.parameter} = {x:g}, an end of lo..hi)")
+        except (TypeError, ValueError) as e:
+            return [Problem(str(path), yaml_line(node, loc), ".".join(loc), str(e))]
+    return []
+
+
 def load_statutory_config(path: str | Path) -> tuple[StatutoryRunConfig, dict[str, list[_Dated]]]:
     """Read a statutory scenario file; every problem is listed with its line and field."""
     import yaml
@@ -339,14 +393,8 @@ def load_statutory_config(path: str | Path) -> tuple[StatutoryRunConfig, dict[st
                                         str(e)))
         strategies[name] = out
     gs = cfg.goal_seek
-    if gs is not None:
-        try:  # both ends of the search must be valid scenarios
-            for x in (gs.lo, gs.hi):
-                statutory_scenario_from_dict({**gs.scenario, gs.parameter: x})
-        except (ValidationError, TypeError, ValueError) as e:
-            problems.append(Problem(str(path), yaml_line(node, ["statutory", "goal_seek"]),
-                                    "statutory.goal_seek", "a scenario whose parameter accepts "
-                                    "lo..hi", str(e)[:200]))
+    if gs is not None:  # both ends of the search must be valid scenarios
+        problems += _goal_seek_problems(gs, path, node)
     if problems:
         raise InputError(problems)
     return cfg, strategies

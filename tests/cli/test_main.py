@@ -184,3 +184,75 @@ def test_download_off_line_says_what_to_do(tmp_path, monkeypatch, capsys):
     assert main(["data", "download", "2025", "--dir", str(tmp_path)]) == 2
     err = capsys.readouterr().err
     assert "could not look up release '2025'" in err and "pass it to --data" in err
+
+
+def test_la_list_keeps_each_code_once():
+    """--la 825,826,825: each LA once, in the order given (statutory wrote 825's rows twice)."""
+    from sendforecast.cli.options import la_codes
+
+    assert la_codes("825, 826,825") == ["825", "826"]
+
+
+def test_our_warnings_are_one_line_each(monkeypatch):
+    """During a command a SendForecastWarning is formatted as 'sendforecast: warning: ...'
+    (it showed the package's file name, line number and source line); other warnings keep
+    Python's format, and the formatter is restored afterwards."""
+    import warnings
+
+    import sendforecast.cli as cli
+    import sendforecast.cli.run as cli_run
+    from sendforecast.errors import SendForecastWarning
+
+    seen = {}
+
+    def cmd(args):
+        seen["ours"] = warnings.formatwarning("LA 909: no usable January", SendForecastWarning,
+                                              "/x/workflow.py", 90, "model = f()")
+        seen["other"] = warnings.formatwarning("old", FutureWarning, "/x/y.py", 3, "z()")
+        return 0
+
+    monkeypatch.setattr(cli_run, "cmd_demo", cmd)
+    assert cli.main(["demo"]) == 0
+    assert seen["ours"] == "sendforecast: warning: LA 909: no usable January\n"
+    assert "/x/y.py:3: FutureWarning: old" in seen["other"]
+    assert warnings.formatwarning("a", SendForecastWarning, "f.py", 1, "").startswith("f.py:1")
+
+
+@pytest.mark.parametrize("routing, text", [
+    ("{bad", "expected JSON such as"),  # was 'unexpected error (JSONDecodeError)'
+    ('{"state_special": 0.5}', "destinations' shares"),  # was a TypeError deeper down
+])
+def test_bad_routing_is_a_usage_error(tmp_path, capsys, routing, text):
+    from sendforecast.cli import main
+
+    rc = main(["demo", "--routing", routing, "--draws", "20", "--out", str(tmp_path)])
+    err = capsys.readouterr().err
+    assert rc == 2 and "--routing" in err and text in err and "bug" not in err
+
+
+@pytest.mark.realdata
+def test_run_says_when_an_la_has_no_statutory_forecast(sen2, tmp_path, capsys):
+    """Cumbria (909): no statutory series in the newest year; the main job said nothing and
+    wrote no statutory.csv."""
+    from sendforecast.cli import main
+    from tests.conftest import SEN2_2022, SEN2_2025
+
+    assert main(["run", "--data", str(SEN2_2025), str(SEN2_2022), "--la", "909", "--draws",
+                 "20", "--horizon", "1", "--out", str(tmp_path)]) == 0
+    assert "no statutory forecast" in capsys.readouterr().out
+    assert not (tmp_path / "statutory.csv").exists()
+
+
+@pytest.mark.realdata
+def test_run_of_several_las_names_those_that_no_longer_exist(sen2, tmp_path, capsys):
+    """--la all includes Dorset, Poole, Bournemouth, Northamptonshire and Cumbria, projected
+    on their old footprints in years their successors cover too: summing the national tables
+    double counted them (about GBP 0.39bn of 2025-26 HNB cost) without a word."""
+    from sendforecast.cli import main
+    from tests.conftest import SEN2_2022, SEN2_2025
+
+    assert main(["run", "--data", str(SEN2_2025), str(SEN2_2022), "--la", "909,942", "--jobs",
+                 "1", "--draws", "20", "--horizon", "1", "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "no longer exist (909)" in out and "successors (942)" in out
+    assert "do not add both" in out

@@ -107,6 +107,7 @@ def test_goal_seek_and_staff_inputs_are_checked(tmp_path, capsys):
                  str(tmp_path / "b"), "--scenarios", str(yr)]) == 2
     err = capsys.readouterr().err
     assert "2035 is not a projected year" in err and "bug" not in err
+    assert not (tmp_path / "b").exists()  # said before anything is written
 
 
 @pytest.mark.realdata
@@ -132,3 +133,47 @@ def test_suppress_rounds_statutory_counts(tmp_path):
         assert (v % 5 == 0).all() and ((v == 0) | (v >= 5)).all()
     pct = df[df.measure.str.endswith("_pct")]["mean"].astype(float)
     assert (pct % 5 != 0).any()  # percentages are not rounded
+
+
+def test_goal_seek_with_an_empty_range_is_an_input_error(tmp_path, capsys):
+    """lo >= hi: exit 2 naming the file and field before anything runs (was 'unexpected
+    error (ValueError) ... looks like a bug' after the baseline)."""
+    f = tmp_path / "gs.yaml"
+    f.write_text("version: 1\nstatutory:\n  goal_seek:\n    scenario: {type: AddStaff, role: ep, "
+                 "start: 2024-01}\n    parameter: number\n    lo: 5\n    hi: 5\n    year: 2025\n")
+    rc = main(["statutory", "--example", "--draws", "20", "--horizon", "2", "--out",
+               str(tmp_path / "o"), "--scenarios", str(f)])
+    err = capsys.readouterr().err
+    assert rc == 2 and "gs.yaml, line 3" in err and "lo < hi" in err and "bug" not in err
+    assert not (tmp_path / "o").exists()
+
+
+def test_a_strategy_after_the_horizon_is_a_warning(tmp_path, capsys):
+    f = tmp_path / "s.yaml"
+    f.write_text("version: 1\nstatutory:\n  strategies:\n"
+                 "    later: [{type: AddStaff, role: ep, number: 3, start: 2030-01}]\n")
+    assert main(["statutory", "--example", "--draws", "20", "--horizon", "2", "--out",
+                 str(tmp_path / "o"), "--scenarios", str(f)]) == 0
+    out = capsys.readouterr().out
+    assert "warning: strategy 'later'" in out and "no effect" in out
+
+
+@pytest.mark.realdata
+def test_goal_seek_for_several_las_fails_before_running(sen2, tmp_path, capsys):
+    """A goal seek needs one LA: said before the baseline and strategies run and write their
+    files (it was raised after them)."""
+    f = tmp_path / "gs.yaml"
+    f.write_text("version: 1\nstatutory:\n  goal_seek:\n    scenario: {type: AddStaff, role: ep, "
+                 "start: 2024-01}\n    parameter: number\n    hi: 20\n    year: 2025\n")
+    rc = main(["statutory", "--data", str(SEN2_2025), str(SEN2_2022), "--la", "825,826",
+               "--draws", "20", "--out", str(tmp_path / "o"), "--scenarios", str(f)])
+    assert rc == 2 and "needs one LA" in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()
+
+
+def test_an_unknown_la_is_named_as_such(tmp_path, capsys):
+    """--la 825 with the example (whose only LA is 999): the message says the code is not in
+    the data (it printed a Python list, "for ['825']")."""
+    rc = main(["statutory", "--example", "--la", "825", "--out", str(tmp_path)])
+    err = capsys.readouterr().err
+    assert rc == 2 and "825 (not an LA code of these data)" in err and "['" not in err

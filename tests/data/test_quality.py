@@ -43,3 +43,19 @@ def test_summary_and_text_count_findings_by_file():
     assert "Suppressed cells read as missing (never 0): 4" in text and "by code: x=4" in text
     assert "a.csv line 2 breakdown='?': unrecognised age (kept out)" in text and "  - n2" in text
     assert "&lt;" in QualityReport(notes=["<b>"])._repr_html_()
+
+
+def test_a_load_raises_no_pandas_future_warning():
+    """Every command printed pandas' FutureWarning on concatenating onto the empty
+    inconsistency table (and will change its dtypes under pandas 3); the table itself
+    keeps its documented columns and numeric totals."""
+    import warnings
+
+    from sendforecast import load_example
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", FutureWarning)
+        q = load_example().quality.inconsistent
+    assert list(q.columns[:8]) == ["file", "check", "year", "la_code", "la_name", "total",
+                                   "sum_of_parts", "difference"]
+    assert len(q) and pd.api.types.is_numeric_dtype(q["total"])

@@ -154,3 +154,85 @@ def test_savings_over_more_years_than_projected_is_a_clear_error(inputs):
         comp.savings(n + 1)
     with pytest.raises(ValueError, match="at least 1"):
         comp.savings(0)
+
+
+@pytest.mark.parametrize("change, text", [
+    ({"hi": 0.0}, "lo < hi"),  # an empty range reached the search: a 'bug' message
+    ({"hi": 7}, "goal_seek.scenario.by"),  # hi outside the parameter's range was unchecked
+])
+def test_scenarios_goal_seek_range_is_checked_before_running(tmp_path, capsys, change, text):
+    import yaml
+
+    from sendforecast.scenarios.config import EXAMPLE_YAML
+
+    cfg = yaml.safe_load(EXAMPLE_YAML.read_text())
+    cfg.update(base={"example": True}, draws=20, horizon=3)
+    cfg["goal_seek"].update(change)
+    p = tmp_path / "s.yaml"
+    p.write_text(yaml.safe_dump(cfg))
+    rc = main(["scenarios", "run", str(p), "--out", str(tmp_path / "o")])
+    err = capsys.readouterr().err
+    assert rc == 2 and "s.yaml" in err and text in err and "bug" not in err
+    assert not (tmp_path / "o").exists()  # nothing ran
+
+
+def test_scenarios_goal_seek_year_outside_the_horizon_is_an_input_error(tmp_path, capsys):
+    """The example's goal seek year (2029-30) with horizon 3: exit 2 naming the file, line
+    and the projected years (was 'unexpected error (ValueError) ... looks like a bug')."""
+    import yaml
+
+    from sendforecast.scenarios.config import EXAMPLE_YAML
+
+    cfg = yaml.safe_load(EXAMPLE_YAML.read_text())
+    cfg.update(draws=20, horizon=3, strategies={"a": cfg["strategies"]["stronger_sen_support"]})
+    p = tmp_path / "s.yaml"
+    p.write_text(yaml.safe_dump(cfg))
+    rc = main(["scenarios", "run", str(p), "--out", str(tmp_path / "o")])
+    err = capsys.readouterr().err
+    assert rc == 2 and "bug" not in err
+    assert "goal_seek.financial_year" in err and "a projected financial year" in err
+
+
+@pytest.mark.parametrize("content, text", [
+    (b"version: 1\nbase: {example: true\n", "line 3: expected valid YAML"),  # was a 'bug'
+    (b"\xff\xfe version: 1\n", "expected a UTF-8 text (YAML) file"),  # was a 'bug'
+    (b"version: 1\nbase: {example: true}\nassumptions: {hnb: example}\nstrategies:\n"
+     b"  a: [{type: ReduceRequests, by: 0.1, start: 2026}]\n"
+     b"  a: [{type: ReduceRequests, by: 0.2, start: 2026}]\n",
+     "line 6, column 'strategies.a': expected each key once"),  # the first 'a' vanished
+])
+def test_scenarios_run_unreadable_yaml_is_a_clear_error(tmp_path, capsys, content, text):
+    p = tmp_path / "s.yaml"
+    p.write_bytes(content)
+    rc = main(["scenarios", "run", str(p), "--out", str(tmp_path / "o")])
+    err = capsys.readouterr().err
+    assert rc == 2 and text in err and "bug" not in err and "Traceback" not in err
+
+
+def test_scenarios_run_with_a_horizon_under_five_years(tmp_path):
+    """horizon: 3 in the run file stopped with 'unexpected error (ValueError): savings over 5
+    financial years ... looks like a bug' after every strategy had run; the savings are
+    then over the projected years."""
+    import yaml
+
+    from sendforecast.scenarios.config import EXAMPLE_YAML
+
+    cfg = yaml.safe_load(EXAMPLE_YAML.read_text())
+    cfg.update(draws=20, horizon=3)
+    cfg.pop("goal_seek")
+    p = tmp_path / "s.yaml"
+    p.write_text(yaml.safe_dump(cfg))
+    assert main(["scenarios", "run", str(p), "--out", str(tmp_path / "o")]) == 0
+    s = pd.read_csv(tmp_path / "o" / "savings.csv")
+    assert len(s) == len(cfg["strategies"]) and s.financial_years.str.endswith("2026-27").all()
+
+
+def test_an_unquoted_la_code_is_read_as_the_code(tmp_path):
+    """la: 825 (a YAML number) was 'expected Input should be a valid string'."""
+    from sendforecast.scenarios.config import load_run_config
+
+    p = tmp_path / "s.yaml"
+    p.write_text("version: 1\nbase: {data: [release-2025/], la: 825}\nassumptions: {hnb: h.yaml}\n"
+                 "strategies:\n  a: [{type: ReduceRequests, by: 0.1, start: 2026}]\n")
+    cfg, _ = load_run_config(p)
+    assert cfg.base.la == "825"

@@ -24,6 +24,7 @@ from functools import partial
 import numpy as np
 import pandas as pd
 
+from sendforecast.data.geography import reorganisation_of
 from sendforecast.data.taxonomy import PLACEMENT_GROUPS, SPECIALIST_PROVISION
 from sendforecast.defaults import DEFAULT_SEED
 from sendforecast.errors import InputError, NotFoundError, Problem, SendForecastWarning
@@ -31,7 +32,7 @@ from sendforecast.models.settings import PROJECTION_SETTINGS
 
 from .engine import DEFAULT_ENGINE, select_engine
 from .identify import pooled_posteriors, reference_area, reference_parts, sen2_parts
-from .inputs import ENGLAND, SEN2_AGES, group_totals, single_age_years
+from .inputs import ENGLAND, SEN2_AGES, group_totals, new_plan_totals, single_age_years
 from .margins import (
     ElasticityForecast,
     ShareForecast,
@@ -177,10 +178,21 @@ class CohortModel:
         totals = group_totals(data, "la", la)
         if totals.empty:
             raise NotFoundError(f"no caseload by placement for LA {la!r}")
+        if new_plan_totals(data, "la", la).empty:  # the joiners (was a KeyError: 'age')
+            raise InputError(Problem(
+                "SEN2 data", None, None,
+                f"new EHC plans by calendar year for LA {la} (the 2025 release's newplans.csv "
+                "or the 2022 release's sen2_age_new_plans.csv: load it too)",
+                "no new plans"))
         T = int(totals.index.max()) if base_year is None else int(base_year)
         if T not in totals.index:
             raise NotFoundError(f"no caseload for LA {la} in January {T}")
         ref_level, ref_code, ref_note = reference_area(data, la, T)
+        gone = reorganisation_of(str(la))
+        if base_year is None and gone is not None and str(la) in gone.predecessors:
+            warnings.warn(f"LA {la} no longer exists: {gone.note} Its projection starts from "
+                          f"its last January ({T}), on the old footprint; the successors are "
+                          f"{', '.join(gone.successors)}", SendForecastWarning, stacklevel=2)
         if isinstance(year_effects, str):
             if year_effects != "calibrated":
                 raise ValueError(f"year_effects must be 'calibrated', a dict or None, not "

@@ -127,6 +127,7 @@ def fit_origin(data, codes: list[str] | None = None, *, blend: dict) -> Origin:
     T = int(ok.year.max())
     last = ok[ok.year == T].set_index("la_code")
     if codes is not None:
+        codes = list(dict.fromkeys(codes))  # a code twice was forecast twice, differently
         missing = [c for c in codes if c not in last.index]
         if missing:
             raise NotFoundError(f"no statutory data for {T} (requests, assessments and 20-week "

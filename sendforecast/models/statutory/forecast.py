@@ -23,14 +23,14 @@ import pandas as pd
 from scipy.special import ndtr, ndtri, stdtrit
 
 from ...defaults import DEFAULT_SEED
-from ...intervals import INTERVAL_COLUMNS, summarise
+from ...intervals import INTERVAL_COLUMNS, QUANTILES, summarise
 from ..forecast.history import history_from
 from ..forecast.pooled import PooledGrowthForecaster
 from ..settings import STATUTORY_SETTINGS
 from .fit import Origin, fit_origin
 from .queue import DECIDE_RATE, QueueResult, decision_stage, run_queue, wait_from_timeliness
 
-__all__ = ["MEASURES", "Levers", "StatutoryProjection", "project_statutory"]
+__all__ = ["MEASURES", "Levers", "StatutoryProjection", "project_statutory", "summarise_draws"]
 
 #: measures of the projection table, in order
 MEASURES = ("requests", "decisions", "assessments", "plans_issued", "backlog",
@@ -108,7 +108,7 @@ class StatutoryProjection:
         codes = [total] if total is not None else self.codes
         rows = []
         for m in MEASURES:
-            s = summarise(np.moveaxis(ys[m], 1, 0))  # (LAs, years) per column
+            s = summarise_draws(np.moveaxis(ys[m], 1, 0))  # (LAs, years) per column
             L, H = s["mean"].shape
             rows.append(pd.DataFrame({
                 "la_code": np.repeat(codes, H), "year": np.tile(self.years, L),
@@ -120,6 +120,24 @@ class StatutoryProjection:
         """P(``measure`` >= ``threshold`` in ``year``) per LA, over the draws."""
         v = self.yearly()[measure][..., self.years.index(int(year))]
         return (v >= threshold).mean(axis=1)
+
+
+def summarise_draws(values: np.ndarray) -> dict[str, np.ndarray]:
+    """:func:`~sendforecast.intervals.summarise` over the draws that have a value: a share
+    of plans is 0/0 in a draw that works no assessment in a year (a scenario that stops
+    them), and one such draw blanked the whole row.  NaN where most draws have none (the
+    share is undefined in most futures)."""
+    v = np.asarray(values, dtype=float)
+    if not np.isnan(v).any():
+        return summarise(v)
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN slices stay NaN
+        q = np.nanquantile(v, list(QUANTILES.values()), axis=0)
+        out = {"mean": np.nanmean(v, axis=0), **{k: q[i] for i, k in enumerate(QUANTILES)}}
+    most = np.isnan(v).mean(axis=0) > 0.5
+    return {k: np.where(most, np.nan, x) for k, x in out.items()}
 
 
 def _requests_draws(data, origin: Origin, horizon: int, draws: int,
@@ -164,6 +182,14 @@ def project_statutory(data, la: str | list[str] = "all", horizon: int = 3, draws
     ``levers`` are a scenario's changes (:class:`Levers`)."""
     st = {**STATUTORY_SETTINGS, **(settings or {})}
     codes = None if (isinstance(la, str) and la == "all") else ([la] if isinstance(la, str) else list(la))
+    # an empty table (horizon 0, no LA) or an IndexError (draws 0) otherwise
+    if int(horizon) < 1 or int(draws) < 1:
+        raise ValueError(f"horizon and draws must be at least 1, got {horizon} and {draws}")
+    if codes is not None and not codes:
+        raise ValueError("no LA code given: a code, a list of codes or 'all'")
+    bad = {c: v for c, v in (capacity or {}).items() if np.isfinite(v) and v < 0}
+    if bad:
+        raise ValueError(f"capacity (assessments a month) must be >= 0, got {bad}")
     origin = fit_origin(data, codes, blend=st["blend"])
     rng = np.random.default_rng(seed)
     H, D, L = int(horizon), int(draws), len(origin.codes)

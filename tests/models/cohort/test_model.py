@@ -174,3 +174,31 @@ def test_witan_mode(witan_model):
     check_conservation(p)
     d = p.decomposition
     assert np.allclose(d.population_effect + d.rate_effect, d.change)
+
+
+@pytest.mark.realdata
+def test_an_abolished_la_is_projected_with_a_warning(sen2):
+    """Cumbria (909, split in April 2023) was projected from January 2023 to 2033 without a
+    word that the LA no longer exists; a continuing LA gets no such warning."""
+    import warnings
+
+    from sendforecast.errors import SendForecastWarning
+
+    with pytest.warns(SendForecastWarning, match=r"LA 909 no longer exists.*942, 943"):
+        CohortModel.from_sen2(sen2, "909")
+    with warnings.catch_warnings(record=True) as w:
+        warnings.simplefilter("always")
+        CohortModel.from_sen2(sen2, "825")
+    assert not [x for x in w if "no longer exists" in str(x.message)]
+
+
+def test_caseload_without_new_plans_is_an_input_error():
+    """Only the caseload file loaded (--data caseload.csv): the joiners are missing; this
+    was 'unexpected error (KeyError): not found: age ... looks like a bug'."""
+    from sendforecast import load_sen2
+    from sendforecast.data.example import EXAMPLE_DIR
+    from sendforecast.errors import InputError
+
+    data = load_sen2(EXAMPLE_DIR / "exampleshire_caseload.csv")
+    with pytest.raises(InputError, match="new EHC plans by calendar year for LA 999"):
+        CohortModel.from_sen2(data, "999")

@@ -126,3 +126,22 @@ def test_capacity_drift_widens_later_years_only(example):
     assert np.array_equal(ya[..., 0], yb[..., 0])
     width = [np.subtract(*np.percentile(y[..., 2], [90, 10])) for y in (yb, ya)]
     assert width[0] > width[1] + 2.0
+
+
+def test_a_code_given_twice_is_forecast_once(example):
+    """["999", "999"] gave two sets of rows for 999 with other numbers than ["999"]."""
+    one = project_statutory(example, "999", horizon=1, draws=50, seed=1).table()
+    two = project_statutory(example, ["999", "999"], horizon=1, draws=50, seed=1).table()
+    assert two.equals(one)
+
+
+@pytest.mark.parametrize("kw, match", [
+    ({"horizon": 0}, "at least 1"),  # was an empty table
+    ({"draws": 0}, "at least 1"),  # was an IndexError
+    ({"la": []}, "no LA code"),  # was an empty table
+    ({"capacity": {"999": -5}}, ">= 0"),  # was taken as no capacity at all
+])
+def test_impossible_arguments_are_clear_errors(example, kw, match):
+    args = {"la": "999", "horizon": 1, "draws": 10, **kw}
+    with pytest.raises(ValueError, match=match):
+        project_statutory(example, **args)
