@@ -1,0 +1,139 @@
+"""The loader on the SHAPE of the full 2025 release and of next year's release.
+
+The shared copy of the 2025 release has its newest year withheld (its need files keep
+only the shares, two files are left out); forecasts are scored by running the package
+on the full release.  These tests give the loader that shape with clearly fake values
+(:mod:`tests.data.full_release`) and check it neither breaks nor mis-reads it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sendforecast.data.sen2 import FRAMES, load_sen2
+from sendforecast.data.sen2_schema import table_kind
+from sendforecast.data.vintage import FLOW_FRAMES, published_by
+from sendforecast.errors import InputError
+from tests.conftest import SEN2_2025, real_releases, require_real_data
+from tests.data import full_release as fr
+
+pytestmark = pytest.mark.realdata
+
+
+@pytest.fixture(scope="module")
+def withheld():
+    """The shared (withheld) copy, as published to us."""
+    require_real_data()
+    return real_releases(SEN2_2025)
+
+
+@pytest.fixture(scope="module")
+def full(tmp_path_factory):
+    """The full release's shape: left-out files, need counts, fake newest year."""
+    require_real_data()
+    d = fr.full_release(SEN2_2025, tmp_path_factory.mktemp("full") / "release-2025")
+    return load_sen2(d)
+
+
+def _sorted(f: pd.DataFrame) -> pd.DataFrame:
+    return f.sort_values(list(f.columns)).reset_index(drop=True)
+
+
+def test_left_out_files_are_not_sen2_tables_this_library_reads(tmp_path):
+    require_real_data()
+    fr.add_left_out_files(SEN2_2025, tmp_path)
+    for name in ("annual_reviews.csv", "work_based_placements.csv"):
+        df = fr.read(tmp_path / "data" / name)
+        assert {"breakdown_topic", "breakdown", "total_ehc_plans" if name.startswith("annual")
+                else "open_wbp"} <= set(df.columns)
+        assert {"c", "z", "x"} <= set(df.to_numpy().ravel())
+        assert table_kind(set(df.columns), df) is None
+    # a path holding only them is refused as "no SEN2 table", not read as one
+    with pytest.raises(InputError, match="at least one SEN2 table"):
+        load_sen2(tmp_path / "data" / "annual_reviews.csv")
+
+
+def test_need_files_with_counts_are_need_share_tables_read_identically(tmp_path):
+    require_real_data()
+    for name in ("sen_needs_all_plans.csv", "sen_need_newplans.csv"):
+        (tmp_path / "data").mkdir(exist_ok=True)
+        (tmp_path / "data" / name).symlink_to(SEN2_2025 / "data" / name)
+    fr.add_need_counts(tmp_path)
+    df = fr.read(tmp_path / "data" / "sen_needs_all_plans.csv")
+    assert {"ehc_plans", "number_asd", "number_need_unknown", "asd_pc"} <= set(df.columns)
+    assert table_kind(set(df.columns), df) == "needs_2025"
+    with_counts = load_sen2(tmp_path)
+    shares_only = load_sen2(SEN2_2025 / "data" / "sen_needs_all_plans.csv",
+                            SEN2_2025 / "data" / "sen_need_newplans.csv")
+    a, b = _sorted(with_counts.need_shares), _sorted(shares_only.need_shares)
+    pd.testing.assert_frame_equal(a, b)
+    assert set(a.scope) == {"all_plans", "new_plans"} and a.value.max() <= 1.0  # fractions, not counts
+    assert not any("number_" in n or "ehc_plans" in n for n in with_counts.quality.notes)
+
+
+def test_full_release_loads_every_withheld_year_identically(full, withheld):
+    notes = set(full.quality.notes) - set(withheld.quality.notes)
+    assert notes == {"annual_reviews.csv: not a SEN2 table this library reads (skipped)",
+                     "work_based_placements.csv: not a SEN2 table this library reads (skipped)"}
+    for k in FRAMES:
+        old, new = getattr(withheld, k), getattr(full, k)
+        if k in ("need_shares", "movers"):  # single year already (or absent): unchanged
+            pd.testing.assert_frame_equal(_sorted(new), _sorted(old), obj=k)
+            continue
+        last = int(old.year.max())
+        assert int(new.year.max()) == last + 1, k
+        pd.testing.assert_frame_equal(_sorted(new[new.year <= last]), _sorted(old), obj=k)
+        # the fake year is the last one relabelled: same rows, same values (NaN where suppressed)
+        a = new[new.year == last + 1].assign(year=last)
+        pd.testing.assert_frame_equal(_sorted(a), _sorted(old[old.year == last]), obj=k)
+
+
+def test_full_release_newest_years(full, withheld):
+    # caseload: January 2024 -> January 2025; flows: calendar 2023 -> 2024
+    assert int(withheld.caseload.year.max()) == 2024 and int(full.caseload.year.max()) == 2025
+    for k in ("new_plans", "ceased", "requests", "assessments", "timeliness"):
+        assert int(getattr(withheld, k).year.max()) == 2023, k
+        assert int(getattr(full, k).year.max()) == 2024, k
+    # the need shares now sit in the caseload's and the flows' newest years
+    ns = full.need_shares
+    assert ns[ns.scope == "all_plans"].year.max() == full.caseload.year.max()
+    assert ns[ns.scope == "new_plans"].year.max() == full.new_plans.year.max()
+    # the LA lookup and headline series carry on into the new year
+    assert set(full.la_codes()) == set(withheld.la_codes())
+    s = full.series("caseload").set_index(["la_code", "year"]).value
+    assert s[("825", 2025)] == s[("825", 2024)] == 6697  # relabelled, unchanged
+
+
+def test_full_release_merges_with_the_2022_release_newest_first(tmp_path):
+    require_real_data()
+    from tests.conftest import SEN2_2022
+
+    d = fr.full_release(SEN2_2025, tmp_path / "release-2025")
+    both = load_sen2(d / "data" / "caseload.csv", SEN2_2022 / "data" / "sen2_age_caseload.csv")
+    note = [n for n in both.quality.notes if n.startswith("Releases merged")]
+    assert note and "caseload.csv (latest January 2025), then sen2_age_caseload.csv (latest January 2022)" \
+        in note[0]
+    s = both.series("caseload").set_index(["la_code", "year"]).value
+    assert s[("825", 2010)] > 0 and s[("825", 2025)] == 6697
+
+
+def test_next_years_release_shape(full, tmp_path):
+    """Next year's release in this shape (every year one later) loads with every frame one
+    year on, and published_by of its newest January is all of it."""
+    d = fr.full_release(SEN2_2025, tmp_path / "release-2025")
+    nxt = load_sen2(fr.next_release(d, tmp_path / "release-2026"))
+    for k in FRAMES:
+        a, b = getattr(full, k), getattr(nxt, k)
+        if len(a):
+            assert int(b.year.max()) == int(a.year.max()) + 1, k
+            assert len(a) == len(b), k
+    T = int(nxt.caseload.year.max())
+    assert T == 2026
+    cut = published_by(nxt, T)
+    for k in FRAMES:
+        assert len(getattr(cut, k)) == len(getattr(nxt, k)), k
+    assert all(getattr(published_by(nxt, T - 1), k).year.max() <= T - 2 for k in FLOW_FRAMES
+               if len(getattr(nxt, k)))
+    assert np.isclose(nxt.need_shares.value.sum(), full.need_shares.value.sum())
