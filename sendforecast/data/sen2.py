@@ -229,7 +229,9 @@ def load_sen2(*paths: str | Path, check: bool = True) -> SEN2Data:
 
     Later (newer) releases win where two sources hold the same slice.  A
     release's vintage is its latest caseload (January census) year, or its
-    latest year of any measure when it has no caseload file.
+    latest year of any measure when it has no caseload file.  A folder may hold
+    several releases: each zip in it, and each folder of CSVs (a ``data`` folder
+    standing for the one above it), is a release of its own.
     """
     if not paths:
         raise ValueError("load_sen2 needs at least one path (a release folder, zip or CSV file)")

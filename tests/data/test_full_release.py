@@ -8,6 +8,8 @@ on the full release.  These tests give the loader that shape with clearly fake v
 
 from __future__ import annotations
 
+import zipfile
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -137,3 +139,32 @@ def test_next_years_release_shape(full, tmp_path):
     assert all(getattr(published_by(nxt, T - 1), k).year.max() <= T - 2 for k in FLOW_FRAMES
                if len(getattr(nxt, k)))
     assert np.isclose(nxt.need_shares.value.sum(), full.need_shares.value.sum())
+
+
+def _zip(folder, target):
+    """A release folder zipped with the EES layout (``data/...csv`` inside)."""
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as zf:
+        for f in sorted(folder.rglob("*.csv")):
+            zf.write(f, f.relative_to(folder).as_posix())
+    return target
+
+
+def test_a_folder_holding_this_and_next_years_release_reads_newest_first(tmp_path):
+    """Next year, the 2025 and 2026 releases sit side by side: two release folders in one
+    folder, or the two zips the download cache keeps (``sen2-2025.zip``, ``sen2-2026.zip``).
+    Given that one folder, the newer release must win where both hold a slice, exactly as
+    when each is given on its own (it was the older one: the first in name order)."""
+    require_real_data()
+    r25 = fr.full_release(SEN2_2025, tmp_path / "sen2" / "release-2025", region="E12000008")
+    r26 = fr.next_release(r25, tmp_path / "sen2" / "release-2026")
+    apart = load_sen2(r26, r25)
+    (tmp_path / "cache").mkdir()
+    zips = [_zip(r, tmp_path / "cache" / f"sen2-{r.name[-4:]}.zip") for r in (r25, r26)]
+    for together in (load_sen2(tmp_path / "sen2"), load_sen2(tmp_path / "cache")):
+        for k in FRAMES:
+            pd.testing.assert_frame_equal(getattr(together, k), getattr(apart, k), obj=k)
+        assert any(n.startswith("Releases merged") and "(latest January 2026), then" in n
+                   for n in together.quality.notes)
+    s = apart.series("caseload").set_index(["la_code", "year"]).value
+    assert s[("825", 2025)] == 6697 and s[("825", 2024)] != 6697  # 2026's 2024 is 2025's 2023
+    assert len(zips) == 2
