@@ -168,3 +168,21 @@ def test_a_folder_holding_this_and_next_years_release_reads_newest_first(tmp_pat
     s = apart.series("caseload").set_index(["la_code", "year"]).value
     assert s[("825", 2025)] == 6697 and s[("825", 2024)] != 6697  # 2026's 2024 is 2025's 2023
     assert len(zips) == 2
+
+
+def test_a_placement_column_added_next_year_is_named_not_dropped_silently(tmp_path):
+    """DfE adds placement types between releases (``await_prov_2022`` came in 2022): a
+    new column of the caseload/new-plans tables is not read, and the note says so (its
+    plans then show only in the total, as the placements vs total checks report)."""
+    require_real_data()
+    src = fr.read(SEN2_2025 / "data" / "caseload.csv")
+    part = src[src.old_la_code.isin(["825", "826"]) & (src.breakdown_topic == "All EHC plans")]
+    before = tmp_path / "a" / "caseload.csv"
+    fr.write(part, before)
+    after = tmp_path / "b" / "caseload.csv"
+    fr.write(part.assign(special_new_type="7", special_new_type_pc="0.1"), after)
+    a, b = load_sen2(before), load_sen2(after)
+    pd.testing.assert_frame_equal(a.caseload, b.caseload)
+    new = set(b.quality.notes) - set(a.quality.notes)
+    assert len(new) == 1 and "'special_new_type' is not a placement this library knows" in new.pop()
+    assert not any("special_new_type" in n for n in a.quality.notes)
