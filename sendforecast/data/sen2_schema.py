@@ -210,11 +210,14 @@ def check_columns(src: Source, kind: str, notes: list[str]) -> None:
             notes.append(f"{name}: column '{col}' not found"
                          + (f" (similar: {', '.join(near)})" if near else "")
                          + "; that placement is left out (see the placements vs total checks)")
-    if sc.optional:  # a placement DfE added (not a share): its plans count in the total only
-        for col in unknown:
-            if not col.lower().endswith("_pc"):
-                notes.append(f"{name}: column '{col}' is not a placement this library knows; not read "
-                             "(its plans count in the total only: see the placements vs total checks)")
+    for col in unknown:  # a placement or need DfE added in a later release: said, not dropped silently
+        share = col.lower().endswith("_pc")
+        if sc.optional and not share:  # its plans count in the total only
+            notes.append(f"{name}: column '{col}' is not a placement this library knows; not read "
+                         "(its plans count in the total only: see the placements vs total checks)")
+        elif sc.required == NEED_COLUMNS_2025 and share:
+            notes.append(f"{name}: column '{col}' is not a need this library knows; not read (the "
+                         "need shares read add up to less than 100%)")
     if not len(src.frame):
         raise InputError(Problem(src.name, 2, None, f"data rows after the header line of this {sc.what} "
                                  "table (an empty table is a failed or cut-short download)",

@@ -96,6 +96,8 @@ def add_need_counts(dst: Path) -> None:
     1,000) and ``number_<need>`` / ``number_need_unknown`` (``round(pc * 10)``; a
     suppressed share gives a suppressed count), placed before the shares."""
     for name in ("sen_needs_all_plans.csv", "sen_need_newplans.csv"):
+        if not (dst / "data" / name).exists():
+            continue
         df = read(dst / "data" / name)
         counts = {"ehc_plans": pd.Series("1000", index=df.index)}
         for n in [*NEEDS, "unknown"]:

@@ -186,3 +186,18 @@ def test_a_placement_column_added_next_year_is_named_not_dropped_silently(tmp_pa
     new = set(b.quality.notes) - set(a.quality.notes)
     assert len(new) == 1 and "'special_new_type' is not a placement this library knows" in new.pop()
     assert not any("special_new_type" in n for n in a.quality.notes)
+
+
+def test_a_need_column_added_next_year_is_named_not_dropped_silently(tmp_path):
+    require_real_data()
+    src = fr.read(SEN2_2025 / "data" / "sen_need_newplans.csv")
+    part = src[src.old_la_code.isin(["825", "826"])]
+    a, b = (tmp_path / x / "data" / "sen_need_newplans.csv" for x in "ab")
+    fr.write(part, a)
+    fr.add_need_counts(tmp_path / "a")  # the full release's counts are known, not new
+    fr.write(fr.read(a).assign(dsy_pc="0.4", number_dsy="4"), b)
+    a, b = load_sen2(a), load_sen2(b)
+    pd.testing.assert_frame_equal(a.need_shares, b.need_shares)
+    new = set(b.quality.notes) - set(a.quality.notes)
+    assert len(new) == 1 and "'dsy_pc' is not a need this library knows" in new.pop()
+    assert not any("number_" in n or "ehc_plans" in n for n in a.quality.notes)
