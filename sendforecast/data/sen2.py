@@ -45,7 +45,7 @@ recognised table without one of its measure columns (tables are recognised by th
 share of their known columns, so a renamed column is named, with similar header
 names, instead of the table being skipped).  Placement columns of the caseload and
 new-plans tables are optional (DfE adds and retires placement types between
-releases): a missing one is a quality note.  Faults of a published DfE value are
+releases): a missing one, or one the library does not know, is a quality note.  Faults of a published DfE value are
 recorded, not refused: a negative count becomes ``NaN`` and is listed in
 ``quality.unknown``; a line repeated exactly within a file is dropped and listed in
 ``quality.duplicates``.

@@ -184,7 +184,8 @@ def table_kind(cols: set[str], frame: pd.DataFrame | None = None) -> str | None:
 
 def check_columns(src: Source, kind: str, notes: list[str]) -> None:
     """Refuse a recognised table that lacks a required column or has no data rows;
-    note missing optional columns.  Similar header names are offered for each."""
+    note missing optional columns, and placement or need-share columns it does not know
+    (added in a later release).  Similar header names are offered for each."""
     sc = SCHEMAS[kind]
     cols = list(src.frame.columns)
     unknown = [c for c in cols if c not in sc.columns and c not in GEO_COLS and c not in _AREA_COLS
