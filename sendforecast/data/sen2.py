@@ -45,7 +45,7 @@ recognised table without one of its measure columns (tables are recognised by th
 share of their known columns, so a renamed column is named, with similar header
 names, instead of the table being skipped).  Placement columns of the caseload and
 new-plans tables are optional (DfE adds and retires placement types between
-releases): a missing one is a quality note.  Faults of a published DfE value are
+releases): a missing one, or one the library does not know, is a quality note.  Faults of a published DfE value are
 recorded, not refused: a negative count becomes ``NaN`` and is listed in
 ``quality.unknown``; a line repeated exactly within a file is dropped and listed in
 ``quality.duplicates``.
@@ -229,7 +229,9 @@ def load_sen2(*paths: str | Path, check: bool = True) -> SEN2Data:
 
     Later (newer) releases win where two sources hold the same slice.  A
     release's vintage is its latest caseload (January census) year, or its
-    latest year of any measure when it has no caseload file.
+    latest year of any measure when it has no caseload file.  A folder may hold
+    several releases: each zip in it, and each folder of CSVs (a ``data`` folder
+    standing for the one above it), is a release of its own.
     """
     if not paths:
         raise ValueError("load_sen2 needs at least one path (a release folder, zip or CSV file)")

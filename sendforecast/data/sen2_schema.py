@@ -184,7 +184,8 @@ def table_kind(cols: set[str], frame: pd.DataFrame | None = None) -> str | None:
 
 def check_columns(src: Source, kind: str, notes: list[str]) -> None:
     """Refuse a recognised table that lacks a required column or has no data rows;
-    note missing optional columns.  Similar header names are offered for each."""
+    note missing optional columns, and placement or need-share columns it does not know
+    (added in a later release).  Similar header names are offered for each."""
     sc = SCHEMAS[kind]
     cols = list(src.frame.columns)
     unknown = [c for c in cols if c not in sc.columns and c not in GEO_COLS and c not in _AREA_COLS
@@ -210,6 +211,14 @@ def check_columns(src: Source, kind: str, notes: list[str]) -> None:
             notes.append(f"{name}: column '{col}' not found"
                          + (f" (similar: {', '.join(near)})" if near else "")
                          + "; that placement is left out (see the placements vs total checks)")
+    for col in unknown:  # a placement or need DfE added in a later release: said, not dropped silently
+        share = col.lower().endswith("_pc")
+        if sc.optional and not share:  # its plans count in the total only
+            notes.append(f"{name}: column '{col}' is not a placement this library knows; not read "
+                         "(its plans count in the total only: see the placements vs total checks)")
+        elif sc.required == NEED_COLUMNS_2025 and share:
+            notes.append(f"{name}: column '{col}' is not a need this library knows; not read (the "
+                         "need shares read add up to less than 100%)")
     if not len(src.frame):
         raise InputError(Problem(src.name, 2, None, f"data rows after the header line of this {sc.what} "
                                  "table (an empty table is a failed or cut-short download)",

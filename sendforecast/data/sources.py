@@ -6,7 +6,9 @@ columns or values (:mod:`.sen2_schema` recognises tables by their columns,
 
 * :func:`iter_sources` walks a SEN2 path (a folder, searched recursively; a zip as
   downloaded from explore-education-statistics; or one CSV file) and yields every CSV
-  in it, in name order, as a :class:`Source`: a frame of strings read by :func:`read_csv`.
+  in it, in name order, as a :class:`Source`: a frame of strings read by :func:`read_csv`,
+  with the release it belongs to (a zip; or a folder of CSVs, a ``data`` folder standing for
+  the one above it), so that a folder holding several releases is read as several.
 * :func:`read_rows` reads one file of an LA (CSV, or the first worksheet of an ``.xlsx``
   workbook) as ``(line number, cells)``.
 
@@ -43,7 +45,7 @@ class Source:
 
     name: str  # path shown in messages
     frame: pd.DataFrame  # all strings
-    release: str  # the folder/zip it came from
+    release: str  # the zip, or the release folder, it came from
 
 
 # -------------------------------------------------------------------- not text at all
@@ -167,15 +169,27 @@ def iter_sources(path: Path) -> Iterator[Source]:
                                      "no such files"))
         for f in files:
             if f.suffix.lower() == ".zip":
-                yield from _iter_zip(f, release=str(path))
+                yield from _iter_zip(f, release=str(f))
             else:
-                yield Source(str(f), read_csv(f.read_bytes(), str(f)), str(path))
+                yield Source(str(f), read_csv(f.read_bytes(), str(f)), _release_folder(f, path))
     elif path.suffix.lower() == ".zip":
         yield from _iter_zip(path, release=str(path))
     elif path.suffix.lower() == ".csv":
         yield Source(str(path), read_csv(path.read_bytes(), str(path)), str(path))
     else:
         raise InputError(Problem(str(path), None, None, "a folder, a .zip or a .csv file", path.suffix))
+
+
+def _release_folder(f: Path, root: Path) -> str:
+    """The release a CSV under the folder ``root`` belongs to: its own folder, or the one
+    above a ``data`` folder (the layout of a release as published).  A folder may hold
+    several releases (``release-2025/``, ``release-2026/``; or the zips the download cache
+    keeps, each a release of its own): the newer one must win on the slices both hold,
+    not the one first in name order."""
+    d = f.parent
+    if d.name.lower() == "data" and d != root:
+        d = d.parent
+    return str(d)
 
 
 _ZIP_EXPECTED = "a zip archive as downloaded from explore-education-statistics"

@@ -29,8 +29,21 @@ def test_a_folder_yields_every_csv_in_name_order_zips_opened_in_place(tmp_path):
     sources = list(iter_sources(rel))
     assert [s.name for s in sources] == [f"{rel}/a.zip!data/z1.csv", f"{rel}/a.zip!data/z2.csv",
                                          f"{rel}/data/b.csv"]
-    assert {s.release for s in sources} == {str(rel)}
+    # each zip is a release of its own; CSVs in a release's data/ folder belong to the release
+    assert [s.release for s in sources] == [str(rel / "a.zip")] * 2 + [str(rel)]
     assert all(s.frame.values.tolist() == [["1", "x"], ["2", "y"]] for s in sources)
+
+
+def test_a_folder_of_releases_yields_each_release_apart(tmp_path):
+    for name in ("release-2025", "release-2026"):
+        (tmp_path / "sen2" / name / "data").mkdir(parents=True)
+        (tmp_path / "sen2" / name / "data" / "requests.csv").write_text(CSV)
+    (tmp_path / "sen2" / "mine.csv").write_text(CSV)
+    got = [s.release for s in iter_sources(tmp_path / "sen2")]
+    assert got == [str(tmp_path / "sen2" / n) for n in ("", "release-2025", "release-2026")]
+    # a data folder given directly is the release
+    data = tmp_path / "sen2" / "release-2025" / "data"
+    assert [s.release for s in iter_sources(data)] == [str(data)]
 
 
 def test_a_zip_or_csv_given_directly_is_its_own_release(tmp_path):
