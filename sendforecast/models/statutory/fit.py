@@ -126,6 +126,7 @@ def fit_origin(data, codes: list[str] | None = None, *, blend: dict) -> Origin:
                             "published in these data")
     T = int(ok.year.max())
     last = ok[ok.year == T].set_index("la_code")
+    every = last  # the cross-LA priors and spread: from every LA, whichever are asked for
     if codes is not None:
         codes = list(dict.fromkeys(codes))  # a code twice was forecast twice, differently
         missing = [c for c in codes if c not in last.index]
@@ -139,16 +140,16 @@ def fit_origin(data, codes: list[str] | None = None, *, blend: dict) -> Origin:
                                                                "plans_issued", "issued"]].sum()
     recent = recent.reindex(codes)
     # conversion rates: beta priors from the cross-LA rates of the last year
-    conv_all = (last.completed / last.requests).clip(upper=0.999)
+    conv_all = (every.completed / every.requests).clip(upper=0.999)
     prior = beta_prior(conv_all.to_numpy())
     p_agree = _shrunk(recent.completed.to_numpy(), recent.requests.to_numpy(), prior,
                       float(blend.get("rate_weight", 0.05)))
-    plan_all = (last.plans_issued / last.completed).clip(upper=0.999)
+    plan_all = (every.plans_issued / every.completed).clip(upper=0.999)
     p_plan = _shrunk(recent.plans_issued.to_numpy(), recent.completed.to_numpy(),
                      beta_prior(plan_all.to_numpy()), 0.2)
     prev = ok[ok.year == T - 1].set_index("la_code")
-    both = last.index.intersection(prev.index)
-    d = (_logit((last.completed / last.requests)[both])
+    both = every.index.intersection(prev.index)
+    d = (_logit((every.completed / every.requests)[both])
          - _logit((prev.completed / prev.requests)[both]))
     d = d[np.isfinite(d)]  # robust sd (1.4826 x MAD): a few LAs' returns jump by far more
     agree_sd = float(1.4826 * np.median(np.abs(d - np.median(d)))) if len(d) > 2 else 0.15

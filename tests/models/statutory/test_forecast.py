@@ -145,3 +145,19 @@ def test_impossible_arguments_are_clear_errors(example, kw, match):
     args = {"la": "999", "horizon": 1, "draws": 10, **kw}
     with pytest.raises(ValueError, match=match):
         project_statutory(example, **args)
+
+
+def test_one_la_gets_the_priors_of_every_la(sen2):
+    """The cross-LA priors (conversion rates) and the spread of the share agreed come from
+    every LA in the data, whichever LAs are asked for: `statutory --la 825` and
+    `--la all` must give 825 the same fitted state (they pooled 825 with itself only)."""
+    from sendforecast.models.settings import STATUTORY_SETTINGS
+    from sendforecast.models.statutory.fit import fit_origin
+
+    blend = STATUTORY_SETTINGS["blend"]
+    every = fit_origin(sen2, blend=blend)
+    one = fit_origin(sen2, ["825", "202"], blend=blend)
+    at = [every.codes.index(c) for c in one.codes]
+    np.testing.assert_allclose(one.p_agree, every.p_agree[at])
+    np.testing.assert_allclose(one.p_plan, every.p_plan[at])
+    assert one.agree_sd == pytest.approx(every.agree_sd)
