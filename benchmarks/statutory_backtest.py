@@ -18,7 +18,7 @@ Scores per (method, set of origins): timeliness median absolute error in percent
 coverage of the 80% / 95% intervals.  The chosen settings go into
 ``sendforecast.models.settings.STATUTORY_SETTINGS``.
 
-Run: .venv/bin/python benchmarks/statutory_backtest.py [--draws N] [--no-grid]
+Run: .venv/bin/python benchmarks/statutory_backtest.py [--draws N] [--no-grid | --reuse-walk]
 Writes benchmarks/results/statutory_backtest.md (hand-run experiments beside it, not made by
 this script: benchmarks/results/statutory_experiments.md).
 """
@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import copy
 import itertools
+import json
 import os
 import platform
 import sys
@@ -48,6 +49,10 @@ from sendforecast.models.settings import STATUTORY_SETTINGS  # noqa: E402
 from sendforecast.models.statutory import project_statutory  # noqa: E402
 
 OUT = ROOT / "benchmarks" / "results" / "statutory_backtest.md"
+#: the walk-forward choices of the last full run (the grids take about 1.5 h on 2 cores):
+#: ``--reuse-walk`` scores them again without re-running the grids
+WALK_CHOICES = ROOT / "benchmarks" / "results" / "statutory_walk_settings.json"
+GRID_LOG = ROOT / "benchmarks" / "results" / "statutory_grid_log.txt"
 ORIGINS = (2018, 2019, 2020, 2021, 2022, 2023)
 #: origins scored out of sample by walk-forward selection: settings chosen on the origins
 #: before each one only (the grid re-run for each)
@@ -220,36 +225,64 @@ def table(m: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
+def _errors(d: pd.DataFrame, col: str) -> np.ndarray:
+    """Absolute errors: pp (timeliness) or % of the actual (plans issued)."""
+    e = (d[col] - d.actual).abs().to_numpy(float)
+    return np.where(d.measure.to_numpy() == "plans_issued", 100 * e / d.actual.to_numpy(float), e)
+
+
+def diff_interval(d: pd.DataFrame, n_boot: int = 2000, seed: int = 1) -> tuple[float, float]:
+    """95% interval of (model - naive) median absolute error, from a paired bootstrap that
+    resamples LAs (with all their rows in ``d``: origins, horizons), so the interval holds
+    the LA-to-LA spread the scores are made of."""
+    la = pd.factorize(d.la_code)[0]
+    em, en = _errors(d, "mean"), _errors(d, "naive")
+    rows = [np.flatnonzero(la == i) for i in range(la.max() + 1)]
+    rng = np.random.default_rng(seed)
+    out = np.empty(n_boot)
+    for b in range(n_boot):
+        idx = np.concatenate([rows[i] for i in rng.integers(0, len(rows), len(rows))])
+        out[b] = np.median(em[idx]) - np.median(en[idx])
+    lo, hi = np.quantile(out, [0.025, 0.975])
+    return float(lo), float(hi)
+
+
 def by_origin(s: pd.DataFrame, by: str = "origin") -> pd.DataFrame:
-    """:func:`metrics` per origin (or per ``by``), the model and naive side by side."""
+    """:func:`metrics` per origin (or per ``by``), the model and naive side by side, with
+    the 95% interval of their difference (:func:`diff_interval`)."""
     recs = []
     for T, d in s.groupby(by):
         m = metrics(d).set_index(["measure", "method"])
         for meas in ("within_20_weeks_pct", "plans_issued"):
             a, n = m.loc[(meas, "statutory")], m.loc[(meas, "naive")]
+            lo, hi = diff_interval(d[d.measure == meas])
             recs.append({by: T, "measure": meas, "model": a.error, "naive": n.error,
-                         "bias": a.bias, "naive_bias": n.bias, "cover80": a.cover80,
-                         "cover95": a.cover95, "n": int(a.n)})
+                         "lo": lo, "hi": hi, "bias": a.bias, "naive_bias": n.bias,
+                         "cover80": a.cover80, "cover95": a.cover95, "n": int(a.n)})
     return pd.DataFrame(recs)
 
 
 def origin_table(o: pd.DataFrame, by: str = "origin") -> str:
-    lines = [f"| {by} | measure | model | naive | model - naive | bias | naive bias | 80% cover "
-             "| 95% cover | n |", "|---|---|---|---|---|---|---|---|---|---|"]
+    lines = [f"| {by} | measure | model | naive | model - naive (95% interval) | bias | naive bias "
+             "| 80% cover | 95% cover | n |", "|---|---|---|---|---|---|---|---|---|---|"]
     for _, r in o.iterrows():
         unit = "pp" if r.measure == "within_20_weeks_pct" else "%"
         lines.append(f"| {r[by]} | {r.measure} | {r.model:.2f} {unit} | {r.naive:.2f} {unit} | "
-                     f"{r.model - r.naive:+.2f} | {r.bias:+.2f} | {r.naive_bias:+.2f} | "
+                     f"{r.model - r.naive:+.2f} ({r.lo:+.2f} to {r.hi:+.2f}) | {r.bias:+.2f} | {r.naive_bias:+.2f} | "
                      f"{r.cover80:.1f} | {r.cover95:.1f} | {r.n} |")
     return "\n".join(lines)
 
 
-def target_lines(name: str, m: pd.DataFrame) -> list[str]:
+def target_lines(name: str, m: pd.DataFrame, s: pd.DataFrame) -> list[str]:
+    """The issue's targets on the scored rows ``s`` (metrics ``m``), with the 95% interval
+    of the timeliness difference (model - naive, pp)."""
+    lo, hi = diff_interval(s[s.measure == "within_20_weeks_pct"])
     mi = m.set_index(["measure", "method"])
     t, tn = mi.loc[("within_20_weeks_pct", "statutory")], mi.loc[("within_20_weeks_pct", "naive")]
     p, pn = mi.loc[("plans_issued", "statutory")], mi.loc[("plans_issued", "naive")]
     return [f"- {name}: timeliness MAE {t.error:.2f} pp vs naive {tn.error:.2f} "
-            f"({'met' if t.error < tn.error else 'NOT met'}); 80% coverage {t.cover80:.1f}% "
+            f"({'met' if t.error < tn.error else 'NOT met'}; difference {t.error - tn.error:+.2f} pp, "
+            f"95% interval {lo:+.2f} to {hi:+.2f}); 80% coverage {t.cover80:.1f}% "
             f"({'met' if 75 <= t.cover80 <= 85 else 'NOT met'}: 75-85%); plans issued "
             f"MdAPE {p.error:.2f}% vs 0.95 x naive = {0.95 * pn.error:.2f}% "
             f"({'met' if p.error <= 0.95 * pn.error else 'NOT met'})"]
@@ -265,6 +298,9 @@ def main():
     ap.add_argument("--tune-draws", type=int, default=300)
     ap.add_argument("--no-grid", action="store_true",
                     help="score the package's settings on every origin (no selection)")
+    ap.add_argument("--reuse-walk", action="store_true",
+                    help="no grids: score the walk-forward choices recorded by the last full "
+                         f"run ({WALK_CHOICES.name}) and the package's settings")
     args = ap.parse_args()
     require_real_data()
     t0 = time.perf_counter()
@@ -279,11 +315,21 @@ def main():
     walk = {}
     if args.no_grid:
         settings = STATUTORY_SETTINGS
+    elif args.reuse_walk:
+        recorded = json.loads(WALK_CHOICES.read_text())
+        log(f"walk-forward choices read from {WALK_CHOICES.name} (recorded {recorded['recorded']})")
+        for T in WALK:
+            chosen_T = with_(copy.deepcopy(STATUTORY_SETTINGS), **recorded["chosen"][str(T)])
+            walk[T] = (chosen_T, backtest(data, views, [T], chosen_T, args.draws))
+        settings = STATUTORY_SETTINGS
     else:
         for T in WALK:
             chosen_T = tune(data, views, args.tune_draws, log, [o for o in ORIGINS if o < T])
             log(f"chosen for origin {T}: {_chosen(chosen_T)}")
             walk[T] = (chosen_T, backtest(data, views, [T], chosen_T, args.draws))
+        WALK_CHOICES.write_text(json.dumps(
+            {"recorded": time.strftime("%Y-%m-%d"),
+             "chosen": {str(T): _chosen(c) for T, (c, _) in walk.items()}}, indent=1) + "\n")
         settings = tune(data, views, args.tune_draws, log, ORIGINS)
     log(f"shipped: {_chosen(settings)}")
     shipped = backtest(data, views, ORIGINS, settings, args.draws)
@@ -320,13 +366,13 @@ def main():
             "They are the estimate of next year's skill.", "",
             origin_table(by_origin(wf)), "", "Pooled over these origins (horizon 1):", "",
             table(m_wf), "",
-            *target_lines("walk-forward origins " + ", ".join(map(str, walk)), m_wf), "",
+            *target_lines("walk-forward origins " + ", ".join(map(str, walk)), m_wf, wf), "",
             "By horizon (origin 2022 at horizons 1-2, 2023 at 1):", "",
             origin_table(by_origin(wf_all, "h"), "h"), "",
             *[f"- settings chosen for {T}: `{_chosen(c)}`" for T, (c, _) in walk.items()], ""]
     # the grid's choice is written here, not into the package: say which settings these are
     which = ("The package's settings (`sendforecast.models.settings.STATUTORY_SETTINGS`)"
-             if args.no_grid else "Settings chosen on all origins (to copy into "
+             if args.no_grid or args.reuse_walk else "Settings chosen on all origins (to copy into "
              "`sendforecast.models.settings.STATUTORY_SETTINGS`)")
     m_shipped = metrics(shipped[shipped.h == 1])
     text += [
@@ -334,13 +380,18 @@ def main():
         f"{which}: `{_chosen(settings)}`",
         "", origin_table(by_origin(shipped[shipped.h == 1])), "",
         "Pooled over the origins (horizon 1):", "", table(m_shipped), "",
-        *target_lines("all origins, in sample", m_shipped), "",
+        *target_lines("all origins, in sample", m_shipped, shipped[shipped.h == 1]), "",
         "By horizon, pooled over the origins:", "", origin_table(by_origin(shipped, "h"), "h"), "",
         "## Wall time (median of 3, horizon 3, 1,000 draws)", "",
         *[f"- {k}: {v:.2f} s" for k, v in times.items()], "",
         f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
         f"total run {time.perf_counter() - t0:.0f} s.", "",
-        "<details><summary>Grid log</summary>", "", "```", *log_lines, "```", "", "</details>", ""]
+        *(["<details><summary>Grid log</summary>", "", "```", *log_lines, "```", "",
+           "</details>"] if not args.reuse_walk else
+          [f"Walk-forward choices from `{WALK_CHOICES.name}`; the grids' log of that run is "
+           f"`{GRID_LOG.name}`."]), ""]
+    if not (args.no_grid or args.reuse_walk):
+        GRID_LOG.write_text("\n".join(log_lines) + "\n")
     OUT.write_text("\n".join(text))
     print("\n".join(text[:40]))
 
