@@ -48,6 +48,7 @@ from .margins import (
 from .parameters import PARAM_SETS, draw_plan
 from .projection import CohortProjection
 from .rates import damped_trend, loglinear_trend, witan_counts, witan_rates
+from .tails import tail_factors, widen_tails
 from .year_effects import SEN2_YEAR_EFFECTS
 
 __all__ = ["CohortModel"]
@@ -474,6 +475,10 @@ class CohortModel:
                 scale = np.divide(before, after, out=np.ones_like(after), where=after > 0)
                 scale *= np.exp(np.sqrt(t) * zt - t * sd["total"] ** 2 / 2)
                 x[:, h] *= scale[:, None, None]
+        tails = sd.get("tails") or {}
+        if tails.get("p", 0) > 0:  # heavier tails, the 80% intervals kept (.tails)
+            rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(16,)))
+            x = widen_tails(x, tail_factors(tails["p"], tails["k"], D, K, rng))
         return np.rint(x).astype(np.int32)
 
     def _decompose(self, jt: np.ndarray, proj_years: list[int]) -> pd.DataFrame | None:
