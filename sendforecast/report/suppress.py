@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 
 __all__ = ["SUPPRESSED", "COUNT_COLUMNS", "suppress", "suppress_tables", "count_columns",
-           "round_count", "describe", "sheet_key"]
+           "round_count", "describe", "sheet_key", "for_chart"]
 
 #: The symbol written in place of a count below the threshold.
 SUPPRESSED = "c"
@@ -159,6 +159,19 @@ def suppress_table(name: str, frame: pd.DataFrame, threshold: int | None) -> pd.
     if "measure" in frame.columns:  # long tables: rate measures are not counts
         keep = frame["measure"].astype(str).str.contains(RATE_MEASURE)
     return suppress(frame, cols, threshold, keep_rows=keep)
+
+
+def for_chart(name: str, frame: pd.DataFrame, threshold: int | None) -> pd.DataFrame:
+    """``frame`` as a chart may draw it when publishing (unchanged when ``threshold`` is
+    None): the counts of :func:`suppress_table`, as numbers, with a suppressed count
+    missing (NaN: not drawn, never 0), so a chart shows no cell its table withholds."""
+    if threshold is None:
+        return frame
+    out = suppress_table(name, frame, threshold)
+    for c in count_columns(name, frame):
+        if c in out.columns:
+            out[c] = pd.to_numeric(out[c], errors="coerce").astype(float)
+    return out
 
 
 def suppress_tables(tables: Mapping[str, pd.DataFrame], threshold: int | None
