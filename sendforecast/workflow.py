@@ -132,7 +132,7 @@ def run_main_job(data: SEN2Data, la: str, out_dir: str | Path, *, horizon: int =
     say("Statutory pipeline: requests, plans issued, 20-week timeliness, backlog")
     # at most STATUTORY_YEARS ahead: its intervals were backtested one year ahead only
     stat = statutory_section(data, la, horizon=min(horizon, STATUTORY_YEARS), draws=draws,
-                             seed=seed)
+                             seed=seed, suppress=suppress)
     if stat is not None:
         res.tables["statutory"] = stat.table
     else:  # said, not left out silently (e.g. an LA abolished before the newest year)
@@ -148,11 +148,11 @@ def run_main_job(data: SEN2Data, la: str, out_dir: str | Path, *, horizon: int =
         res.files.append(out / "quality.txt")
 
     say("Charts")
-    figs = {"history": charts.history(summary, f"{name}: EHC plan history"),
-            "placements": charts.placement_mix(groups, f"{name}: EHC plans by placement"),
-            "projection_by_placement": charts.projection_fan(
-                proj.table(("year", "placement")), groups, f"{name}: projected EHC plans by placement")}
-    for k, f in charts.budget_charts(res.budget).items():
+    # under --suppress the charts draw counts as the tables publish them (rounded; a
+    # suppressed count is not drawn)
+    figs = charts.main_charts(summary, groups, proj.table(("year", "placement")), name,
+                              suppress=suppress)
+    for k, f in charts.budget_charts(res.budget, suppress=suppress).items():
         if allocation is None and k.startswith("dsg"):
             plt.close(f)  # no allocation: no balance to chart
         else:

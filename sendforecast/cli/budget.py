@@ -117,7 +117,7 @@ def write_budget_outputs(result, out_dir: str | Path, charts: bool = True,
     if charts:
         import matplotlib.pyplot as plt
 
-        for name, fig in budget_charts(result).items():
+        for name, fig in budget_charts(result, suppress=suppress).items():
             p = out / f"{name}.png"
             fig.savefig(p, dpi=110)
             plt.close(fig)

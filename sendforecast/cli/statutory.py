@@ -86,7 +86,7 @@ def run_statutory(args: argparse.Namespace) -> int:
     capacity = _staff_capacity(cfg, la, data)
     t0 = time.perf_counter()
     sec = statutory_section(data, la, horizon=args.horizon, draws=args.draws, seed=args.seed,
-                            capacity=capacity)
+                            capacity=capacity, suppress=suppress_threshold(args))
     if sec is None:
         raise UsageError(f"no statutory data (requests, assessments and 20-week timeliness) "
                          f"for {_describe(data, la)}")

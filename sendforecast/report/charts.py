@@ -12,6 +12,7 @@ import pandas as pd
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from sendforecast.data.taxonomy import PLACEMENT_GROUP_LABELS, PLACEMENT_GROUPS
+from sendforecast.report import suppress as S
 
 _THOUSANDS = FuncFormatter(lambda v, _: f"{v:,.0f}")
 
@@ -49,13 +50,14 @@ def history(summary: pd.DataFrame, title: str | None = None):
 
 def placement_mix(groups: pd.DataFrame, title: str | None = None):
     """Stacked bars of EHC plans by placement group and year (frame from ``placement_groups``)."""
-    wide = groups.pivot_table(index="year", columns="placement_group", values="value", aggfunc="sum")
+    wide = groups.dropna(subset=["value"]).pivot_table(  # missing (suppressed): no bar
+        index="year", columns="placement_group", values="value", aggfunc="sum")
     wide = wide[[g for g in PLACEMENT_GROUPS if g in wide.columns]]
     fig, ax = plt.subplots(figsize=(8, 4.2))
     bottom = None
     cmap = plt.get_cmap("tab10")
     for i, g in enumerate(wide.columns):
-        ax.bar(wide.index, wide[g].fillna(0), bottom=bottom, label=PLACEMENT_GROUP_LABELS[g], color=cmap(i))
+        ax.bar(wide.index, wide[g], bottom=bottom, label=PLACEMENT_GROUP_LABELS[g], color=cmap(i))
         bottom = wide[g].fillna(0) if bottom is None else bottom + wide[g].fillna(0)
     ax.yaxis.set_major_formatter(_THOUSANDS)
     ax.set_ylabel("EHC plans (January census)")
@@ -185,13 +187,43 @@ def demand_vs_capacity(sufficiency: pd.DataFrame, title: str | None = None):
 # ------------------------------------------------------------- result charts
 
 
-def budget_charts(result) -> dict[str, object]:
-    """The charts of a :class:`~sendforecast.finance.budget.BudgetResult`, by file stem."""
+def suppression_note(fig, threshold: int | None):
+    """Under publication suppression, say on a chart of counts how its counts were drawn."""
+    if threshold is not None:
+        fig.text(0.995, 0.003, f"Counts rounded to the nearest {S.BASE}; counts of 1 to "
+                               f"{threshold - 1} not drawn (publication suppression)",
+                 ha="right", va="bottom", fontsize=6.5, color="#555555")
+    return fig
+
+
+def budget_charts(result, suppress: int | None = None) -> dict[str, object]:
+    """The charts of a :class:`~sendforecast.finance.budget.BudgetResult`, by file stem;
+    ``suppress`` (a threshold): the places chart draws demand and places as published
+    (:func:`~sendforecast.report.suppress.for_chart`); money is never rounded."""
     figs = {"cost_by_placement": cost_stacked(result.costs),
             "dsg_balance_fan": dsg_fan(result.dsg_balance)}
     if result.sufficiency is not None and len(result.sufficiency):
-        figs["places_demand_vs_capacity"] = demand_vs_capacity(result.sufficiency)
+        suff = S.for_chart("sufficiency", result.sufficiency, suppress)
+        figs["places_demand_vs_capacity"] = suppression_note(demand_vs_capacity(suff), suppress)
     return figs
+
+
+def main_charts(summary: pd.DataFrame, groups: pd.DataFrame, projection: pd.DataFrame,
+                name: str, suppress: int | None = None) -> dict[str, object]:
+    """The main job's charts of EHC plans, by file stem: ``history`` (``summary``, the
+    "history" table), ``placements`` (``groups``: year, placement_group, value) and
+    ``projection_by_placement`` (``projection``: ``CohortProjection.table(("year",
+    "placement"))``).  ``suppress`` (a threshold): every count is drawn as the tables
+    publish it, rounded, and a suppressed one is not drawn (it showed the exact model
+    output, e.g. 2.35 children, beside a table cell 'c')."""
+    hist = S.for_chart("history", summary, suppress)
+    placed = S.for_chart("placements", groups, suppress)
+    proj = S.for_chart("projection", projection, suppress)
+    figs = {"history": history(hist, f"{name}: EHC plan history"),
+            "placements": placement_mix(placed, f"{name}: EHC plans by placement"),
+            "projection_by_placement": projection_fan(
+                proj, placed, f"{name}: projected EHC plans by placement")}
+    return {k: suppression_note(f, suppress) for k, f in figs.items()}
 
 
 def comparison_dsg(comparison, measure: str = "cumulative_balance"):

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import base64
 import html
+import re
 from collections.abc import Mapping
 
 import pandas as pd
@@ -72,18 +73,44 @@ def _fmt(v, kind: str) -> str:
     return _esc(v)
 
 
+#: The unit of a row of a long table whose measures are not all counts of children.
+_RATE_UNITS = ((re.compile(r"_pct?$|_pc_|percent|timeliness", re.I), "%"),
+               (re.compile(r"weeks", re.I), "weeks"), (re.compile(r"days", re.I), "days"))
+
+
+def measure_unit(measure: str) -> str:
+    """What a row of measure ``measure`` counts or measures: the statutory pipeline's own
+    units (requests, plans, %: :data:`~sendforecast.models.statutory.MEASURE_UNITS`), a
+    percentage, weeks or days by name, another rate a "share", else "children"."""
+    from sendforecast.models.statutory import MEASURE_UNITS
+
+    m = str(measure)
+    if m in MEASURE_UNITS:
+        return MEASURE_UNITS[m]
+    for pattern, unit in _RATE_UNITS:
+        if pattern.search(m):
+            return unit
+    return "share" if S.RATE_MEASURE.search(m) else "children"
+
+
 def table_html(frame: pd.DataFrame, caption: str = "", *, money=(), counts=(), pcts=(),
                gbp=(), max_rows: int | None = None, collapsed: bool = False) -> str:
     """A frame as an HTML table; ``money`` columns in £m, ``gbp`` in whole pounds,
-    ``counts`` as whole children, ``pcts`` as percentages, the rest as text or numbers."""
+    ``counts`` as whole children, ``pcts`` as percentages, the rest as text or numbers.
+    A long table (a ``measure`` column) with count columns gets a ``unit`` column after
+    ``measure`` (:func:`measure_unit`): its rows need not all count children."""
     f = frame.reset_index(drop=True)
+    long = "measure" in f.columns and any(c in f.columns for c in counts)
+    if long and "unit" not in f.columns:
+        f.insert(f.columns.get_loc("measure") + 1, "unit", f["measure"].map(measure_unit))
     more = ""
     if max_rows is not None and len(f) > max_rows:
         more = f"<p class='note'>First {max_rows} of {len(f):,} rows; all rows are in the CSV.</p>"
         f = f.head(max_rows)
     kinds = {c: "money" if c in money else "count" if c in counts else "pct" if c in pcts
              else "gbp" if c in gbp else "" for c in f.columns}
-    unit = {"money": " (£m)", "count": " (children)", "pct": " (%)", "gbp": " (£)", "": ""}
+    unit = {"money": " (£m)", "count": "" if long else " (children)", "pct": " (%)",
+            "gbp": " (£)", "": ""}
     head = "".join(f"<th>{_esc(LABELS.get(c, c))}{unit[kinds[c]]}</th>" for c in f.columns)
     body = []
     rate = (f["measure"].astype(str).str.contains(S.RATE_MEASURE) if "measure" in f.columns

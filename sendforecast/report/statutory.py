@@ -13,7 +13,8 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from sendforecast.data.statutory import statutory_wide
-from sendforecast.report.charts import _THOUSANDS, year_axis
+from sendforecast.report.charts import _THOUSANDS, suppression_note, year_axis
+from sendforecast.report.suppress import for_chart
 
 __all__ = ["StatutorySection", "statutory_chart", "statutory_history", "statutory_section"]
 
@@ -81,10 +82,14 @@ class StatutorySection:
 
 def statutory_section(data, la: str | list[str], *, horizon: int = 3, draws: int = 1000,
                       seed: int | None = 1, capacity: dict[str, float] | None = None,
-                      title: str | None = None) -> StatutorySection | None:
+                      title: str | None = None, suppress: int | None = None
+                      ) -> StatutorySection | None:
     """Forecast table, history and chart of the statutory pipeline for ``la`` (a code, a
     list or ``"all"``; the chart shows one LA, or England's total over the LAs); ``None``
-    when the data hold no statutory series for it (e.g. an LA created after 2023)."""
+    when the data hold no statutory series for it (e.g. an LA created after 2023).
+    ``suppress`` (a threshold): the chart draws the counts as the tables publish them
+    (:func:`~sendforecast.report.suppress.for_chart`; percentages unchanged); the
+    section's ``table`` and ``history`` stay unrounded (suppressed when written)."""
     from sendforecast.errors import NotFoundError
     from sendforecast.models.statutory import project_statutory
 
@@ -98,7 +103,8 @@ def statutory_section(data, la: str | list[str], *, horizon: int = 3, draws: int
         ok = [c for c in la if statutory_section(data, [c], horizon=1, draws=2, seed=seed,
                                                  capacity=capacity) is not None]
         return (statutory_section(data, ok, horizon=horizon, draws=draws, seed=seed,
-                                  capacity=capacity, title=title) if ok else None)
+                                  capacity=capacity, title=title, suppress=suppress)
+                if ok else None)
     table = proj.table()
     if len(proj.codes) == 1:
         one = proj.codes[0]
@@ -109,5 +115,7 @@ def statutory_section(data, la: str | list[str], *, horizon: int = 3, draws: int
         name = ("England (sum of the LAs forecast)" if one == "all" else
                 f"Sum of {len(one)} LAs ({', '.join(one[:5])}{', ...' if len(one) > 5 else ''})")
     history = statutory_history(data, one)
-    fig = statutory_chart(chart_table, history, title or f"{name}: statutory assessments")
+    fig = suppression_note(statutory_chart(
+        for_chart("statutory", chart_table, suppress), for_chart("history", history, suppress),
+        title or f"{name}: statutory assessments"), suppress)
     return StatutorySection(table, history, fig, proj)

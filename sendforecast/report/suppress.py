@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 
 __all__ = ["SUPPRESSED", "COUNT_COLUMNS", "suppress", "suppress_tables", "count_columns",
-           "round_count", "describe"]
+           "round_count", "describe", "sheet_key", "for_chart"]
 
 #: The symbol written in place of a count below the threshold.
 SUPPRESSED = "c"
@@ -80,9 +80,19 @@ COUNT_COLUMNS: dict[str, list[str]] = {
     "Demand": _DEMAND, "Sufficiency gap": _SUFF,
     "First full year": ["places_that_year", "demand_mean_that_year"],
     "Costs": [], "DSG balance": [], "HNB allocation": [], "Assumptions": [],
-    "Data quality": [], "How to rerun": [], "Savings (5 years)": [], "DBV table": [],
+    "Data quality": [], "How to rerun": [], "Savings": [], "DBV table": [],
     "Comparison": [], "Plans by placement": _Q, "Statutory pipeline": _Q,
 }
+
+#: The end of a sheet name that gives the years the sheet covers ("Savings (3 years)"):
+#: such a sheet is classified under the name without it ("Savings").
+_YEARS_IN_NAME = re.compile(r" \(\d+ years?\)$")
+
+
+def sheet_key(name: str) -> str:
+    """The name ``name`` is classified under: without a trailing " (N years)"."""
+    return _YEARS_IN_NAME.sub("", name)
+
 
 #: Wide sheets whose every column but the first (``year``) is a count of children.
 WIDE_COUNT_SHEETS = {"History", "Placements"}
@@ -131,6 +141,7 @@ def count_columns(name: str, frame: pd.DataFrame) -> list[str]:
     """The count columns of table or sheet ``name`` (see :data:`COUNT_COLUMNS`)."""
     if name in WIDE_COUNT_SHEETS:
         return [c for c in frame.columns if c != "year"]
+    name = name if name in COUNT_COLUMNS else sheet_key(name)
     if name not in COUNT_COLUMNS:
         raise KeyError(f"table {name!r} is not classified for publication: add it to "
                        "sendforecast.report.suppress.COUNT_COLUMNS (its count columns, or [])")
@@ -148,6 +159,19 @@ def suppress_table(name: str, frame: pd.DataFrame, threshold: int | None) -> pd.
     if "measure" in frame.columns:  # long tables: rate measures are not counts
         keep = frame["measure"].astype(str).str.contains(RATE_MEASURE)
     return suppress(frame, cols, threshold, keep_rows=keep)
+
+
+def for_chart(name: str, frame: pd.DataFrame, threshold: int | None) -> pd.DataFrame:
+    """``frame`` as a chart may draw it when publishing (unchanged when ``threshold`` is
+    None): the counts of :func:`suppress_table`, as numbers, with a suppressed count
+    missing (NaN: not drawn, never 0), so a chart shows no cell its table withholds."""
+    if threshold is None:
+        return frame
+    out = suppress_table(name, frame, threshold)
+    for c in count_columns(name, frame):
+        if c in out.columns:
+            out[c] = pd.to_numeric(out[c], errors="coerce").astype(float)
+    return out
 
 
 def suppress_tables(tables: Mapping[str, pd.DataFrame], threshold: int | None

@@ -10,16 +10,17 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from sendforecast.report.suppress import describe, suppress_tables
+from sendforecast.report.suppress import describe, sheet_key, suppress_tables
 
 _HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
 _HEADER_FONT = Font(bold=True, color="FFFFFF")
 _EDIT_FILL = PatternFill("solid", fgColor="FFF2CC")  # cells a finance officer may edit
 _Q = ["mean", "p10", "p90", "p2_5", "p97_5"]
 GBP = '"£"#,##0'
-#: Money columns (GBP) by sheet name: formatted as £ with thousands separators.
+#: Money columns (GBP) by sheet name (:func:`~.suppress.sheet_key`: "Savings (3 years)" is
+#: "Savings"): formatted as £ with thousands separators.
 MONEY_COLUMNS: dict[str, list[str]] = {
-    "Costs": _Q, "DSG balance": _Q, "Savings (5 years)": _Q, "Comparison": _Q,
+    "Costs": _Q, "DSG balance": _Q, "Savings": _Q, "Comparison": _Q,
     "Assumptions": ["annual_cost"],
 }
 #: Sheets whose every column but ``financial_year`` is money (wide DBV-style tables).
@@ -51,7 +52,7 @@ def write_workbook(sheets: Mapping[str, pd.DataFrame], path: str | Path,
         for row in frame.itertuples(index=False):
             sheet.append([_cell(v) for v in row])
         _style(sheet)
-        money = set(MONEY_COLUMNS.get(name, []))
+        money = set(MONEY_COLUMNS.get(name, MONEY_COLUMNS.get(sheet_key(name), [])))
         if name in WIDE_MONEY_SHEETS:
             money = {c for c in frame.columns if c != "financial_year"}
         share = ("share", "_pc", "rate", "coverage", "inflation", "p_short", "p_saving_gt_0",
@@ -172,6 +173,12 @@ def budget_workbook(result, path: str | Path, suppress: int | None = None) -> Pa
     return write_workbook(suppress_tables(budget_sheets(result), suppress), path, about)
 
 
+def savings_sheet(years: int) -> str:
+    """The savings sheet's name, with the number of financial years its savings add up
+    (it said "5 years" whatever the run's horizon)."""
+    return f"Savings ({years} year{'' if years == 1 else 's'})"
+
+
 def comparison_workbook(comparison, path: str | Path, suppress: int | None = None) -> Path:
     """A scenario comparison (savings, DBV table, balances, plans) as one workbook."""
     about = {"contents": "Scenario comparison on paired Monte Carlo draws (sendforecast)",
@@ -179,7 +186,8 @@ def comparison_workbook(comparison, path: str | Path, suppress: int | None = Non
                      "- strategy cost", **{k: str(v) for k, v in comparison.settings.items()},
              "strategies": comparison.describe()}
     base = comparison.baseline.budget
-    sheets = {"Savings (5 years)": comparison.savings(), "DBV table": comparison.dbv_table(),
+    sheets = {savings_sheet(comparison.savings_years()): comparison.savings(),
+              "DBV table": comparison.dbv_table(),
               "Comparison": comparison.table(), "Plans by placement": comparison.plans(),
               "Assumptions": assumptions_sheet(base),
               "HNB allocation": base.allocation.to_frame()}

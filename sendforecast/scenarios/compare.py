@@ -171,10 +171,10 @@ class Comparison:
             d[f"{name}_saving"] = base.cost.mean(0) - r.balance.cost.mean(0)
         return pd.DataFrame(d)
 
-    def savings(self, years: int | None = None) -> pd.DataFrame:
-        """Each strategy's total HNB saving over the first ``years`` financial years
-        (default 5, or every projected year when fewer: a run file with ``horizon: 3``
-        stopped ``scenarios run`` with 'unexpected error ... looks like a bug')."""
+    def savings_years(self, years: int | None = None) -> int:
+        """The financial years :meth:`savings` adds up: ``years``, by default 5, or every
+        projected year when fewer (a run file with ``horizon: 3`` stopped ``scenarios run``
+        with 'unexpected error ... looks like a bug')."""
         n = len(self.baseline.cost.financial_years)
         years = min(5, n) if years is None else years
         if years < 1 or years > n:
@@ -182,6 +182,12 @@ class Comparison:
                              f"the {n} projected; only {n} financial years are projected "
                              f"({self.baseline.cost.financial_years[0]} to "
                              f"{self.baseline.cost.financial_years[-1]})")
+        return years
+
+    def savings(self, years: int | None = None) -> pd.DataFrame:
+        """Each strategy's total HNB saving over the first ``years`` financial years
+        (:meth:`savings_years`)."""
+        years = self.savings_years(years)
         base = self.baseline.balance.cost[:, :years].sum(1)
         rows = []
         for name, r in self.runs.items():

@@ -21,7 +21,7 @@ Run files: :func:`load_statutory_config` (YAML, schema on :class:`StatutoryRunCo
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import ClassVar, Literal
 
@@ -43,7 +43,8 @@ from ..models.statutory import Levers, StatutoryProjection, project_statutory, s
 from .base import Scenario
 from .goal_seek import GoalSeekResult, bisect
 
-__all__ = ["AddStaff", "BacklogClearance", "after_horizon", "ChangeAgreedShare", "ChangeRequests", "PRODUCTIVITY",
+__all__ = ["AddStaff", "BacklogClearance", "after_horizon", "as_strategy", "ChangeAgreedShare",
+           "ChangeRequests", "PRODUCTIVITY",
            "STATUTORY_SCENARIO_TYPES", "StatutoryComparison", "StatutoryRunConfig",
            "compare_statutory", "goal_seek_statutory", "load_statutory_config",
            "statutory_scenario_from_dict"]
@@ -175,13 +176,32 @@ def _agreed_share(proj: StatutoryProjection) -> np.ndarray:
         pd.Series(proj.origin.p_agree, index=proj.codes)).to_numpy(float)
 
 
+def as_strategy(name: str, strategy: _Dated | Sequence[_Dated]) -> list[_Dated]:
+    """A strategy as a list of statutory scenarios: one scenario is the list of itself (a
+    pydantic model is iterable, so ``list(AddStaff(...))`` gave its field tuples and the
+    run stopped with AttributeError); anything else is a TypeError naming the strategy."""
+    if isinstance(strategy, _Dated):
+        return [strategy]
+    if isinstance(strategy, Iterable) and not isinstance(strategy, str | bytes | dict | BaseModel):
+        items = list(strategy)
+        if all(isinstance(sc, _Dated) for sc in items):
+            return items
+        bad = next(sc for sc in items if not isinstance(sc, _Dated))
+        found = f"a list holding {type(bad).__name__} {bad!r}"
+    else:
+        found = f"{type(strategy).__name__} {strategy!r}"
+    raise TypeError(f"strategy {name!r}: expected a statutory scenario "
+                    f"({', '.join(STATUTORY_SCENARIO_TYPES)}) or a list of them, got {found}"
+                    " (from a dict, use statutory_scenario_from_dict)")
+
+
 def after_horizon(strategies: dict[str, Sequence[_Dated]], years: Sequence[int]) -> list[str]:
     """The scenarios that start after the last projected month: they change nothing, so
     their effects are all 0 (a start mistyped, or a horizon too short), one line each."""
     last = f"{years[-1]}-12"
     return [f"strategy {name!r}: {sc.describe()} starts after the last projected month "
             f"({last}): it has no effect (raise --horizon or move the start)"
-            for name, items in strategies.items() for sc in items
+            for name, items in strategies.items() for sc in as_strategy(name, items)
             if _month_index(sc.start, years[0]) >= 12 * len(years)]
 
 
@@ -228,14 +248,17 @@ class StatutoryComparison:
         return pd.concat(rows, ignore_index=True)
 
 
-def compare_statutory(data, la: str | list[str], strategies: dict[str, Sequence[_Dated]], *,
+def compare_statutory(data, la: str | list[str],
+                      strategies: dict[str, _Dated | Sequence[_Dated]], *,
                       horizon: int = 3, draws: int = 1000, seed: int | None = DEFAULT_SEED,
                       capacity: dict[str, float] | None = None) -> StatutoryComparison:
-    """Run each strategy and the baseline with the same seed (paired draws)."""
+    """Run each strategy and the baseline with the same seed (paired draws).  A strategy
+    is a list of scenarios or one scenario; anything else is a TypeError naming it."""
+    strategies = {name: as_strategy(name, s) for name, s in strategies.items()}
     seed = DEFAULT_SEED if seed is None else seed  # pairing needs a fixed seed
     kw = dict(horizon=horizon, draws=draws, seed=seed, capacity=capacity)
     base = project_statutory(data, la, **kw)
-    runs = {name: project_statutory(data, la, levers=levers_for(list(s), base), **kw)
+    runs = {name: project_statutory(data, la, levers=levers_for(s, base), **kw)
             for name, s in strategies.items()}
     return StatutoryComparison(base, runs)
 

@@ -163,3 +163,31 @@ def test_scenarios_report_in_browser(tmp_path):
     assert [u for u in r["requests"] if not u.startswith(("file:", "data:"))] == []
     assert r["errors"] == [] and r["layout"]["broken_images"] == 0
     assert r["layout"]["scroll_width"] <= r["layout"]["viewport_width"]
+
+
+def _table_rows(html: str, caption: str) -> tuple[list[str], list[list[str]]]:
+    t = html[html.index(f"<caption>{caption}</caption>"):]
+    t = t[:t.index("</table>")]
+    head = re.findall(r"<th>(.*?)</th>", t)
+    rows = [re.findall(r"<td[^>]*>(.*?)</td>", r) for r in re.findall(r"<tr>(.*?)</tr>", t)]
+    return head, [r for r in rows if r]
+
+
+def test_statutory_table_units_follow_each_measure(demo_report):
+    """The statutory table labelled every column 'mean (children)' although its rows are
+    requests, plans and percentages (within_20_weeks_pct of 60 read as 60 children): each
+    row now carries the unit of its measure, and no header claims one for all rows."""
+    from sendforecast.models.statutory import MEASURES
+
+    html = demo_report.read_text(encoding="utf-8")
+    head, rows = _table_rows(html, "Statutory pipeline: requests, assessments and new plans")
+    assert not any("children" in h for h in head), head
+    assert head[:4] == ["la_code", "year", "measure", "unit"], head
+    unit = {r[2]: r[3] for r in rows}
+    assert set(unit) == set(MEASURES)  # every measure has a row, and a unit
+    assert unit["within_20_weeks_pct"] == unit["within_6_weeks_pct"] == "%"
+    assert unit["requests"] == "requests" and unit["plans_issued"] == "plans"
+    assert unit["assessments"] == "assessments"
+    # a percentage is shown as one (0-100), not rounded as a count
+    pct = [float(r[4]) for r in rows if r[2] == "within_20_weeks_pct"]
+    assert all(0 <= p <= 100 for p in pct) and any(p != round(p) for p in pct)

@@ -121,12 +121,62 @@ def _report_numbers(out) -> list[str]:
                       html)
 
 
-def test_demo_suppressed(tmp_path):
+#: The main job's charts of counts of children (the others are money).
+COUNT_CHARTS = ("history", "placements", "projection_by_placement", "places_demand_vs_capacity",
+                "statutory")
+
+
+def _drawn(fig) -> np.ndarray:
+    """Every y value a figure draws: lines, bands (polygons) and bar tops and bottoms, but
+    not panels of percentages (their title says %)."""
+    vals = []
+    for ax in fig.axes:
+        if "%" in ax.get_title() or not ax.get_visible():
+            continue
+        for line in ax.lines:
+            vals += list(np.asarray(line.get_ydata(), dtype=float))
+        for coll in ax.collections:
+            for path in coll.get_paths():
+                vals += list(path.vertices[:, 1])
+        for bar in ax.patches:
+            vals += [bar.get_y(), bar.get_y() + bar.get_height()]
+    v = np.asarray(vals, dtype=float)
+    return v[np.isfinite(v)]
+
+
+@pytest.fixture()
+def drawn(monkeypatch):
+    """The values each chart draws, by file stem, recorded as the chart is saved."""
+    from pathlib import Path
+
+    from matplotlib.figure import Figure
+
+    seen: dict[str, np.ndarray] = {}
+    save = Figure.savefig
+
+    def record(self, fname, *a, **kw):
+        seen[Path(fname).stem] = _drawn(self)
+        return save(self, fname, *a, **kw)
+
+    monkeypatch.setattr(Figure, "savefig", record)
+    return seen
+
+
+def test_demo_suppressed(tmp_path, drawn):
     from sendforecast.cli.main import main
 
     out = tmp_path / "demo"
     assert main(["demo", "--out", str(out), "--draws", "40", "--horizon", "4", "--suppress"]) == 0
     assert _check_folder(out, 5) > 1000
+    # the charts draw what the tables publish: counts rounded to 5, none of 1-4 (the charts
+    # plotted the exact model output, e.g. 2.35 children, beside a table showing 'c')
+    assert set(COUNT_CHARTS) <= set(drawn)
+    pub = {k: drawn[k] for k in COUNT_CHARTS}
+    for k, v in pub.items():
+        assert len(v) > 10, k
+        bad = v[(v % 5 != 0) | ((v != 0) & (np.abs(v) < 5))]
+        assert len(bad) == 0, (k, bad[:5])
+    drawn.clear()
     pairs = _report_numbers(out)
     assert pairs and all(int(x.replace(",", "")) % 5 == 0 for x in pairs[0])
     assert "Publication suppression: on" in (out / "report.html").read_text()
@@ -139,6 +189,44 @@ def test_demo_suppressed(tmp_path):
     tot = pd.read_csv(raw / "projection_totals.csv")
     assert (tot["mean"] % 5 != 0).any()
     assert (pd.read_csv(raw / "projection.csv")["mean"].between(0.01, 4.99)).any()
+    # ... and its charts draw unrounded counts, small ones included
+    raw_drawn = np.concatenate([drawn[k] for k in COUNT_CHARTS])
+    assert (raw_drawn % 5 != 0).mean() > 0.5
+
+
+def test_charts_leave_out_suppressed_counts():
+    """A small group (2.4 children, shown 'c' in the tables) is not drawn at all under
+    suppression - not as 0, not as 2.4 - and the others are drawn rounded to 5."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from sendforecast.report.charts import main_charts
+    from sendforecast.report.suppress import for_chart
+
+    years = [2023, 2024, 2025]
+    summary = pd.DataFrame({"la_code": "999", "la_name": "X", "year": years,
+                            "measure": "ceased", "value": [3.0, 12.0, 2.0]})
+    groups = pd.DataFrame({"year": years, "placement_group": "ap_pru", "value": [2.0, 3, 12]})
+    proj = pd.DataFrame({"year": [2026, 2027], "placement": "ap_pru", "mean": [2.4, 6.6],
+                         "p10": [1.0, 3.0], "p90": [4.0, 11.2], "p2_5": [0.0, 2.0],
+                         "p97_5": [6.2, 13.1]})
+    f = for_chart("projection", proj, 5)
+    assert np.isnan(f.loc[0, "mean"]) and f.loc[1, "mean"] == 5 and f.loc[0, "p2_5"] == 0
+    assert f["mean"].dtype == float
+    raw = main_charts(summary, groups, proj, "X")
+    pub = main_charts(summary, groups, proj, "X", suppress=5)
+    for k in pub:
+        v, r = _drawn(pub[k]), _drawn(raw[k])
+        assert ((r > 0) & (r < 5)).any(), k  # the control: unsuppressed, they are drawn
+        assert not ((v > 0) & (v < 5)).any() and (v % 5 == 0).all(), (k, v)
+        assert "publication suppression" in " ".join(t.get_text() for t in pub[k].texts)
+    # 'c' is not drawn as a bar of 0: only 2025's 12 children are drawn, as 10
+    bars = [(b.get_x() + b.get_width() / 2, b.get_height())
+            for b in pub["placements"].axes[0].patches if np.isfinite(b.get_height())]
+    assert bars == [(2025, 10)]
+    plt.close("all")
 
 
 def test_real_la_suppressed_with_threshold(tmp_path):

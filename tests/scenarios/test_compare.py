@@ -236,3 +236,47 @@ def test_an_unquoted_la_code_is_read_as_the_code(tmp_path):
                  "strategies:\n  a: [{type: ReduceRequests, by: 0.1, start: 2026}]\n")
     cfg, _ = load_run_config(p)
     assert cfg.base.la == "825"
+
+
+def test_workbook_savings_sheet_states_the_years_it_covers(inputs, tmp_path):
+    """horizon 3: the savings are over the projected years (fewer than 5), but the sheet
+    was called "Savings (5 years)". Its name now gives the real number; its money is still
+    formatted in £ and suppression still knows the sheet; the Assumptions sheet reads back
+    with --costs as before."""
+    from openpyxl import load_workbook
+
+    from sendforecast.report.suppress import count_columns
+    from sendforecast.report.workbook import GBP, comparison_workbook
+
+    i = inputs
+    comp = compare(i["model"], {"fewer_requests": [L.ReduceRequests(by=0.2, start=2025)]},
+                   horizon=3, draws=20, seed=1, costs=i["costs"], allocation=i["allocation"])
+    fys = comp.baseline.cost.financial_years
+    n = len(fys)
+    assert n < 5
+    for th in (None, 5):
+        path = comparison_workbook(comp, tmp_path / f"w{th}.xlsx", suppress=th)
+        wb = load_workbook(path)
+        name = f"Savings ({n} years)"
+        assert name in wb.sheetnames and "Savings (5 years)" not in wb.sheetnames
+        ws = wb[name]
+        head = [c.value for c in ws[1]]
+        assert ws.cell(2, head.index("financial_years") + 1).value == f"{fys[0]} to {fys[-1]}"
+        assert ws.cell(2, head.index("mean") + 1).number_format == GBP  # money, in £
+        assert ws.cell(2, head.index("mean") + 1).value == pytest.approx(
+            comp.savings()["mean"].iloc[0])  # money is never rounded as a count
+        assert count_columns(name, pd.DataFrame()) == []
+    # --costs workbook.xlsx: the Assumptions sheet gives the run's own lines back
+    back = CostAssumptions.from_file(path).to_frame()
+    from sendforecast.report.workbook import assumptions_sheet
+
+    pd.testing.assert_frame_equal(back, assumptions_sheet(comp.baseline.budget),
+                                  check_dtype=False)
+    # the default of 5 years when the run projects them
+    assert "Savings (5 years)" in load_workbook(comparison_workbook(
+        _five_years(i), tmp_path / "w5.xlsx")).sheetnames
+
+
+def _five_years(i):
+    return compare(i["model"], {"fewer_requests": [L.ReduceRequests(by=0.2, start=2025)]},
+                   horizon=6, draws=10, seed=1, costs=i["costs"], allocation=i["allocation"])

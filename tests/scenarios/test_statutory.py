@@ -220,3 +220,18 @@ def test_a_year_with_some_draws_without_assessments_keeps_its_share(example):
     assert w.loc[2026, ["mean", "p10", "p90"]].isna().all()
     e = comp.effects()
     assert e[(e.measure == "within_20_weeks_pct") & (e.year == 2024)]["mean"].notna().all()
+
+
+def test_a_strategy_of_one_scenario_is_accepted(example):
+    """``{"eps": AddStaff(...)}`` (one scenario, not a list) stopped compare_statutory with
+    AttributeError ('tuple' object has no attribute 'apply'): it is the list of that one."""
+    staff = AddStaff(role="ep", number=3, start="2024-01")
+    kw = dict(horizon=1, draws=20, seed=2)
+    one = compare_statutory(example, "999", {"eps": staff}, **kw)
+    listed = compare_statutory(example, "999", {"eps": [staff]}, **kw)
+    pd.testing.assert_frame_equal(one.effects(), listed.effects())
+    assert one.effects().query("measure == 'backlog'")["mean"].iloc[0] < 0  # it did act
+    # anything else is an error naming the strategy and what was expected
+    for bad in ("AddStaff", {"type": "AddStaff"}, [staff, 3]):
+        with pytest.raises(TypeError, match=r"strategy 'eps'.*statutory scenario"):
+            compare_statutory(example, "999", {"eps": bad}, **kw)

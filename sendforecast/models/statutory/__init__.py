@@ -9,8 +9,15 @@
 from __future__ import annotations
 
 from .fit import capacity_from_staff, fit_origin
-from .forecast import MEASURES, Levers, StatutoryProjection, project_statutory, summarise_draws
+from .forecast import (
+           MEASURE_UNITS,
+           MEASURES,
+           Levers,
+           StatutoryProjection,
+           project_statutory,
+           summarise_draws,
+)
 from .queue import run_queue
 
-__all__ = ["MEASURES", "Levers", "StatutoryProjection", "capacity_from_staff", "fit_origin",
-           "project_statutory", "run_queue", "summarise_draws"]
+__all__ = ["MEASURES", "MEASURE_UNITS", "Levers", "StatutoryProjection", "capacity_from_staff",
+           "fit_origin", "project_statutory", "run_queue", "summarise_draws"]

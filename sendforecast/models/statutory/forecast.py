@@ -30,11 +30,17 @@ from ..settings import STATUTORY_SETTINGS
 from .fit import Origin, fit_origin
 from .queue import DECIDE_RATE, QueueResult, decision_stage, run_queue, wait_from_timeliness
 
-__all__ = ["MEASURES", "Levers", "StatutoryProjection", "project_statutory", "summarise_draws"]
+__all__ = ["MEASURES", "MEASURE_UNITS", "Levers", "StatutoryProjection", "project_statutory", "summarise_draws"]
 
 #: measures of the projection table, in order
 MEASURES = ("requests", "decisions", "assessments", "plans_issued", "backlog",
             "within_6_weeks_pct", "within_20_weeks_pct")
+#: what each measure counts (a report labels its rows with it): ``decisions`` = requests
+#: decided (assess or not), ``backlog`` = requests awaiting a decision + agreed assessments
+#: waiting, the ``_pct`` measures are percentages (0-100) of decisions / plans issued
+MEASURE_UNITS = {"requests": "requests", "decisions": "decisions", "assessments": "assessments",
+                 "plans_issued": "plans", "backlog": "requests", "within_6_weeks_pct": "%",
+                 "within_20_weeks_pct": "%"}
 
 
 @dataclass
