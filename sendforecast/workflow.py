@@ -130,7 +130,7 @@ def run_main_job(data: SEN2Data, la: str, out_dir: str | Path, *, horizon: int =
 
     from sendforecast.report.statutory import statutory_section  # requests -> plans issued
     say("Statutory pipeline: requests, plans issued, 20-week timeliness, backlog")
-    # at most STATUTORY_YEARS ahead: its intervals were backtested one year ahead only
+    # at most STATUTORY_YEARS ahead: its intervals were backtested 1-3 years ahead only
     stat = statutory_section(data, la, horizon=min(horizon, STATUTORY_YEARS), draws=draws,
                              seed=seed, suppress=suppress)
     if stat is not None:
