@@ -43,7 +43,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from ..errors import InputError, Problem
 from .base import Scenario
-from .library import scenario_from_dict
+from .library import SCENARIO_TYPES, scenario_from_dict
 
 EXAMPLE_YAML = Path(__file__).with_name("example.yaml")
 
@@ -68,6 +68,9 @@ class BaseData(_M):
             raise ValueError("give either example: true or data: [paths] with la")
         if self.data and not self.la:
             raise ValueError("la (3-digit LA code) is required with data")
+        if self.example and self.la:  # it ran Exampleshire and said nothing of the code
+            raise ValueError(f"la: {self.la} goes with data: [paths]; example: true runs the "
+                             "example LA (Exampleshire) - give one or the other")
         return self
 
 
@@ -137,12 +140,9 @@ def load_run_config(path: str | Path) -> tuple[RunConfig, dict[str, list[Scenari
             loc = ["strategies", name, i]
             try:
                 out.append(scenario_from_dict(d))
-            except ValidationError as e:
-                for err in e.errors():
-                    field = ".".join(map(str, [*loc, *err["loc"]]))
-                    problems.append(Problem(str(path), yaml_line(node, [*loc, *err["loc"]]), field,
-                                            err["msg"].removeprefix("Value error, "),
-                                            repr(err.get("input"))[:60]))
+            except ValidationError as e:  # the scenario type's own fields name a typo
+                problems += validation_problems(e, path, node, loc,
+                                                model=SCENARIO_TYPES.get(d.get("type")))
             except ValueError as e:
                 problems.append(Problem(str(path), yaml_line(node, loc),
                                         ".".join(map(str, loc)), str(e)))
@@ -154,7 +154,8 @@ def load_run_config(path: str | Path) -> tuple[RunConfig, dict[str, list[Scenari
                 scenario_from_dict({**gs.scenario, gs.parameter: x})
             except ValidationError as e:
                 problems += validation_problems(e, path, node, ["goal_seek", "scenario"],
-                                                f" (with {gs.parameter} = {x:g}, an end of lo..hi)")
+                                                f" (with {gs.parameter} = {x:g}, an end of lo..hi)",
+                                                model=SCENARIO_TYPES.get(gs.scenario.get("type")))
                 break
             except ValueError as e:
                 problems.append(Problem(str(path), yaml_line(node, ["goal_seek", "scenario"]),
