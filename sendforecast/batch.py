@@ -39,7 +39,7 @@ from pathlib import Path
 import pandas as pd
 
 from sendforecast import __version__
-from sendforecast.errors import NotFoundError, UsageError
+from sendforecast.errors import UsageError
 from sendforecast.intervals import INTERVAL_COLUMNS
 
 __all__ = ["BatchResult", "run_batch", "resolve_las", "per_la_inputs"]
@@ -72,11 +72,7 @@ def resolve_las(data, la: str | Sequence[str]) -> list[str]:
     codes = list(dict.fromkeys(str(c).strip() for c in la if str(c).strip()))
     if not codes:
         raise UsageError("no LA given: pass --la CODE, a comma list of codes or 'all'")
-    known = set(data.la_codes())
-    unknown = [c for c in codes if c not in known]
-    if unknown:
-        raise NotFoundError(f"unknown LA code(s) {unknown}: not in the data; LA codes are "
-                            f"3-digit DfE codes such as {data.la_codes()[:5]}")
+    data.check_la_codes(codes)
     return codes
 
 

@@ -47,6 +47,8 @@ def cmd_run(args) -> int:
 
     matplotlib.use("Agg")
     data = load_data(args.data)
+    if args.la != "all":  # before any work (it printed 'History for <name> (<name>)' first)
+        data.check_la_codes(args.la)
     if args.la != "all" and len(args.la) == 1 and not args.scheduler:
         res = _main_job(data, args.la[0], args, _rerun_command(args, "run"))
         print(f"Outputs are in: {res.out_dir.resolve()}")

@@ -141,7 +141,8 @@ def _describe(data, la) -> str:
     status = dict(zip(data.las.la_code.astype(str), data.las.status, strict=True))
     return ", ".join(f"{c} {data.la_name(c)}" + (f" ({status[c]})" if status.get(c) == "abolished"
                                                  else "")
-                     if c in known else f"{c} (not an LA code of these data)" for c in la)
+                     if c in known else f"{c} (not an LA code of these data"
+                     + (f"; {h}" if (h := data.la_name_hint(c)) else "") + ")" for c in la)
 
 
 def _not_forecast(data, la, table, out: Path) -> None:

@@ -44,7 +44,7 @@ def test_unknown_la_is_a_clear_error(tmp_path, capsys):
     require_real_data()
     rc = main(["data", "summary", "--data", str(SEN2_2025), "--la", "123", "--out", str(tmp_path / "x.csv")])
     assert rc == 2
-    assert "unknown area code" in capsys.readouterr().err
+    assert "unknown LA code" in capsys.readouterr().err
 
 
 def test_missing_path_is_a_clear_error(tmp_path, capsys):

@@ -165,6 +165,8 @@ class CohortModel:
         forward on January 2025: ``benchmarks/results/cohort_backtest.md``).
         """
         la = str(la)
+        if hasattr(data, "check_la_codes"):  # a name or a mistyped code: say which code (it
+            data.check_la_codes([la])        # was 'no caseload by placement for LA ...')
         if margins not in ("calibrated", None):
             raise ValueError(f"margins must be 'calibrated' or None, not {margins!r}")
         if not (single_age_years(data, "caseload", "la", la)  # the age x placement shape
