@@ -84,10 +84,16 @@ def table_html(frame: pd.DataFrame, caption: str = "", *, money=(), counts=(), p
     kinds = {c: "money" if c in money else "count" if c in counts else "pct" if c in pcts
              else "gbp" if c in gbp else "" for c in f.columns}
     unit = {"money": " (£m)", "count": " (children)", "pct": " (%)", "gbp": " (£)", "": ""}
-    head = "".join(f"<th>{_esc(LABELS.get(c, c))}{unit[kinds[c]]}</th>" for c in f.columns)
-    body = []
     rate = (f["measure"].astype(str).str.contains(S.RATE_MEASURE) if "measure" in f.columns
             else pd.Series(False, index=f.index))
+    if rate.any() and "count" in kinds.values():  # a long table of counts and rates: the
+        units = [_rate_unit(m) if r else "children"  # unit per row, not '(children)' over
+                 for m, r in zip(f["measure"].astype(str), rate, strict=True)]  # a 49 that is %
+        f.insert(f.columns.get_loc("measure") + 1, "unit", units)
+        kinds = {"unit": "", **kinds}
+        unit["count"] = ""
+    head = "".join(f"<th>{_esc(LABELS.get(c, c))}{unit[kinds[c]]}</th>" for c in f.columns)
+    body = []
     for row, is_rate in zip(f.itertuples(index=False), rate, strict=True):
         cells = []
         for c, v in zip(f.columns, row, strict=True):
@@ -101,6 +107,13 @@ def table_html(frame: pd.DataFrame, caption: str = "", *, money=(), counts=(), p
     if collapsed:
         return f"<details><summary>{_esc(caption or 'Table')}</summary>{t}</details>"
     return t
+
+
+def _rate_unit(measure: str) -> str:
+    m = measure.lower()
+    if m.endswith(("_pct", "_pc")) or "percent" in m:
+        return "%"
+    return next((u for u in ("weeks", "days") if u in m), "rate")
 
 
 def image(png: bytes, alt: str) -> str:
