@@ -43,7 +43,7 @@ class JobResult:
 def run_main_job(data: SEN2Data, la: str, out_dir: str | Path, *, horizon: int = 10,
                  draws: int = 1000, seed: int = 1, costs=None, allocation=None, capacity=None,
                  routing=None, progress: bool = True, suppress: int | None = None,
-                 rerun: str | None = None) -> JobResult:
+                 rerun: str | None = None, inputs: dict[str, str] | None = None) -> JobResult:
     """History, projection, places, costs and DSG balance for one LA.
 
     Writes CSV tables, PNG charts, ``workbook.xlsx`` (one sheet per table, an
@@ -53,7 +53,8 @@ def run_main_job(data: SEN2Data, la: str, out_dir: str | Path, *, horizon: int =
     children to the nearest 5 and shows counts below the threshold as ``c``
     (:mod:`sendforecast.report.suppress`); ``res.tables`` keep the unrounded numbers.
     ``rerun`` is the command that reruns this job with ``--costs workbook.xlsx`` (for the
-    workbook's "How to rerun" sheet).
+    workbook's "How to rerun" sheet).  ``inputs`` names the files ``costs``, ``hnb`` and
+    ``capacity`` came from (recorded in run.json and the About sheet).
     ``costs`` defaults to :meth:`CostAssumptions.defaults` (HNB cost is always
     reported); the DSG balance needs an ``allocation``
     (:class:`sendforecast.finance.hnb.HNBAllocation`) and is skipped without one; ``capacity`` (:class:`sendforecast.sufficiency.Capacity`) turns
@@ -106,6 +107,7 @@ def run_main_job(data: SEN2Data, la: str, out_dir: str | Path, *, horizon: int =
     from sendforecast.finance.budget import budget
     from sendforecast.finance.hnb import HNBAllocation
 
+    recorded = _input_record(inputs or {}, costs, allocation, capacity, routing)
     costs = costs or CostAssumptions.defaults()
     if allocation is None:
         say("Costs and sufficiency (no HNB allocation given: DSG balance skipped; pass --hnb FILE)")
@@ -171,7 +173,7 @@ def run_main_job(data: SEN2Data, la: str, out_dir: str | Path, *, horizon: int =
              "year convention": "caseload = January census year; flows = calendar year; "
                                 "money = April-March financial year",
              "intervals": "p10-p90 = 80% interval; p2_5-p97_5 = 95% interval (Monte Carlo)",
-             "publication suppression": describe(suppress)}
+             "publication suppression": describe(suppress)} | recorded
     about |= {f"projection: {k}": (WITHHELD if suppress is not None and k in COUNT_SETTINGS
                                    else str(v))
               for k, v in getattr(proj, "settings", {}).items()}
@@ -202,6 +204,23 @@ def run_main_job(data: SEN2Data, la: str, out_dir: str | Path, *, horizon: int =
     res.files.append(_write_report(res, data, la, name, about, suppress, draws))
     say(f"Done: {len(res.files)} files in {out}")
     return res
+
+
+def _input_record(inputs: dict, costs, allocation, capacity, routing) -> dict[str, str]:
+    """Which files the costs, HNB allocation and capacity came from, and the routing (it
+    recorded only 'budget: capacity: True')."""
+    def given(key: str, obj, none: str) -> str:  # a caller's None for a key: no file given
+        if key in inputs:
+            return str(inputs[key]) if inputs[key] else none
+        return none if obj is None else "given in Python"
+
+    return {"cost assumptions": given("costs", costs, "sourced defaults (CostAssumptions."
+                                                      "defaults(), sendforecast/finance/costs.py)"),
+            "HNB allocation": given("hnb", allocation, "none: no DSG balance"),
+            "capacity (commissioned places)": given("capacity", capacity,
+                                                    "none: demand not constrained by places"),
+            "overflow routing": (json.dumps(routing) if routing else
+                                 "default (state special overflow -> independent special)")}
 
 
 def _write_report(res: JobResult, data: SEN2Data, la: str, name: str, about: dict,

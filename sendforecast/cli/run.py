@@ -101,7 +101,8 @@ def _main_job(data, la: str, args, rerun: str | None = None):
     costs, allocation, capacity, routing = load_budget_inputs(args)
     return run_main_job(data, la, args.out, horizon=args.horizon, draws=args.draws, seed=args.seed,
                         costs=costs, allocation=allocation, capacity=capacity, routing=routing,
-                        suppress=suppress_threshold(args), rerun=rerun)
+                        suppress=suppress_threshold(args), rerun=rerun,
+                        inputs={k: getattr(args, k, None) for k in ("costs", "hnb", "capacity")})
 
 
 def _rerun_command(args, command: str) -> str:

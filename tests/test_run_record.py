@@ -1,0 +1,52 @@
+"""run.json (and the workbook's About sheet) record the input files of a main-job run: the
+cost, HNB allocation and capacity files and the routing.  Found by an end-user review:
+``sendforecast run --la 825 --hnb hnb.yaml --capacity places.csv`` recorded the data and
+the model settings but not which HNB or capacity file made the DSG balance and the gaps
+(only 'budget: capacity: True')."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from openpyxl import load_workbook
+
+from sendforecast.cli import main
+from sendforecast.data.example import EXAMPLE_CAPACITY, EXAMPLE_DIR, EXAMPLE_HNB
+
+SMALL = ["--draws", "10", "--years", "2"]
+
+
+@pytest.fixture(scope="module")
+def with_files(tmp_path_factory):
+    out = tmp_path_factory.mktemp("rec") / "with"
+    assert main(["run", "--data", str(EXAMPLE_DIR), "--la", "999", *SMALL, "--hnb",
+                 str(EXAMPLE_HNB), "--capacity", str(EXAMPLE_CAPACITY), "--routing",
+                 '{"state_special": {"independent_special": 1.0}}', "--out", str(out)]) == 0
+    return out
+
+
+def test_run_json_names_every_input_file(with_files):
+    rec = json.loads((with_files / "run.json").read_text())
+    assert rec["HNB allocation"] == str(EXAMPLE_HNB)
+    assert rec["capacity (commissioned places)"] == str(EXAMPLE_CAPACITY)
+    assert rec["cost assumptions"].startswith("sourced defaults")
+    assert json.loads(rec["overflow routing"]) == {"state_special": {"independent_special": 1.0}}
+    about = {r[0]: r[1] for r in load_workbook(with_files / "workbook.xlsx")["About"]
+             .iter_rows(min_row=2, values_only=True)}
+    assert about["HNB allocation"] == str(EXAMPLE_HNB)
+
+
+def test_run_json_says_what_was_not_given(tmp_path):
+    out = tmp_path / "without"
+    assert main(["run", "--data", str(EXAMPLE_DIR), "--la", "999", *SMALL, "--out", str(out)]) == 0
+    rec = json.loads((out / "run.json").read_text())
+    assert rec["HNB allocation"].startswith("none")
+    assert rec["capacity (commissioned places)"].startswith("none")
+    assert rec["overflow routing"].startswith("default")
+
+
+def test_report_shows_the_input_files_in_its_main_settings_table(with_files):
+    html = (with_files / "report.html").read_text()
+    main_table = html.split("Settings and inputs of this run", 1)[1].split("</table>", 1)[0]
+    assert "HNB allocation" in main_table and EXAMPLE_HNB.name in main_table
