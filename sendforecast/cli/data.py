@@ -68,5 +68,6 @@ def add_data_parser(sub) -> None:
     dl.add_argument("release", help="release slug, e.g. 2025")
     dl.add_argument("--url", help="direct address of the zip (skips the lookup)")
     dl.add_argument("--dir", help="cache folder (default ~/.cache/sendforecast)")
-    dl.add_argument("--refresh", action="store_true")
+    dl.add_argument("--refresh", action="store_true",
+                    help="download again even if the zip is already in the cache folder")
     dl.set_defaults(func=cmd_data_download)

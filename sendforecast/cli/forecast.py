@@ -168,7 +168,9 @@ def add_forecast_parser(subparsers) -> None:
         "forecast",
         help="forecast requests, assessments, new plans or caseload with intervals to a CSV")
     add_data(f)
-    f.add_argument("--measure", required=True, choices=MEASURES)
+    f.add_argument("--measure", required=True, choices=MEASURES,
+                   help="caseload: EHC plans at the January census; requests, assessments, "
+                        "new_plans: calendar-year flows")
     add_horizon(f, default=None)
     add_la(f, many=True, default="all")
     auto = ", ".join(f"{m} {AUTO_METHOD.get(m, AUTO_DEFAULT)}" for m in MEASURES)

@@ -115,9 +115,11 @@ def add_horizon(parser: argparse.ArgumentParser, default: int | None = 10) -> No
         help="years ahead to forecast or project" + (f" (default {default})" if default else ""))
 
 
-def add_draws(parser: argparse.ArgumentParser, default: int | None = 1000) -> None:
+def add_draws(parser: argparse.ArgumentParser, default: int | None = 1000,
+              help: str | None = None) -> None:
     parser.add_argument("--draws", type=positive_int, default=default, metavar="N",
-                        help="Monte Carlo draws" + (f" (default {default})" if default else ""))
+                        help=help or "Monte Carlo draws" + (f" (default {default})" if default
+                                                            else ""))
 
 
 def add_seed(parser: argparse.ArgumentParser) -> None:

@@ -16,10 +16,13 @@ def add_scenarios_parser(subparsers) -> argparse.ArgumentParser:
     r = sub.add_parser("run", help="run a scenario YAML file (schema: sendforecast.scenarios.config)")
     r.add_argument("file", nargs="?", help="scenario run YAML")
     r.add_argument("--example", action="store_true", help="run the shipped Exampleshire example")
-    from sendforecast.cli.options import add_draws, add_out, add_suppress
+    from sendforecast.cli.options import add_draws, add_out, add_suppress, seed_int
 
     add_out(r)
-    add_draws(r, default=None)  # None: the run file's number of draws
+    add_draws(r, default=None, help="Monte Carlo draws (default: the run file's draws)")
+    r.add_argument("--seed", type=seed_int, default=None, metavar="N",
+                   help="random seed; the same seed gives the same numbers (default: the run "
+                        "file's seed)")
     add_suppress(r)
     r.set_defaults(func=run_scenarios)
     return p
@@ -57,6 +60,8 @@ def run_scenarios(args: argparse.Namespace) -> int:
     path = EXAMPLE_YAML if args.example else Path(args.file)
     cfg, strategies = load_run_config(path)
     draws = args.draws or cfg.draws
+    if args.seed is not None:  # the command line wins over the file, as --draws does
+        cfg = cfg.model_copy(update={"seed": args.seed})
     t0 = time.perf_counter()
     if cfg.base.example:
         data, la = load_example(), EXAMPLE_LA_CODE
