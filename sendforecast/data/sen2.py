@@ -128,10 +128,10 @@ class SEN2Data:
                                                           strict=True))
         what = "3-digit DfE LA codes" + (f", E12... region codes or {ENGLAND_CODE} (England)"
                                          if areas else "")
+        what += f", e.g. {examples}" if examples else " (the data hold no LA rows)"
         hints = [h for c in unknown if (h := self.la_name_hint(c))]
         raise NotFoundError(f"unknown LA code(s) {', '.join(map(repr, unknown))}: not in the "
-                            f"data; expected {what}, e.g. {examples}"
-                            + "".join(f"; {h}" for h in hints))
+                            f"data; expected {what}" + "".join(f"; {h}" for h in hints))
 
     def la_name_hint(self, text: str) -> str | None:
         """``'Buckinghamshire' is the name of LA 825 (...)`` when ``text`` is (part of) an LA
@@ -402,8 +402,9 @@ def _la_lookup(areas: pd.DataFrame, caseload: pd.DataFrame, report: QualityRepor
     cl = caseload[(caseload.age == "all") & (caseload.placement == "total")]
     cspan = cl.groupby("la_code", observed=True)["year"].agg(["min", "max"])
     out = latest[["level", "la_name", "new_la_code", "region_code", "region_name"]].copy()
-    out["first_year"] = cspan["min"].reindex(out.index).fillna(span["min"]).astype(int)
-    out["last_year"] = cspan["max"].reindex(out.index).fillna(span["max"]).astype(int)
+    for col, agg in (("first_year", "min"), ("last_year", "max")):  # no caseload file: the
+        caseload_span = cspan[agg].reindex(out.index).astype(float)   # span of any table
+        out[col] = caseload_span.fillna(span[agg].astype(float)).astype(int)
     out["status"] = [series_status(c) if lv == "la" else "aggregate" for c, lv in zip(out.index, out.level, strict=False)]
     names = areas[areas.level == "la"].groupby("la_code", observed=True)["la_name"].nunique()
     for code in names[names > 1].index:

@@ -49,3 +49,16 @@ def test_an_unknown_code_is_named_without_a_name_hint(example):
 def test_a_partial_name_suggests_the_matches(example):
     with pytest.raises(NotFoundError, match=r"'Examples' looks like the name of LA 999"):
         example.check_la_codes(["Examples"])
+
+
+def test_data_without_la_rows_says_so(tmp_path):
+    """The list of example codes was empty ('... e.g. ') when the data held no LA rows."""
+    from sendforecast import load_sen2
+
+    src = EXAMPLE_DIR.parents[2] / "tests" / "malformed" / "sen2_requests_ok.csv"
+    lines = src.read_text(encoding="utf-8").splitlines()
+    f = tmp_path / "requests.csv"
+    f.write_text("\n".join([lines[0], *[x for x in lines[1:] if ",National," in x]]) + "\n")
+    with pytest.raises(NotFoundError, match="the data hold no LA rows") as e:
+        load_sen2(f).check_la_codes(["825"])
+    assert "e.g. " not in str(e.value)

@@ -312,3 +312,32 @@ def test_cli_duplicate_child_in_transitions(tmp_path, capsys):
     assert rc == 2 and "Traceback" not in err
     assert_names(err, "transitions_duplicate_child.csv, line 5, column 'id, calendar-year'")
     assert len(err.strip().splitlines()) == 1
+
+
+# ------------------------------------------------- renamed area-code column (end-user review)
+@pytest.mark.parametrize("old, new, level", [("old_la_code", "old_la_cod", "Local authority"),
+                                             ("region_code", "regioncode", "Regional")])
+def test_renamed_area_code_column_is_refused(tmp_path, old, new, level):
+    """A renamed old_la_code column loaded '0 LAs' without a word (then 'unknown LA code(s)
+    '825' ... e.g. ' with an empty example list); the file, column and similar header name
+    are now given."""
+    lines = (M / "sen2_requests_ok.csv").read_text(encoding="utf-8").splitlines()
+    region_row = lines[1].replace("Local authority", "Regional").replace(",E06000999,999,Testshire,",
+                                                                           ",,,,")
+    f = tmp_path / "requests.csv"
+    f.write_text("\n".join([lines[0].replace(f",{old},", f",{new},"), *lines[1:], region_row])
+                 + "\n", encoding="utf-8")
+    assert_names(message(load_sen2, f), f"requests.csv, line 1, column '{old}'",
+                 f"'{level}'", f"similar column(s) in the header: {new}")
+
+
+def test_a_release_without_caseload_loads_without_a_pandas_warning():
+    """--data requests.csv alone printed pandas' 'FutureWarning: Downcasting object dtype
+    arrays on .fillna ...' with the package's source lines to the user."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", FutureWarning)
+        d = load_sen2(M / "sen2_requests_ok.csv")
+    assert d.la_codes() == ["999"]
+    assert d.las.set_index("la_code").loc["999", ["first_year", "last_year"]].tolist() == [2022, 2023]
