@@ -179,6 +179,7 @@ def add_forecast_parser(subparsers) -> None:
                         f"{', '.join(PIPELINE_MEASURES)} (not requests, its input); auto "
                         f"(default): the method chosen per measure by backtest ({auto})")
     add_seed(f)
-    add_out(f, kind="file", help="output CSV; <FILE>.warnings.csv (LAs not forecast or with "
-                                 "warnings) and <FILE>.json (settings, sources) go beside it")
+    add_out(f, kind="file", help="output CSV; FILE.csv.warnings.csv (LAs not forecast or with "
+                                 "warnings) and FILE.csv.json (settings, sources) go beside it, "
+                                 "e.g. fc.csv -> fc.csv.warnings.csv, fc.csv.json")
     f.set_defaults(func=cmd_forecast)
