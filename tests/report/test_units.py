@@ -32,3 +32,17 @@ def test_a_table_of_counts_only_keeps_the_unit_in_the_header():
     head, row = _cells(table_html(f, counts=["mean"]))
     assert head == ["year", "measure", "mean (children)"]
     assert row == ["2025", "requests", "1,778"]
+
+
+def test_a_tiny_negative_amount_is_not_shown_as_minus_zero():
+    """'-£0.0m' in the DSG balance table (a 90th percentile of -£12,000) read as a deficit."""
+    f = pd.DataFrame({"measure": ["in_year_balance"] * 3, "mean": [-12_000.0, -60_000.0, 0.0]})
+    _, a, b, c = _cells(table_html(f, money=["mean"]))
+    assert (a[1], b[1], c[1]) == ("£0.0m", "-£0.1m", "£0.0m")
+
+
+def test_summary_money_has_no_minus_zero():
+    from sendforecast.report.summary import money
+
+    assert (money(-12_000.0), money(-60_000.0), money(-20_059_325.0)) == ("£0.0m", "-£0.1m",
+                                                                           "-£20.1m")
