@@ -182,7 +182,7 @@ def run_main_job(data: SEN2Data, la: str, out_dir: str | Path, *, horizon: int =
               "Placements": res.tables["placements"].pivot_table(
                   index="year", columns="placement_group", values="value").reset_index(),
               "Projection by phase": res.tables["projection_by_phase"],
-              "Specialist places (SCAP)": res.tables["specialist_places"],
+              "Specialist places": res.tables["specialist_places"],
               "SCAP specialist places": res.tables["scap_specialist_places"]}
     b_sheets = budget_sheets(res.budget)
     if allocation is None:  # no allocation: the balance sheets would be meaningless

@@ -50,3 +50,12 @@ def test_report_shows_the_input_files_in_its_main_settings_table(with_files):
     html = (with_files / "report.html").read_text()
     main_table = html.split("Settings and inputs of this run", 1)[1].split("</table>", 1)[0]
     assert "HNB allocation" in main_table and EXAMPLE_HNB.name in main_table
+
+
+def test_workbook_sheets_are_named_after_their_csv(with_files):
+    """'Specialist places (SCAP)' (specialist_places.csv, not in the SCAP layout) sat beside
+    'SCAP specialist places' (scap_specialist_places.csv): a reader could not tell which
+    was the SCAP return."""
+    names = load_workbook(with_files / "workbook.xlsx").sheetnames
+    assert "Specialist places" in names and "SCAP specialist places" in names
+    assert "Specialist places (SCAP)" not in names
