@@ -23,6 +23,8 @@ __all__ = ["load_yaml_model", "validation_problems", "yaml_line"]
 def load_yaml_model(path: str | Path, model: type[BaseModel]):
     """Validate a YAML file with a pydantic model; errors name the file, line and field."""
     path = Path(path)
+    if path.is_dir():  # was 'No such file: <folder>'
+        raise IsADirectoryError(f"{path} is a folder; expected a file")
     if not path.is_file():
         raise FileNotFoundError(f"No such file: {path}")
     try:

@@ -341,3 +341,44 @@ def test_a_release_without_caseload_loads_without_a_pandas_warning():
         d = load_sen2(M / "sen2_requests_ok.csv")
     assert d.la_codes() == ["999"]
     assert d.las.set_index("la_code").loc["999", ["first_year", "last_year"]].tolist() == [2022, 2023]
+
+
+# ------------------------------------------------------- cost files (end-user review)
+@pytest.mark.parametrize("line", ["sen_transport", "transprt", "home_to_school_transport"])
+def test_a_cost_line_that_looks_like_transport_is_refused(tmp_path, line):
+    """Only line 'transport' is SEN transport (general fund); 'sen_transport' was costed as a
+    High Needs Block line, adding transport to the HNB cost and the DSG deficit."""
+    from sendforecast.finance.costs import CostAssumptions
+
+    f = tmp_path / "costs.csv"
+    f.write_text("placement,line,annual_cost\nstate_special,top_up,8000\n"
+                 f"mainstream,{line},450\n", encoding="utf-8")
+    assert_names(message(CostAssumptions.from_file, f), "costs.csv, line 3, column 'line'",
+                 "'transport'", repr(line))
+
+
+def test_a_cost_line_named_freely_is_kept(tmp_path):
+    from sendforecast.finance.costs import CostAssumptions
+
+    f = tmp_path / "costs.csv"
+    f.write_text("placement,line,annual_cost\nstate_special,outreach_support,800\n"
+                 "mainstream,transport,450\n", encoding="utf-8")
+    c = CostAssumptions.from_file(f)
+    assert "outreach_support" in {u.line for u in c.unit_costs}
+    assert [t.annual_cost for t in c.transport if t.placement_group == "mainstream"] == [450]
+
+
+@pytest.mark.parametrize("reader", ["costs", "hnb", "capacity"])
+def test_a_folder_given_for_a_file_says_so(tmp_path, reader):
+    """'--costs /tmp' answered 'No such file: /tmp'."""
+    from sendforecast.finance.costs import CostAssumptions
+    from sendforecast.finance.hnb import HNBAllocation
+    from sendforecast.sufficiency import Capacity
+
+    folder = tmp_path / ("x.yaml" if reader == "hnb" else "x.csv")
+    folder.mkdir()
+    fn = {"costs": CostAssumptions.from_file, "hnb": HNBAllocation.from_file,
+          "capacity": Capacity.from_file}[reader]
+    with pytest.raises((InputError, OSError)) as e:
+        fn(folder)
+    assert "is a folder" in str(e.value) and "No such file" not in str(e.value)
