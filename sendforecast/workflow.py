@@ -208,17 +208,25 @@ def run_main_job(data: SEN2Data, la: str, out_dir: str | Path, *, horizon: int =
 
 def _input_record(inputs: dict, costs, allocation, capacity, routing) -> dict[str, str]:
     """Which files the costs, HNB allocation and capacity came from, and the routing (it
-    recorded only 'budget: capacity: True')."""
-    def given(key: str, obj, none: str) -> str:  # a caller's None for a key: no file given
+    recorded only 'budget: capacity: True').  ``inputs``: the file names a caller gave (a
+    None value: no file); otherwise what the objects say of themselves."""
+    from sendforecast.finance.costs import CostAssumptions
+
+    defaults = ("sourced defaults (CostAssumptions.defaults(), sendforecast/finance/costs.py)")
+
+    def given(key: str, obj, none: str, own: str | None) -> str:
         if key in inputs:
             return str(inputs[key]) if inputs[key] else none
-        return none if obj is None else "given in Python"
+        return none if obj is None else own or "given in Python"
 
-    return {"cost assumptions": given("costs", costs, "sourced defaults (CostAssumptions."
-                                                      "defaults(), sendforecast/finance/costs.py)"),
-            "HNB allocation": given("hnb", allocation, "none: no DSG balance"),
+    hnb_source = getattr(allocation, "source", "") or None
+    return {"cost assumptions": given("costs", costs, defaults,
+                                      defaults if costs == CostAssumptions.defaults() else None),
+            "HNB allocation": given("hnb", allocation, "none: no DSG balance",
+                                    hnb_source and f"given in Python (source: {hnb_source})"),
             "capacity (commissioned places)": given("capacity", capacity,
-                                                    "none: demand not constrained by places"),
+                                                    "none: demand not constrained by places",
+                                                    getattr(capacity, "file", None)),
             "overflow routing": (json.dumps(routing) if routing else
                                  "default (state special overflow -> independent special)")}
 

@@ -59,3 +59,14 @@ def test_workbook_sheets_are_named_after_their_csv(with_files):
     names = load_workbook(with_files / "workbook.xlsx").sheetnames
     assert "Specialist places" in names and "SCAP specialist places" in names
     assert "Specialist places (SCAP)" not in names
+
+
+def test_batch_folders_record_their_inputs_too(tmp_path):
+    """Each LA folder of a run over several LAs said 'cost assumptions: given in Python' for
+    the sourced defaults, and nothing of the capacity file it was given."""
+    out = tmp_path / "batch"
+    assert main(["run", "--data", str(EXAMPLE_DIR), "--la", "all", "--jobs", "1", *SMALL,
+                 "--capacity", str(EXAMPLE_CAPACITY), "--out", str(out)]) == 0
+    rec = json.loads((out / "999" / "run.json").read_text())
+    assert rec["cost assumptions"].startswith("sourced defaults")
+    assert rec["capacity (commissioned places)"] == str(EXAMPLE_CAPACITY)
