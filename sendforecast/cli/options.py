@@ -17,25 +17,32 @@ from sendforecast.defaults import DEFAULT_SEED  # the same default as the Python
 DEFAULT_OUT = "sendforecast-output"
 
 
-def whole_number(minimum: int):
-    """argparse type: an integer >= ``minimum`` (a clear argument error otherwise)."""
+def whole_number(minimum: int, maximum: int | None = None, what: str = ""):
+    """argparse type: an integer >= ``minimum`` (and <= ``maximum``; a clear argument error
+    otherwise)."""
 
     def check(text: str) -> int:
         try:
             value = int(text)
         except ValueError:
             value = None
-        if value is None or value < minimum:
+        if value is None or value < minimum or (maximum is not None and value > maximum):
+            bounds = f">= {minimum}" if maximum is None else f"from {minimum} to {maximum}"
             raise argparse.ArgumentTypeError(
-                f"expected a whole number >= {minimum}, got {text!r}")
+                f"expected a whole number {bounds}{what}, got {text!r}")
         return value
 
     return check
 
 
-#: argparse types: counts (draws, years, jobs) and seeds.
+#: The longest horizon, in years: the limit of a scenario run file (scenarios/config.py);
+#: --horizon 100 projected a century without a word.
+MAX_HORIZON = 30
+
+#: argparse types: counts (draws, years, jobs), seeds and horizons.
 positive_int = whole_number(1)
 seed_int = whole_number(0)
+horizon_int = whole_number(1, MAX_HORIZON, " (years ahead)")
 
 
 def out_dir(text: str) -> Path:
@@ -110,7 +117,7 @@ def add_la(parser: argparse.ArgumentParser, *, many: bool, required: bool = True
 
 def add_horizon(parser: argparse.ArgumentParser, default: int | None = 10) -> None:
     parser.add_argument(
-        "--horizon", "--years", dest="horizon", type=positive_int, default=default,
+        "--horizon", "--years", dest="horizon", type=horizon_int, default=default,
         required=default is None, metavar="N",
         help="years ahead to forecast or project" + (f" (default {default})" if default else ""))
 

@@ -45,3 +45,23 @@ def test_every_option_of_every_command_has_help():
                                                                            "sendforecast")
                if not a.help]
     assert not missing, missing
+
+
+def test_a_horizon_beyond_30_years_is_an_argument_error(capsys):
+    """--horizon 100 projected a century (and the statutory pipeline 50 years) without a
+    word; 30 is the limit a scenario run file already has (scenarios/config.py)."""
+    import pytest
+
+    from sendforecast.cli.main import build_parser
+
+    for argv in (["run", "--data", "d", "--la", "825", "--horizon", "100"],
+                 ["project", "--data", "d", "--la", "825", "--years", "31"],
+                 ["statutory", "--example", "--horizon", "50", "--out", "x"],
+                 ["forecast", "--data", "d", "--measure", "requests", "--horizon", "40",
+                  "--out", "f.csv"]):
+        with pytest.raises(SystemExit) as e:
+            build_parser().parse_args(argv)
+        assert e.value.code == 2
+        assert "expected a whole number from 1 to 30" in capsys.readouterr().err
+    assert build_parser().parse_args(["run", "--data", "d", "--la", "825",
+                                      "--horizon", "30"]).horizon == 30

@@ -95,8 +95,8 @@ def test_run_without_allocation_reports_costs_but_no_balance(tmp_path):
 # ------------------------------------------------------------ one option vocabulary
 @pytest.mark.parametrize("args, message", [
     (["project", "--draws", "0", "--out", "x"], "--draws: expected a whole number >= 1, got '0'"),
-    (["project", "--years", "-1", "--out", "x"], "--horizon/--years: expected a whole number >= 1"),
-    (["demo", "--horizon", "ten"], "expected a whole number >= 1, got 'ten'"),
+    (["project", "--years", "-1", "--out", "x"], "--horizon/--years: expected a whole number from 1 to 30 (years ahead)"),
+    (["demo", "--horizon", "ten"], "expected a whole number from 1 to 30 (years ahead), got 'ten'"),
     (["demo", "--seed", "-3"], "--seed: expected a whole number >= 0"),
     (["forecast", "--data", "d", "--measure", "requests", "--horizon", "2", "--la", " , ",
       "--out", "f.csv"], "expected an area code"),
