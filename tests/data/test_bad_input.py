@@ -280,6 +280,19 @@ def test_release_2022_alone_cannot_give_the_cohort_model(sen2):
     assert_names(msg, "single year of age with a placement breakdown", "LA 825",
                  "the 2025 release's caseload.csv")
     assert "cohort" not in msg and ".py" not in msg
+    assert "--data release-2025/ release-2022/" in msg  # the command-line words too
+
+
+def test_example_without_new_plans_names_both_ways_to_load_them(tmp_path):
+    """The advice was Python only ('load_sen2(release_2025, release_2022)') on the command line."""
+    from sendforecast.data.example import EXAMPLE_DIR
+    from sendforecast.models.cohort import CohortModel
+
+    for f in EXAMPLE_DIR.glob("*.csv"):
+        if "newplans" not in f.name:
+            shutil.copy(f, tmp_path / f.name)
+    msg = message(CohortModel.from_sen2, load_sen2(tmp_path), "999")
+    assert_names(msg, "new EHC plans", "--data", "load_sen2(")
 
 
 # ---------------------------------------------------------------------------- CLI
