@@ -17,7 +17,7 @@ from pydantic import BaseModel, ValidationError
 
 from sendforecast.errors import InputError, Problem
 
-__all__ = ["load_yaml_model", "validation_problems", "yaml_line"]
+__all__ = ["load_yaml_model", "plain_message", "validation_problems", "yaml_line"]
 
 
 def load_yaml_model(path: str | Path, model: type[BaseModel]):
@@ -86,7 +86,9 @@ def validation_problems(error: ValidationError, path: str | Path, node, prefix: 
         value = err.get("input")
         found = (None if err["type"] in ("missing", "extra_forbidden") or isinstance(value, dict)
                  else (value if isinstance(value, str) else repr(value))[:60])  # a dict: a check
-        msg = _plain(err["msg"])                                              # of several fields
+        msg = plain_message(err["msg"])                                              # of several fields
+        if "found " in msg:  # the check's message names the value already
+            found = None
         if err["type"] == "missing":
             msg = "a value (the field is required)"
         elif err["type"] == "extra_forbidden":
@@ -95,7 +97,7 @@ def validation_problems(error: ValidationError, path: str | Path, node, prefix: 
     return problems
 
 
-def _plain(msg: str) -> str:
+def plain_message(msg: str) -> str:
     """pydantic's ``Input should be greater than or equal to 10`` -> ``a number greater than
     or equal to 10``; ``Value error, x`` -> ``x``."""
     msg = msg.removeprefix("Value error, ")

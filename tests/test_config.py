@@ -95,3 +95,9 @@ def test_statutory_file_typo_in_a_strategy_parameter(tmp_path):
     assert "line 5, column 'statutory.strategies.x.0.numbr': expected a known field" in msg
     assert "did you mean 'number'" in msg
     assert "Extra inputs" not in msg and "Field required" not in msg
+
+
+def test_a_message_that_names_the_value_is_not_followed_by_it_again(tmp_path):
+    msg = _error(HNBAllocation.from_file, _edit(HNB, tmp_path, 'base_year: "2024-25"',
+                                                'base_year: "2024"'))
+    assert msg.count("found '2024'") == 1, msg

@@ -94,3 +94,23 @@ def test_bad_cell_names_sheet_row_and_column(demo, tmp_path):
     assert f"line {r + 1}, column 'price_year'" in msg
     # the CLI turns it into one message, no traceback
     assert main(["demo", "--out", str(tmp_path / "x"), "--costs", str(bad), *SMALL]) == 2
+
+
+def test_bad_cell_messages_are_plain_english(demo, tmp_path):
+    """A negative cost read 'expected Input should be greater than or equal to 0' and a bad
+    price year "... found '2024', found '2024'" (end-user review)."""
+    wb = load_workbook(demo / "workbook.xlsx")
+    ws = wb["Assumptions"]
+    head = [c.value for c in ws[1]]
+    r = _row(ws, "state_special", "top_up")
+    ws.cell(r, head.index("annual_cost") + 1).value = -5
+    ws.cell(r + 1, head.index("price_year") + 1).value = "2024"
+    bad = tmp_path / "bad.xlsx"
+    wb.save(bad)
+    with pytest.raises(InputError) as e:
+        CostAssumptions.from_file(bad)
+    msg = str(e.value)
+    assert (f"line {r}, column 'annual_cost': expected a number greater than or equal to 0, "
+            "found '-5.0'") in msg
+    assert f"line {r + 1}, column 'price_year': expected a financial year such as " in msg
+    assert msg.count("found '2024'") == 1 and "Input should" not in msg
