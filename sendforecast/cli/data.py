@@ -57,7 +57,7 @@ def add_data_parser(sub) -> None:
     dsub = d.add_subparsers(dest="data_command", required=True)
     s = dsub.add_parser("summary", help="headline measures per LA as a long CSV")
     add_data(s)
-    add_la(s, many=True, default="all")
+    add_la(s, many=True, default="all", areas=True)
     add_out(s, kind="file")
     s.set_defaults(func=cmd_data_summary)
     q = dsub.add_parser("quality", help="print the data-quality report")

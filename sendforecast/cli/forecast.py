@@ -172,7 +172,7 @@ def add_forecast_parser(subparsers) -> None:
                    help="caseload: EHC plans at the January census; requests, assessments, "
                         "new_plans: calendar-year flows")
     add_horizon(f, default=None)
-    add_la(f, many=True, default="all")
+    add_la(f, many=True, default="all", areas=True)
     auto = ", ".join(f"{m} {AUTO_METHOD.get(m, AUTO_DEFAULT)}" for m in MEASURES)
     f.add_argument("--method", default="auto", choices=(*METHODS, "auto"),
                    help=f"naive, drift, ets, loglinear, pooled, hierarchical: every measure; pipeline: "

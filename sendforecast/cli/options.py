@@ -102,13 +102,14 @@ def add_data(parser: argparse.ArgumentParser, required: bool = True) -> None:
 
 
 def add_la(parser: argparse.ArgumentParser, *, many: bool, required: bool = True,
-           default: str | None = None) -> None:
+           default: str | None = None, areas: bool = False) -> None:
+    """``areas``: the command also takes region (E12...) and England codes."""
     if many:
         parser.add_argument(
             "--la", type=la_codes, required=required and default is None,
             default=la_codes(default) if default else None, metavar="CODE[,CODE...]|all",
-            help="3-digit DfE LA code, a comma list of codes, or 'all' (E12... region and "
-                 "E92000001 England where the command reports areas)"
+            help="3-digit DfE LA code, a comma list of codes, or 'all'"
+                 + (", or E12... region codes and E92000001 (England)" if areas else "")
                  + (f" (default {default})" if default else ""))
     else:
         parser.add_argument("--la", type=one_la, required=required, metavar="CODE",

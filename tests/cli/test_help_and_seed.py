@@ -65,3 +65,19 @@ def test_a_horizon_beyond_30_years_is_an_argument_error(capsys):
         assert "expected a whole number from 1 to 30" in capsys.readouterr().err
     assert build_parser().parse_args(["run", "--data", "d", "--la", "825",
                                       "--horizon", "30"]).horizon == 30
+
+
+def test_la_help_mentions_regions_only_where_they_are_accepted():
+    """run and statutory --help said region and England codes were accepted 'where the
+    command reports areas'; they are not accepted there (unknown LA code)."""
+    from sendforecast.cli.main import build_parser
+
+    def la_help(*words):
+        p = build_parser()
+        for w in words:
+            p = next(a for a in p._actions if hasattr(a, "choices") and a.choices
+                     and w in a.choices).choices[w]
+        return next(a.help for a in p._actions if a.dest == "la")
+
+    assert "E92000001" not in la_help("run") and "E92000001" not in la_help("statutory")
+    assert "E92000001" in la_help("data", "summary") and "E92000001" in la_help("forecast")
