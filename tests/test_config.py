@@ -101,3 +101,21 @@ def test_a_message_that_names_the_value_is_not_followed_by_it_again(tmp_path):
     msg = _error(HNBAllocation.from_file, _edit(HNB, tmp_path, 'base_year: "2024-25"',
                                                 'base_year: "2024"'))
     assert msg.count("found '2024'") == 1, msg
+
+
+def test_run_file_paths_that_do_not_exist_name_the_line_and_the_folder(tmp_path):
+    """'SEN2 data path not found: release-2025' named neither the run file nor the folder
+    a relative path is read from (the run file's)."""
+    text = EXAMPLE_YAML.read_text(encoding="utf-8").replace(
+        "  example: true", "  data: [release-2025, release-2022]\n  la: 825").replace(
+        "  hnb: example", "  hnb: my-hnb.yaml")
+    (tmp_path / "release-2022").mkdir()
+    p = tmp_path / "run.yaml"
+    p.write_text(text, encoding="utf-8")
+    with pytest.raises(InputError) as e:
+        load_run_config(p)
+    msg = str(e.value)
+    assert "run.yaml, line 5, column 'base.data.0'" in msg and "'release-2025'" in msg
+    assert str(tmp_path) in msg  # where a relative path is read from
+    assert "column 'assumptions.hnb'" in msg and "'my-hnb.yaml'" in msg
+    assert "release-2022'" not in msg  # it exists

@@ -147,6 +147,8 @@ def load_run_config(path: str | Path) -> tuple[RunConfig, dict[str, list[Scenari
                 problems.append(Problem(str(path), yaml_line(node, loc),
                                         ".".join(map(str, loc)), str(e)))
         strategies[name] = out
+    if cfg is not None:
+        problems += _missing_paths(cfg, path, node)
     if cfg is not None and cfg.goal_seek is not None:
         gs = cfg.goal_seek
         for x in (gs.lo, gs.hi):  # both ends (hi unchecked: a 'bug' after the strategies)
@@ -164,6 +166,25 @@ def load_run_config(path: str | Path) -> tuple[RunConfig, dict[str, list[Scenari
     if problems:
         raise InputError(problems)
     return cfg, strategies
+
+
+def _missing_paths(cfg: RunConfig, path: Path, node) -> list[Problem]:
+    """Data and assumption files that do not exist, with the line of the run file and the
+    folder a relative path is read from (it was 'SEN2 data path not found: release-2025',
+    after the run had started, naming neither)."""
+    from sendforecast.config import yaml_line
+
+    given = [(["base", "data", i], p) for i, p in enumerate(cfg.base.data)]
+    given += [(["assumptions", k], getattr(cfg.assumptions, k))
+              for k in ("costs", "capacity", "hnb")]
+    out = []
+    for loc, p in given:
+        full = resolve(p, path, path)
+        if full is not None and p != "example" and not Path(full).exists():
+            out.append(Problem(str(path), yaml_line(node, loc), ".".join(map(str, loc)),
+                               f"a file or folder that exists (a relative path is read from "
+                               f"{path.parent.resolve()}, the run file's folder)", p))
+    return out
 
 
 def resolve(path_or_keyword: str | None, yaml_path: Path, example: Path) -> str | None:
