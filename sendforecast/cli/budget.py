@@ -46,10 +46,19 @@ def load_budget_inputs(args: argparse.Namespace):
     from sendforecast.finance.hnb import HNBAllocation
     from sendforecast.sufficiency import Capacity
 
-    costs = CostAssumptions.from_file(args.costs) if args.costs else CostAssumptions.defaults()
-    hnb = HNBAllocation.from_file(args.hnb) if args.hnb else None
-    cap = Capacity.from_file(args.capacity) if args.capacity else None
+    costs = (_read("--costs", args.costs, CostAssumptions.from_file) if args.costs
+             else CostAssumptions.defaults())
+    hnb = _read("--hnb", args.hnb, HNBAllocation.from_file) if args.hnb else None
+    cap = _read("--capacity", args.capacity, Capacity.from_file) if args.capacity else None
     return costs, hnb, cap, _routing(args)
+
+
+def _read(option: str, path, reader):
+    """``reader(path)``; a path that is not there names its option ('No such file:
+    nofile.csv' did not say whether --costs or --capacity was wrong)."""
+    if not Path(path).exists():
+        raise FileNotFoundError(f"{option} {path}: no such file")
+    return reader(path)
 
 
 def load_batch_budget_inputs(args: argparse.Namespace, codes: list[str]):
@@ -61,7 +70,7 @@ def load_batch_budget_inputs(args: argparse.Namespace, codes: list[str]):
     from sendforecast.finance.hnb import HNBAllocation
     from sendforecast.sufficiency import Capacity
 
-    costs = CostAssumptions.from_file(args.costs) if args.costs else None
+    costs = _read("--costs", args.costs, CostAssumptions.from_file) if args.costs else None
     allocations = per_la_inputs(args.hnb, codes, HNBAllocation.from_file, "HNB allocation",
                                 "--hnb", (".yaml", ".yml"))
     capacities = per_la_inputs(args.capacity, codes, Capacity.from_file, "commissioned places",

@@ -81,3 +81,15 @@ def test_la_help_mentions_regions_only_where_they_are_accepted():
 
     assert "E92000001" not in la_help("run") and "E92000001" not in la_help("statutory")
     assert "E92000001" in la_help("data", "summary") and "E92000001" in la_help("forecast")
+
+
+def test_a_missing_input_file_names_its_option(tmp_path, capsys):
+    """'No such file: nofile.csv' did not say whether --costs or --capacity was wrong."""
+    from sendforecast.cli import main
+
+    for opt in ("--costs", "--capacity", "--hnb"):
+        rc = main(["demo", "--draws", "10", "--years", "1", "--out", str(tmp_path / "x"), opt,
+                   "nofile.csv"])
+        err = capsys.readouterr().err
+        assert rc == 2 and f"{opt} nofile.csv: no such file" in err, err
+    assert not (tmp_path / "x").exists()
