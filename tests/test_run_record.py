@@ -70,3 +70,21 @@ def test_batch_folders_record_their_inputs_too(tmp_path):
     rec = json.loads((out / "999" / "run.json").read_text())
     assert rec["cost assumptions"].startswith("sourced defaults")
     assert rec["capacity (commissioned places)"] == str(EXAMPLE_CAPACITY)
+
+
+def test_project_records_its_inputs_and_settings(tmp_path):
+    """``project --data ... --la`` wrote tables and nothing of the data, seed, draws or model
+    settings that made them (run writes run.json, forecast FILE.csv.json, statutory
+    statutory.json)."""
+    out = tmp_path / "p"
+    assert main(["project", "--data", str(EXAMPLE_DIR), "--la", "999", "--draws", "10",
+                 "--years", "2", "--seed", "3", "--out", str(out)]) == 0
+    rec = json.loads((out / "project.json").read_text())
+    assert rec["data sources"] == [str(EXAMPLE_DIR)] and rec["la"] == "999"
+    assert (rec["seed"], rec["draws"], rec["horizon"]) == (3, 10, 2)
+    assert rec["settings"]["base_year"] == 2024 and "margins" in rec["settings"]
+    out_s = tmp_path / "ps"
+    assert main(["project", "--data", str(EXAMPLE_DIR), "--la", "999", "--draws", "10",
+                 "--years", "1", "--suppress", "--out", str(out_s)]) == 0
+    rec = json.loads((out_s / "project.json").read_text())
+    assert "withheld" in rec["settings"]["margins"]  # it quotes the base counts
