@@ -148,6 +148,10 @@ def add_out(parser: argparse.ArgumentParser, *, kind: str = "dir", required: boo
                             help=help or "output file")
 
 
+#: DfE practice: counts below 5 are shown as 'c'.
+DEFAULT_SUPPRESS = 5
+
+
 def add_suppress(parser: argparse.ArgumentParser) -> None:
     """``--suppress`` and ``--suppress-threshold N`` (publication-safe outputs)."""
     g = parser.add_argument_group("publication")
@@ -155,10 +159,15 @@ def add_suppress(parser: argparse.ArgumentParser) -> None:
                    help="make outputs safe to publish: counts of children rounded to the "
                         "nearest 5 and counts below the threshold shown as 'c' (DfE practice); "
                         "money, percentages and years are unchanged (default: off)")
-    g.add_argument("--suppress-threshold", type=positive_int, default=5, metavar="N",
-                   help="with --suppress: counts below N are shown as 'c' (default 5)")
+    g.add_argument("--suppress-threshold", type=positive_int, default=None, metavar="N",
+                   help=f"counts below N are shown as 'c' (default {DEFAULT_SUPPRESS}); "
+                        "giving it turns --suppress on")
 
 
 def suppress_threshold(args: argparse.Namespace) -> int | None:
-    """The suppression threshold the user asked for, or None when ``--suppress`` is off."""
-    return args.suppress_threshold if getattr(args, "suppress", False) else None
+    """The suppression threshold the user asked for, or None when suppression is off: a
+    threshold given alone turns it on (it was silently ignored without --suppress)."""
+    given = getattr(args, "suppress_threshold", None)
+    if given is not None:
+        return given
+    return DEFAULT_SUPPRESS if getattr(args, "suppress", False) else None

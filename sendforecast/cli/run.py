@@ -117,8 +117,8 @@ def _rerun_command(args, command: str) -> str:
     for opt in ("hnb", "capacity", "routing"):
         if getattr(args, opt, None):
             words += [f"--{opt}", str(getattr(args, opt))]
-    if getattr(args, "suppress", False):
-        words += ["--suppress", "--suppress-threshold", str(args.suppress_threshold)]
+    if suppress_threshold(args) is not None:
+        words += ["--suppress", "--suppress-threshold", str(suppress_threshold(args))]
     words += ["--costs", str(Path(args.out) / "workbook.xlsx"), "--out", f"{args.out}-edited"]
     return shlex.join(words)
 

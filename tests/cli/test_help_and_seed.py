@@ -93,3 +93,17 @@ def test_a_missing_input_file_names_its_option(tmp_path, capsys):
         err = capsys.readouterr().err
         assert rc == 2 and f"{opt} nofile.csv: no such file" in err, err
     assert not (tmp_path / "x").exists()
+
+
+def test_a_suppression_threshold_alone_turns_suppression_on():
+    """--suppress-threshold 10 without --suppress wrote unrounded counts (run.json: 'off')
+    although the user asked for a publication threshold."""
+    from sendforecast.cli.main import build_parser
+    from sendforecast.cli.options import suppress_threshold
+
+    def th(*extra):
+        return suppress_threshold(build_parser().parse_args(["demo", *extra]))
+
+    assert th() is None and th("--suppress") == 5
+    assert th("--suppress-threshold", "10") == 10
+    assert th("--suppress", "--suppress-threshold", "3") == 3
