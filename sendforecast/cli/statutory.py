@@ -211,4 +211,4 @@ def _scenarios(data, la, cfg, strategies, args, capacity, out: Path) -> None:
                                   threshold=gs.threshold, probability=gs.probability,
                                   integer=gs.integer, tol=gs.tol or (gs.hi - gs.lo) / 100, **kw)
         res.iterations.to_csv(out / "statutory_goal_seek.csv", index=False)
-        print(res, file=sys.stdout)
+        print(f"goal seek ({gs.parameter}): {res}", file=sys.stdout)
