@@ -88,3 +88,19 @@ def test_project_records_its_inputs_and_settings(tmp_path):
                  "--years", "1", "--suppress", "--out", str(out_s)]) == 0
     rec = json.loads((out_s / "project.json").read_text())
     assert "withheld" in rec["settings"]["margins"]  # it quotes the base counts
+
+
+def test_batch_folders_name_their_per_la_hnb_file(tmp_path):
+    """With --hnb FOLDER each LA folder's run.json said only 'given in Python (source: ...)'
+    of the HNB file its DSG balance came from."""
+    import shutil
+
+    hnb = tmp_path / "hnb"
+    hnb.mkdir()
+    shutil.copy(EXAMPLE_HNB, hnb / "999.yaml")
+    out = tmp_path / "batch"
+    assert main(["run", "--data", str(EXAMPLE_DIR), "--la", "all", "--jobs", "1", *SMALL,
+                 "--hnb", str(hnb), "--out", str(out)]) == 0
+    rec = json.loads((out / "999" / "run.json").read_text())
+    assert rec["HNB allocation"] == str(hnb / "999.yaml")
+    assert json.loads((out / "batch.json").read_text())["HNB allocation folder"] == str(hnb)

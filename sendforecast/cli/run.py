@@ -58,7 +58,7 @@ def cmd_run(args) -> int:
 
 def _batch(data, args) -> int:
     from sendforecast.batch import resolve_las, run_batch
-    from sendforecast.cli.budget import load_batch_budget_inputs
+    from sendforecast.cli.budget import batch_input_files, load_batch_budget_inputs
 
     codes = resolve_las(data, args.la)
     costs, allocations, capacities, routing = load_batch_budget_inputs(args, codes)
@@ -67,7 +67,8 @@ def _batch(data, args) -> int:
           file=sys.stderr)
     res = run_batch(data, codes, args.out, horizon=args.horizon, draws=args.draws, seed=args.seed,
                     costs=costs, allocations=allocations, capacities=capacities, routing=routing,
-                    jobs=args.jobs, scheduler=args.scheduler, suppress=suppress_threshold(args))
+                    jobs=args.jobs, scheduler=args.scheduler, suppress=suppress_threshold(args),
+                    inputs=batch_input_files(args, codes))
     wall = res.wall_seconds
     print(f"{len(res.done)} LA(s) done, {len(res.failures)} failed in {wall:.0f}s "
           f"({wall / max(len(codes), 1):.1f}s per LA; {res.backend})")
