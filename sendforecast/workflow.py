@@ -107,7 +107,7 @@ def run_main_job(data: SEN2Data, la: str, out_dir: str | Path, *, horizon: int =
     from sendforecast.finance.budget import budget
     from sendforecast.finance.hnb import HNBAllocation
 
-    recorded = _input_record(inputs or {}, costs, allocation, capacity, routing)
+    recorded = input_record(inputs or {}, costs, allocation, capacity, routing)
     costs = costs or CostAssumptions.defaults()
     if allocation is None:
         say("Costs and sufficiency (no HNB allocation given: DSG balance skipped; pass --hnb FILE)")
@@ -206,7 +206,7 @@ def run_main_job(data: SEN2Data, la: str, out_dir: str | Path, *, horizon: int =
     return res
 
 
-def _input_record(inputs: dict, costs, allocation, capacity, routing) -> dict[str, str]:
+def input_record(inputs: dict, costs, allocation, capacity, routing) -> dict[str, str]:
     """Which files the costs, HNB allocation and capacity came from, and the routing (it
     recorded only 'budget: capacity: True').  ``inputs``: the file names a caller gave (a
     None value: no file); otherwise what the objects say of themselves."""

@@ -32,9 +32,11 @@ def run_scenarios(args: argparse.Namespace) -> int:
     import matplotlib
 
     matplotlib.use("Agg")
+    import platform
+
     import matplotlib.pyplot as plt
 
-    from sendforecast import load_example, load_sen2
+    from sendforecast import __version__, load_example, load_sen2
     from sendforecast.cli.options import suppress_threshold
     from sendforecast.data.example import (
         EXAMPLE_CAPACITY,
@@ -54,6 +56,7 @@ def run_scenarios(args: argparse.Namespace) -> int:
     from sendforecast.scenarios.goal_seek import goal_seek
     from sendforecast.scenarios.library import scenario_from_dict
     from sendforecast.sufficiency import Capacity
+    from sendforecast.workflow import input_record
 
     if bool(args.file) == bool(args.example):
         raise UsageError("scenarios run: give a FILE.yaml or --example (not both)")
@@ -72,7 +75,8 @@ def run_scenarios(args: argparse.Namespace) -> int:
     cap_path = resolve(a.capacity, path, EXAMPLE_CAPACITY)
     costs = CostAssumptions.from_file(costs_path) if costs_path else CostAssumptions.defaults()
     capacity = Capacity.from_file(cap_path) if cap_path else None
-    allocation = HNBAllocation.from_file(resolve(a.hnb, path, EXAMPLE_HNB))
+    hnb_path = resolve(a.hnb, path, EXAMPLE_HNB)
+    allocation = HNBAllocation.from_file(hnb_path)
     model = CohortModel.from_sen2(data, la)
     print(f"{data.la_name(la)} ({la}): baseline + {len(strategies)} strategies, "
           f"{cfg.horizon} years x {draws:,} draws, seed {cfg.seed}", flush=True)
@@ -91,7 +95,11 @@ def run_scenarios(args: argparse.Namespace) -> int:
         fig = comparison_dsg(comp, measure)
         fig.savefig(out / f"dsg_{measure}.png", dpi=120)
         plt.close(fig)
-    comp.settings |= {"file": str(path), "la": la, "publication suppression": describe(th)}
+    comp.settings |= {"file": str(path), "la": la, "publication suppression": describe(th),
+                      "sendforecast version": __version__, "python": platform.python_version(),
+                      "data sources": list(data.sources)}
+    comp.settings |= input_record({"costs": costs_path, "hnb": hnb_path, "capacity": cap_path},
+                                  costs, allocation, capacity, a.routing)
     if cfg.goal_seek is not None:
         gs = cfg.goal_seek
         res = goal_seek(model, lambda x: [scenario_from_dict({**gs.scenario, gs.parameter: x})],

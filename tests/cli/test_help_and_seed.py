@@ -107,3 +107,14 @@ def test_a_suppression_threshold_alone_turns_suppression_on():
     assert th() is None and th("--suppress") == 5
     assert th("--suppress-threshold", "10") == 10
     assert th("--suppress", "--suppress-threshold", "3") == 3
+
+
+def test_scenarios_run_json_records_version_data_and_input_files(tmp_path):
+    """scenarios run's run.json named the run file and the LA but not the data read, the
+    assumption files or the sendforecast version (run's run.json does)."""
+    rec, _ = _run(tmp_path / "s")
+    assert rec["sendforecast version"] and rec["python"]
+    assert rec["data sources"] and all(isinstance(s, str) for s in rec["data sources"])
+    assert rec["HNB allocation"].endswith("exampleshire_hnb.yaml")
+    assert rec["capacity (commissioned places)"].endswith("exampleshire_capacity.csv")
+    assert rec["cost assumptions"].endswith("exampleshire_costs.csv")
