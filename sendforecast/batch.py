@@ -39,10 +39,10 @@ from pathlib import Path
 import pandas as pd
 
 from sendforecast import __version__
-from sendforecast.errors import NotFoundError, UsageError
+from sendforecast.errors import UsageError
 from sendforecast.intervals import INTERVAL_COLUMNS
 
-__all__ = ["BatchResult", "run_batch", "resolve_las", "per_la_inputs"]
+__all__ = ["BatchResult", "run_batch", "resolve_las", "per_la_files", "per_la_inputs"]
 
 FAILURE_COLUMNS = ["la_code", "la_name", "error_type", "message"]
 HNB_COLUMNS = ["la_code", "la_name", "financial_year", *INTERVAL_COLUMNS]
@@ -72,27 +72,21 @@ def resolve_las(data, la: str | Sequence[str]) -> list[str]:
     codes = list(dict.fromkeys(str(c).strip() for c in la if str(c).strip()))
     if not codes:
         raise UsageError("no LA given: pass --la CODE, a comma list of codes or 'all'")
-    known = set(data.la_codes())
-    unknown = [c for c in codes if c not in known]
-    if unknown:
-        raise NotFoundError(f"unknown LA code(s) {unknown}: not in the data; LA codes are "
-                            f"3-digit DfE codes such as {data.la_codes()[:5]}")
+    data.check_la_codes(codes)
     return codes
 
 
-def per_la_inputs(path: str | Path | None, las: Sequence[str], reader, what: str, option: str,
-                  suffixes: Sequence[str]) -> dict[str, object]:
-    """Read one input per LA from a folder of ``<code>.<suffix>`` files.
-
-    One file cannot be every LA's: with several LAs ``option`` must name a folder.
-    LAs without a file get none (no DSG balance / capacity for them).
-    """
+def per_la_files(path: str | Path | None, las: Sequence[str], what: str, option: str,
+                 suffixes: Sequence[str]) -> dict[str, Path]:
+    """The ``<code>.<suffix>`` file of each LA in the folder ``path`` (LAs without one are
+    left out).  One file cannot be every LA's: with several LAs ``option`` must name a
+    folder."""
     if path is None:
         return {}
     p = Path(path)
     if p.is_file():
         if len(las) == 1:
-            return {las[0]: reader(p)}
+            return {las[0]: p}
         raise UsageError(f"{option} {p} is one file, but {len(las)} LAs were asked for: give a "
                          f"folder holding one {what} file per LA, named by LA code "
                          f"(e.g. {las[0]}{suffixes[0]})")
@@ -100,15 +94,23 @@ def per_la_inputs(path: str | Path | None, las: Sequence[str], reader, what: str
         raise FileNotFoundError(2, "No such file or directory", str(p))
     out = {}
     for code in las:
-        for suf in suffixes:
-            f = p / f"{code}{suf}"
-            if f.is_file():
-                out[code] = reader(f)
-                break
+        f = next((p / f"{code}{suf}" for suf in suffixes if (p / f"{code}{suf}").is_file()),
+                 None)
+        if f is not None:
+            out[code] = f
     return out
 
 
-def _one_la(data, la: str, out_dir: Path, settings: dict, costs, allocation, capacity, routing):
+def per_la_inputs(path: str | Path | None, las: Sequence[str], reader, what: str, option: str,
+                  suffixes: Sequence[str]) -> dict[str, object]:
+    """Read one input per LA from a folder of ``<code>.<suffix>`` files
+    (:func:`per_la_files`); LAs without a file get none (no DSG balance / capacity)."""
+    return {code: reader(f) for code, f in per_la_files(path, las, what, option,
+                                                        suffixes).items()}
+
+
+def _one_la(data, la: str, out_dir: Path, settings: dict, costs, allocation, capacity, routing,
+            inputs=None):
     """Run one LA's job; never raises (a failure is returned as a record)."""
     import warnings
 
@@ -125,7 +127,8 @@ def _one_la(data, la: str, out_dir: Path, settings: dict, costs, allocation, cap
             res = run_main_job(data, la, out_dir / la, horizon=settings["horizon"],
                                draws=settings["draws"], seed=settings["seed"], costs=costs,
                                allocation=allocation, capacity=capacity, routing=routing,
-                               progress=False, suppress=settings.get("suppress"))
+                               progress=False, suppress=settings.get("suppress"),
+                               inputs=inputs)
     except Exception as exc:  # noqa: BLE001 - one LA's failure must not stop the run
         last = traceback.extract_tb(exc.__traceback__)[-1]
         msg = str(exc) or type(exc).__name__
@@ -157,13 +160,16 @@ def run_batch(data, la: str | Sequence[str], out_dir: str | Path, *, horizon: in
               allocations: Mapping[str, object] | None = None,
               capacities: Mapping[str, object] | None = None, routing=None, jobs: int | None = None,
               scheduler: str | None = None, progress: bool = True,
-              suppress: int | None = None) -> BatchResult:
+              suppress: int | None = None,
+              inputs: Mapping[str, Mapping[str, str]] | None = None) -> BatchResult:
     """Run the main job for each LA in ``la`` (``"all"``, a code or a list of codes); see the module doc.
 
     ``allocations`` / ``capacities`` map LA code -> :class:`~sendforecast.finance.hnb.HNBAllocation`
     / :class:`~sendforecast.sufficiency.Capacity` (LAs not in them get no DSG balance /
     no capacity).  ``jobs`` worker processes (default: every core); ``scheduler`` is a
-    Dask scheduler address, e.g. ``"tcp://10.0.0.5:8786"``.
+    Dask scheduler address, e.g. ``"tcp://10.0.0.5:8786"``.  ``inputs`` names the files:
+    ``"all"`` -> ``{"costs": file, "hnb": folder, "capacity": folder}`` (batch.json) and
+    LA code -> the same keys with that LA's files (its run.json).
     """
     from joblib import Parallel, delayed, parallel_config
     from tqdm.auto import tqdm
@@ -183,8 +189,9 @@ def run_batch(data, la: str | Sequence[str], out_dir: str | Path, *, horizon: in
     jobs = jobs or os.cpu_count() or 1
     t0 = time.perf_counter()
 
+    inputs = dict(inputs or {})
     tasks = (delayed(_one_la)(data.subset([la]), la, out, settings, costs, allocations.get(la),
-                              capacities.get(la), routing) for la in codes)
+                              capacities.get(la), routing, inputs.get(la)) for la in codes)
     results = []
     if scheduler:
         client = _dask_client(scheduler)
@@ -232,6 +239,11 @@ def run_batch(data, la: str | Sequence[str], out_dir: str | Path, *, horizon: in
              "LAs with an HNB allocation": sorted(allocations),
              "LAs with commissioned places": sorted(capacities),
              "unit costs": costs_note, "publication suppression": describe(suppress)}
+    given = inputs.get("all", {})
+    about |= {label: str(given[k]) for k, label in (("costs", "unit costs file"),
+                                                    ("hnb", "HNB allocation folder"),
+                                                    ("capacity", "capacity folder"))
+              if given.get(k)}
     (out / "batch.json").write_text(json.dumps(about, indent=2, default=str))
     res.files.append(out / "batch.json")
     return res

@@ -6,6 +6,9 @@ files mean.
 
 from __future__ import annotations
 
+import difflib
+import types
+import typing
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -14,12 +17,14 @@ from pydantic import BaseModel, ValidationError
 
 from sendforecast.errors import InputError, Problem
 
-__all__ = ["load_yaml_model", "validation_problems", "yaml_line"]
+__all__ = ["load_yaml_model", "plain_message", "validation_problems", "yaml_line"]
 
 
 def load_yaml_model(path: str | Path, model: type[BaseModel]):
     """Validate a YAML file with a pydantic model; errors name the file, line and field."""
     path = Path(path)
+    if path.is_dir():  # was 'No such file: <folder>'
+        raise IsADirectoryError(f"{path} is a folder; expected a file")
     if not path.is_file():
         raise FileNotFoundError(f"No such file: {path}")
     try:
@@ -45,7 +50,7 @@ def load_yaml_model(path: str | Path, model: type[BaseModel]):
     try:
         return model.model_validate(data)
     except ValidationError as e:
-        raise InputError(validation_problems(e, path, node)) from None
+        raise InputError(validation_problems(e, path, node, model=model)) from None
 
 
 def _repeated_keys(node, where: str = "") -> list[tuple[str, int, int]]:
@@ -68,23 +73,83 @@ def _repeated_keys(node, where: str = "") -> list[tuple[str, int, int]]:
 
 
 def validation_problems(error: ValidationError, path: str | Path, node, prefix: Sequence = (),
-                        note: str = "") -> list[Problem]:
+                        note: str = "", model: type[BaseModel] | None = None) -> list[Problem]:
     """One :class:`Problem` per error of a pydantic validation, with the line and field of
     the YAML file; ``prefix``: where the validated mapping sits in the file; ``note`` is
-    added to what was expected."""
+    added to what was expected; ``model`` (the one validated) names the known fields when a
+    key is misspelt.  Messages are plain English, not pydantic's ('Input should be ...')."""
     problems = []
     for err in error.errors():
-        loc = [*prefix, *(x for x in err["loc"] if not (isinstance(x, str) and "[" in x))]
+        where = [x for x in err["loc"] if not (isinstance(x, str) and "[" in x)]
+        loc = [*prefix, *where]
         field = ".".join(str(x) for x in loc) or None
-        found = (None if err["type"] == "missing" or isinstance(err.get("input"), dict)
-                 else repr(err.get("input"))[:60])  # a dict: a check of several fields
-        msg = err["msg"].removeprefix("Value error, ")
+        value = err.get("input")
+        found = (None if err["type"] in ("missing", "extra_forbidden") or isinstance(value, dict)
+                 else (value if isinstance(value, str) else repr(value))[:60])  # a dict: a check
+        msg = plain_message(err["msg"])                                              # of several fields
+        if "found " in msg:  # the check's message names the value already
+            found = None
         if err["type"] == "missing":
             msg = "a value (the field is required)"
         elif err["type"] == "extra_forbidden":
-            msg = "only known fields"
+            msg = _known_fields(model, where[:-1], str(where[-1]) if where else "")
         problems.append(Problem(str(path), yaml_line(node, loc), field, msg + note, found))
     return problems
+
+
+def plain_message(msg: str) -> str:
+    """pydantic's ``Input should be greater than or equal to 10`` -> ``a number greater than
+    or equal to 10``; ``Value error, x`` -> ``x``."""
+    msg = msg.removeprefix("Value error, ")
+    if msg.startswith("Input should be "):
+        msg = msg.removeprefix("Input should be ")
+        if msg.startswith(("greater", "less")):
+            msg = "a number " + msg
+    return msg
+
+
+def _known_fields(model, loc: Sequence, key: str) -> str:
+    """``a known field (a, b, c); did you mean 'b'?`` for a misspelt ``key`` at ``loc``."""
+    known = _fields_at(model, loc)
+    if not known:
+        return "only known fields"
+    text = f"a known field ({', '.join(known)})"
+    close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+    return text + (f"; did you mean '{close[0]}'?" if close else "")
+
+
+def _is_model(t) -> bool:
+    return isinstance(t, type) and issubclass(t, BaseModel)
+
+
+def _inner_model(t):
+    """The first pydantic model inside an annotation (``X | None``, ``list[X]``...)."""
+    if _is_model(t):
+        return t
+    for a in typing.get_args(t):
+        if (m := _inner_model(a)) is not None:
+            return m
+    return None
+
+
+def _fields_at(model, loc: Sequence) -> list[str]:
+    """Field names of the model reached from ``model`` along ``loc`` ([] if unknown)."""
+    t = model
+    for key in loc:
+        if not _is_model(t):
+            inner = _inner_model(t)
+            if inner is None:
+                return []
+            union = isinstance(t, types.UnionType) or typing.get_origin(t) is typing.Union
+            t = inner
+            if not union:  # list[X] / dict[str, X]: this key is an index or a name
+                continue
+        f = t.model_fields.get(str(key))
+        if f is None:
+            return []
+        t = f.annotation
+    t = t if _is_model(t) else _inner_model(t)
+    return list(t.model_fields) if t is not None else []
 
 
 def yaml_line(node, loc: Sequence) -> int | None:

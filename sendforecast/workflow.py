@@ -43,7 +43,7 @@ class JobResult:
 def run_main_job(data: SEN2Data, la: str, out_dir: str | Path, *, horizon: int = 10,
                  draws: int = 1000, seed: int = 1, costs=None, allocation=None, capacity=None,
                  routing=None, progress: bool = True, suppress: int | None = None,
-                 rerun: str | None = None) -> JobResult:
+                 rerun: str | None = None, inputs: dict[str, str] | None = None) -> JobResult:
     """History, projection, places, costs and DSG balance for one LA.
 
     Writes CSV tables, PNG charts, ``workbook.xlsx`` (one sheet per table, an
@@ -53,7 +53,8 @@ def run_main_job(data: SEN2Data, la: str, out_dir: str | Path, *, horizon: int =
     children to the nearest 5 and shows counts below the threshold as ``c``
     (:mod:`sendforecast.report.suppress`); ``res.tables`` keep the unrounded numbers.
     ``rerun`` is the command that reruns this job with ``--costs workbook.xlsx`` (for the
-    workbook's "How to rerun" sheet).
+    workbook's "How to rerun" sheet).  ``inputs`` names the files ``costs``, ``hnb`` and
+    ``capacity`` came from (recorded in run.json and the About sheet).
     ``costs`` defaults to :meth:`CostAssumptions.defaults` (HNB cost is always
     reported); the DSG balance needs an ``allocation``
     (:class:`sendforecast.finance.hnb.HNBAllocation`) and is skipped without one; ``capacity`` (:class:`sendforecast.sufficiency.Capacity`) turns
@@ -106,6 +107,7 @@ def run_main_job(data: SEN2Data, la: str, out_dir: str | Path, *, horizon: int =
     from sendforecast.finance.budget import budget
     from sendforecast.finance.hnb import HNBAllocation
 
+    recorded = input_record(inputs or {}, costs, allocation, capacity, routing)
     costs = costs or CostAssumptions.defaults()
     if allocation is None:
         say("Costs and sufficiency (no HNB allocation given: DSG balance skipped; pass --hnb FILE)")
@@ -171,7 +173,7 @@ def run_main_job(data: SEN2Data, la: str, out_dir: str | Path, *, horizon: int =
              "year convention": "caseload = January census year; flows = calendar year; "
                                 "money = April-March financial year",
              "intervals": "p10-p90 = 80% interval; p2_5-p97_5 = 95% interval (Monte Carlo)",
-             "publication suppression": describe(suppress)}
+             "publication suppression": describe(suppress)} | recorded
     about |= {f"projection: {k}": (WITHHELD if suppress is not None and k in COUNT_SETTINGS
                                    else str(v))
               for k, v in getattr(proj, "settings", {}).items()}
@@ -180,7 +182,7 @@ def run_main_job(data: SEN2Data, la: str, out_dir: str | Path, *, horizon: int =
               "Placements": res.tables["placements"].pivot_table(
                   index="year", columns="placement_group", values="value").reset_index(),
               "Projection by phase": res.tables["projection_by_phase"],
-              "Specialist places (SCAP)": res.tables["specialist_places"],
+              "Specialist places": res.tables["specialist_places"],
               "SCAP specialist places": res.tables["scap_specialist_places"]}
     b_sheets = budget_sheets(res.budget)
     if allocation is None:  # no allocation: the balance sheets would be meaningless
@@ -202,6 +204,31 @@ def run_main_job(data: SEN2Data, la: str, out_dir: str | Path, *, horizon: int =
     res.files.append(_write_report(res, data, la, name, about, suppress, draws))
     say(f"Done: {len(res.files)} files in {out}")
     return res
+
+
+def input_record(inputs: dict, costs, allocation, capacity, routing) -> dict[str, str]:
+    """Which files the costs, HNB allocation and capacity came from, and the routing (it
+    recorded only 'budget: capacity: True').  ``inputs``: the file names a caller gave (a
+    None value: no file); otherwise what the objects say of themselves."""
+    from sendforecast.finance.costs import CostAssumptions
+
+    defaults = ("sourced defaults (CostAssumptions.defaults(), sendforecast/finance/costs.py)")
+
+    def given(key: str, obj, none: str, own: str | None) -> str:
+        if key in inputs:
+            return str(inputs[key]) if inputs[key] else none
+        return none if obj is None else own or "given in Python"
+
+    hnb_source = getattr(allocation, "source", "") or None
+    return {"cost assumptions": given("costs", costs, defaults,
+                                      defaults if costs == CostAssumptions.defaults() else None),
+            "HNB allocation": given("hnb", allocation, "none: no DSG balance",
+                                    hnb_source and f"given in Python (source: {hnb_source})"),
+            "capacity (commissioned places)": given("capacity", capacity,
+                                                    "none: demand not constrained by places",
+                                                    getattr(capacity, "file", None)),
+            "overflow routing": (json.dumps(routing) if routing else
+                                 "default (state special overflow -> independent special)")}
 
 
 def _write_report(res: JobResult, data: SEN2Data, la: str, name: str, about: dict,

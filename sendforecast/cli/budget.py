@@ -13,8 +13,8 @@ import argparse
 import json
 from pathlib import Path
 
-__all__ = ["add_budget_arguments", "load_budget_inputs", "load_batch_budget_inputs",
-           "write_budget_outputs"]
+__all__ = ["add_budget_arguments", "batch_input_files", "load_budget_inputs",
+           "load_batch_budget_inputs", "write_budget_outputs"]
 
 COST_COLUMNS = ["financial_year", "line", "mean", "p10", "p90", "p2_5", "p97_5"]
 
@@ -46,10 +46,19 @@ def load_budget_inputs(args: argparse.Namespace):
     from sendforecast.finance.hnb import HNBAllocation
     from sendforecast.sufficiency import Capacity
 
-    costs = CostAssumptions.from_file(args.costs) if args.costs else CostAssumptions.defaults()
-    hnb = HNBAllocation.from_file(args.hnb) if args.hnb else None
-    cap = Capacity.from_file(args.capacity) if args.capacity else None
+    costs = (_read("--costs", args.costs, CostAssumptions.from_file) if args.costs
+             else CostAssumptions.defaults())
+    hnb = _read("--hnb", args.hnb, HNBAllocation.from_file) if args.hnb else None
+    cap = _read("--capacity", args.capacity, Capacity.from_file) if args.capacity else None
     return costs, hnb, cap, _routing(args)
+
+
+def _read(option: str, path, reader):
+    """``reader(path)``; a path that is not there names its option ('No such file:
+    nofile.csv' did not say whether --costs or --capacity was wrong)."""
+    if not Path(path).exists():
+        raise FileNotFoundError(f"{option} {path}: no such file")
+    return reader(path)
 
 
 def load_batch_budget_inputs(args: argparse.Namespace, codes: list[str]):
@@ -61,12 +70,24 @@ def load_batch_budget_inputs(args: argparse.Namespace, codes: list[str]):
     from sendforecast.finance.hnb import HNBAllocation
     from sendforecast.sufficiency import Capacity
 
-    costs = CostAssumptions.from_file(args.costs) if args.costs else None
+    costs = _read("--costs", args.costs, CostAssumptions.from_file) if args.costs else None
     allocations = per_la_inputs(args.hnb, codes, HNBAllocation.from_file, "HNB allocation",
                                 "--hnb", (".yaml", ".yml"))
     capacities = per_la_inputs(args.capacity, codes, Capacity.from_file, "commissioned places",
                                "--capacity", (".csv", ".xlsx"))
     return costs, allocations, capacities, _routing(args)
+
+
+def batch_input_files(args: argparse.Namespace, codes: list[str]) -> dict[str, dict]:
+    """The files a run over several LAs read: ``"all"`` -> what the options named, LA code
+    -> that LA's files (its run.json names them; it said 'given in Python')."""
+    from sendforecast.batch import per_la_files
+
+    hnb = per_la_files(args.hnb, codes, "HNB allocation", "--hnb", (".yaml", ".yml"))
+    cap = per_la_files(args.capacity, codes, "commissioned places", "--capacity",
+                       (".csv", ".xlsx"))
+    files = {c: {"costs": args.costs, "hnb": hnb.get(c), "capacity": cap.get(c)} for c in codes}
+    return files | {"all": {"costs": args.costs, "hnb": args.hnb, "capacity": args.capacity}}
 
 
 def _routing(args: argparse.Namespace):

@@ -57,7 +57,7 @@ def add_data_parser(sub) -> None:
     dsub = d.add_subparsers(dest="data_command", required=True)
     s = dsub.add_parser("summary", help="headline measures per LA as a long CSV")
     add_data(s)
-    add_la(s, many=True, default="all")
+    add_la(s, many=True, default="all", areas=True)
     add_out(s, kind="file")
     s.set_defaults(func=cmd_data_summary)
     q = dsub.add_parser("quality", help="print the data-quality report")
@@ -68,5 +68,6 @@ def add_data_parser(sub) -> None:
     dl.add_argument("release", help="release slug, e.g. 2025")
     dl.add_argument("--url", help="direct address of the zip (skips the lookup)")
     dl.add_argument("--dir", help="cache folder (default ~/.cache/sendforecast)")
-    dl.add_argument("--refresh", action="store_true")
+    dl.add_argument("--refresh", action="store_true",
+                    help="download again even if the zip is already in the cache folder")
     dl.set_defaults(func=cmd_data_download)

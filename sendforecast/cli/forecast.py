@@ -168,15 +168,18 @@ def add_forecast_parser(subparsers) -> None:
         "forecast",
         help="forecast requests, assessments, new plans or caseload with intervals to a CSV")
     add_data(f)
-    f.add_argument("--measure", required=True, choices=MEASURES)
+    f.add_argument("--measure", required=True, choices=MEASURES,
+                   help="caseload: EHC plans at the January census; requests, assessments, "
+                        "new_plans: calendar-year flows")
     add_horizon(f, default=None)
-    add_la(f, many=True, default="all")
+    add_la(f, many=True, default="all", areas=True)
     auto = ", ".join(f"{m} {AUTO_METHOD.get(m, AUTO_DEFAULT)}" for m in MEASURES)
     f.add_argument("--method", default="auto", choices=(*METHODS, "auto"),
                    help=f"naive, drift, ets, loglinear, pooled, hierarchical: every measure; pipeline: "
                         f"{', '.join(PIPELINE_MEASURES)} (not requests, its input); auto "
                         f"(default): the method chosen per measure by backtest ({auto})")
     add_seed(f)
-    add_out(f, kind="file", help="output CSV; <FILE>.warnings.csv (LAs not forecast or with "
-                                 "warnings) and <FILE>.json (settings, sources) go beside it")
+    add_out(f, kind="file", help="output CSV; FILE.csv.warnings.csv (LAs not forecast or with "
+                                 "warnings) and FILE.csv.json (settings, sources) go beside it, "
+                                 "e.g. fc.csv -> fc.csv.warnings.csv, fc.csv.json")
     f.set_defaults(func=cmd_forecast)

@@ -17,25 +17,32 @@ from sendforecast.defaults import DEFAULT_SEED  # the same default as the Python
 DEFAULT_OUT = "sendforecast-output"
 
 
-def whole_number(minimum: int):
-    """argparse type: an integer >= ``minimum`` (a clear argument error otherwise)."""
+def whole_number(minimum: int, maximum: int | None = None, what: str = ""):
+    """argparse type: an integer >= ``minimum`` (and <= ``maximum``; a clear argument error
+    otherwise)."""
 
     def check(text: str) -> int:
         try:
             value = int(text)
         except ValueError:
             value = None
-        if value is None or value < minimum:
+        if value is None or value < minimum or (maximum is not None and value > maximum):
+            bounds = f">= {minimum}" if maximum is None else f"from {minimum} to {maximum}"
             raise argparse.ArgumentTypeError(
-                f"expected a whole number >= {minimum}, got {text!r}")
+                f"expected a whole number {bounds}{what}, got {text!r}")
         return value
 
     return check
 
 
-#: argparse types: counts (draws, years, jobs) and seeds.
+#: The longest horizon, in years: the limit of a scenario run file (scenarios/config.py);
+#: --horizon 100 projected a century without a word.
+MAX_HORIZON = 30
+
+#: argparse types: counts (draws, years, jobs), seeds and horizons.
 positive_int = whole_number(1)
 seed_int = whole_number(0)
+horizon_int = whole_number(1, MAX_HORIZON, " (years ahead)")
 
 
 def out_dir(text: str) -> Path:
@@ -95,13 +102,14 @@ def add_data(parser: argparse.ArgumentParser, required: bool = True) -> None:
 
 
 def add_la(parser: argparse.ArgumentParser, *, many: bool, required: bool = True,
-           default: str | None = None) -> None:
+           default: str | None = None, areas: bool = False) -> None:
+    """``areas``: the command also takes region (E12...) and England codes."""
     if many:
         parser.add_argument(
             "--la", type=la_codes, required=required and default is None,
             default=la_codes(default) if default else None, metavar="CODE[,CODE...]|all",
-            help="3-digit DfE LA code, a comma list of codes, or 'all' (E12... region and "
-                 "E92000001 England where the command reports areas)"
+            help="3-digit DfE LA code, a comma list of codes, or 'all'"
+                 + (", or E12... region codes and E92000001 (England)" if areas else "")
                  + (f" (default {default})" if default else ""))
     else:
         parser.add_argument("--la", type=one_la, required=required, metavar="CODE",
@@ -110,14 +118,16 @@ def add_la(parser: argparse.ArgumentParser, *, many: bool, required: bool = True
 
 def add_horizon(parser: argparse.ArgumentParser, default: int | None = 10) -> None:
     parser.add_argument(
-        "--horizon", "--years", dest="horizon", type=positive_int, default=default,
+        "--horizon", "--years", dest="horizon", type=horizon_int, default=default,
         required=default is None, metavar="N",
         help="years ahead to forecast or project" + (f" (default {default})" if default else ""))
 
 
-def add_draws(parser: argparse.ArgumentParser, default: int | None = 1000) -> None:
+def add_draws(parser: argparse.ArgumentParser, default: int | None = 1000,
+              help: str | None = None) -> None:
     parser.add_argument("--draws", type=positive_int, default=default, metavar="N",
-                        help="Monte Carlo draws" + (f" (default {default})" if default else ""))
+                        help=help or "Monte Carlo draws" + (f" (default {default})" if default
+                                                            else ""))
 
 
 def add_seed(parser: argparse.ArgumentParser) -> None:
@@ -138,6 +148,10 @@ def add_out(parser: argparse.ArgumentParser, *, kind: str = "dir", required: boo
                             help=help or "output file")
 
 
+#: DfE practice: counts below 5 are shown as 'c'.
+DEFAULT_SUPPRESS = 5
+
+
 def add_suppress(parser: argparse.ArgumentParser) -> None:
     """``--suppress`` and ``--suppress-threshold N`` (publication-safe outputs)."""
     g = parser.add_argument_group("publication")
@@ -145,10 +159,15 @@ def add_suppress(parser: argparse.ArgumentParser) -> None:
                    help="make outputs safe to publish: counts of children rounded to the "
                         "nearest 5 and counts below the threshold shown as 'c' (DfE practice); "
                         "money, percentages and years are unchanged (default: off)")
-    g.add_argument("--suppress-threshold", type=positive_int, default=5, metavar="N",
-                   help="with --suppress: counts below N are shown as 'c' (default 5)")
+    g.add_argument("--suppress-threshold", type=positive_int, default=None, metavar="N",
+                   help=f"counts below N are shown as 'c' (default {DEFAULT_SUPPRESS}); "
+                        "giving it turns --suppress on")
 
 
 def suppress_threshold(args: argparse.Namespace) -> int | None:
-    """The suppression threshold the user asked for, or None when ``--suppress`` is off."""
-    return args.suppress_threshold if getattr(args, "suppress", False) else None
+    """The suppression threshold the user asked for, or None when suppression is off: a
+    threshold given alone turns it on (it was silently ignored without --suppress)."""
+    given = getattr(args, "suppress_threshold", None)
+    if given is not None:
+        return given
+    return DEFAULT_SUPPRESS if getattr(args, "suppress", False) else None

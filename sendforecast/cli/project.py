@@ -21,6 +21,7 @@ p97_5`` - quantiles of per-draw sums, so a total has its own interval):
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
 
 COLUMNS = ["year", "age", "placement", "mean", "p10", "p90", "p2_5", "p97_5"]
@@ -154,6 +155,9 @@ def run_project(args: argparse.Namespace) -> int:
         print("wrote " + ", ".join(p.name for p in paths))
     elif args.data and (args.costs or args.capacity):
         print("note: --costs/--capacity need --hnb FILE (the HNB allocation) for the budget chain")
+    (out / "project.json").write_text(json.dumps(_record(args, proj, th), indent=2,
+                                                 default=str))
+    written.append("project.json")
     tot = proj.totals()
     print(f"projected {tot.year.iloc[0]}-{tot.year.iloc[-1]} from January {proj.base_year}: "
           + ", ".join(f"{y}: {count(m, th)}" for y, m in zip(tot.year, tot["mean"], strict=True)))
@@ -166,6 +170,27 @@ def run_project(args: argparse.Namespace) -> int:
     print(f"wrote {out / 'projection.csv'} and {out / 'specialist_places.csv'}")
     print(f"wrote {', '.join(written)} in {out}")
     return 0
+
+
+def _record(args, proj, threshold) -> dict:
+    """``project.json``: the inputs and settings that made the tables (rerun with the same
+    data, seed and draws for the same numbers); under --suppress the settings quoting base
+    counts are withheld, as in the main job's run.json."""
+    import platform
+
+    from sendforecast import __version__
+    from sendforecast.report.suppress import describe
+    from sendforecast.workflow import COUNT_SETTINGS, WITHHELD
+
+    files = (list(map(str, args.data)) if args.data else
+             [str(f) for f in (args.transitions, args.population, args.valid_states, args.costs)
+              if f])
+    return {"sendforecast version": __version__, "python": platform.python_version(),
+            "data sources": files, "la": args.la, "horizon": args.horizon, "draws": args.draws,
+            "seed": args.seed, "by_need": bool(getattr(args, "by_need", False)),
+            "publication suppression": describe(threshold),
+            "settings": {k: (WITHHELD if threshold is not None and k in COUNT_SETTINGS else v)
+                         for k, v in proj.settings.items()}}
 
 
 def summary_tables(proj) -> dict:

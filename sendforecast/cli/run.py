@@ -47,6 +47,8 @@ def cmd_run(args) -> int:
 
     matplotlib.use("Agg")
     data = load_data(args.data)
+    if args.la != "all":  # before any work (it printed 'History for <name> (<name>)' first)
+        data.check_la_codes(args.la)
     if args.la != "all" and len(args.la) == 1 and not args.scheduler:
         res = _main_job(data, args.la[0], args, _rerun_command(args, "run"))
         print(f"Outputs are in: {res.out_dir.resolve()}")
@@ -56,7 +58,7 @@ def cmd_run(args) -> int:
 
 def _batch(data, args) -> int:
     from sendforecast.batch import resolve_las, run_batch
-    from sendforecast.cli.budget import load_batch_budget_inputs
+    from sendforecast.cli.budget import batch_input_files, load_batch_budget_inputs
 
     codes = resolve_las(data, args.la)
     costs, allocations, capacities, routing = load_batch_budget_inputs(args, codes)
@@ -65,7 +67,8 @@ def _batch(data, args) -> int:
           file=sys.stderr)
     res = run_batch(data, codes, args.out, horizon=args.horizon, draws=args.draws, seed=args.seed,
                     costs=costs, allocations=allocations, capacities=capacities, routing=routing,
-                    jobs=args.jobs, scheduler=args.scheduler, suppress=suppress_threshold(args))
+                    jobs=args.jobs, scheduler=args.scheduler, suppress=suppress_threshold(args),
+                    inputs=batch_input_files(args, codes))
     wall = res.wall_seconds
     print(f"{len(res.done)} LA(s) done, {len(res.failures)} failed in {wall:.0f}s "
           f"({wall / max(len(codes), 1):.1f}s per LA; {res.backend})")
@@ -99,7 +102,8 @@ def _main_job(data, la: str, args, rerun: str | None = None):
     costs, allocation, capacity, routing = load_budget_inputs(args)
     return run_main_job(data, la, args.out, horizon=args.horizon, draws=args.draws, seed=args.seed,
                         costs=costs, allocation=allocation, capacity=capacity, routing=routing,
-                        suppress=suppress_threshold(args), rerun=rerun)
+                        suppress=suppress_threshold(args), rerun=rerun,
+                        inputs={k: getattr(args, k, None) for k in ("costs", "hnb", "capacity")})
 
 
 def _rerun_command(args, command: str) -> str:
@@ -114,8 +118,8 @@ def _rerun_command(args, command: str) -> str:
     for opt in ("hnb", "capacity", "routing"):
         if getattr(args, opt, None):
             words += [f"--{opt}", str(getattr(args, opt))]
-    if getattr(args, "suppress", False):
-        words += ["--suppress", "--suppress-threshold", str(args.suppress_threshold)]
+    if suppress_threshold(args) is not None:
+        words += ["--suppress", "--suppress-threshold", str(suppress_threshold(args))]
     words += ["--costs", str(Path(args.out) / "workbook.xlsx"), "--out", f"{args.out}-edited"]
     return shlex.join(words)
 

@@ -16,10 +16,13 @@ def add_scenarios_parser(subparsers) -> argparse.ArgumentParser:
     r = sub.add_parser("run", help="run a scenario YAML file (schema: sendforecast.scenarios.config)")
     r.add_argument("file", nargs="?", help="scenario run YAML")
     r.add_argument("--example", action="store_true", help="run the shipped Exampleshire example")
-    from sendforecast.cli.options import add_draws, add_out, add_suppress
+    from sendforecast.cli.options import add_draws, add_out, add_suppress, seed_int
 
     add_out(r)
-    add_draws(r, default=None)  # None: the run file's number of draws
+    add_draws(r, default=None, help="Monte Carlo draws (default: the run file's draws)")
+    r.add_argument("--seed", type=seed_int, default=None, metavar="N",
+                   help="random seed; the same seed gives the same numbers (default: the run "
+                        "file's seed)")
     add_suppress(r)
     r.set_defaults(func=run_scenarios)
     return p
@@ -29,9 +32,11 @@ def run_scenarios(args: argparse.Namespace) -> int:
     import matplotlib
 
     matplotlib.use("Agg")
+    import platform
+
     import matplotlib.pyplot as plt
 
-    from sendforecast import load_example, load_sen2
+    from sendforecast import __version__, load_example, load_sen2
     from sendforecast.cli.options import suppress_threshold
     from sendforecast.data.example import (
         EXAMPLE_CAPACITY,
@@ -51,12 +56,15 @@ def run_scenarios(args: argparse.Namespace) -> int:
     from sendforecast.scenarios.goal_seek import goal_seek
     from sendforecast.scenarios.library import scenario_from_dict
     from sendforecast.sufficiency import Capacity
+    from sendforecast.workflow import input_record
 
     if bool(args.file) == bool(args.example):
         raise UsageError("scenarios run: give a FILE.yaml or --example (not both)")
     path = EXAMPLE_YAML if args.example else Path(args.file)
     cfg, strategies = load_run_config(path)
     draws = args.draws or cfg.draws
+    if args.seed is not None:  # the command line wins over the file, as --draws does
+        cfg = cfg.model_copy(update={"seed": args.seed})
     t0 = time.perf_counter()
     if cfg.base.example:
         data, la = load_example(), EXAMPLE_LA_CODE
@@ -67,7 +75,8 @@ def run_scenarios(args: argparse.Namespace) -> int:
     cap_path = resolve(a.capacity, path, EXAMPLE_CAPACITY)
     costs = CostAssumptions.from_file(costs_path) if costs_path else CostAssumptions.defaults()
     capacity = Capacity.from_file(cap_path) if cap_path else None
-    allocation = HNBAllocation.from_file(resolve(a.hnb, path, EXAMPLE_HNB))
+    hnb_path = resolve(a.hnb, path, EXAMPLE_HNB)
+    allocation = HNBAllocation.from_file(hnb_path)
     model = CohortModel.from_sen2(data, la)
     print(f"{data.la_name(la)} ({la}): baseline + {len(strategies)} strategies, "
           f"{cfg.horizon} years x {draws:,} draws, seed {cfg.seed}", flush=True)
@@ -86,7 +95,11 @@ def run_scenarios(args: argparse.Namespace) -> int:
         fig = comparison_dsg(comp, measure)
         fig.savefig(out / f"dsg_{measure}.png", dpi=120)
         plt.close(fig)
-    comp.settings |= {"file": str(path), "la": la, "publication suppression": describe(th)}
+    comp.settings |= {"file": str(path), "la": la, "publication suppression": describe(th),
+                      "sendforecast version": __version__, "python": platform.python_version(),
+                      "data sources": list(data.sources)}
+    comp.settings |= input_record({"costs": costs_path, "hnb": hnb_path, "capacity": cap_path},
+                                  costs, allocation, capacity, a.routing)
     if cfg.goal_seek is not None:
         gs = cfg.goal_seek
         res = goal_seek(model, lambda x: [scenario_from_dict({**gs.scenario, gs.parameter: x})],

@@ -141,7 +141,8 @@ def _describe(data, la) -> str:
     status = dict(zip(data.las.la_code.astype(str), data.las.status, strict=True))
     return ", ".join(f"{c} {data.la_name(c)}" + (f" ({status[c]})" if status.get(c) == "abolished"
                                                  else "")
-                     if c in known else f"{c} (not an LA code of these data)" for c in la)
+                     if c in known else f"{c} (not an LA code of these data"
+                     + (f"; {h}" if (h := data.la_name_hint(c)) else "") + ")" for c in la)
 
 
 def _not_forecast(data, la, table, out: Path) -> None:
@@ -210,4 +211,4 @@ def _scenarios(data, la, cfg, strategies, args, capacity, out: Path) -> None:
                                   threshold=gs.threshold, probability=gs.probability,
                                   integer=gs.integer, tol=gs.tol or (gs.hi - gs.lo) / 100, **kw)
         res.iterations.to_csv(out / "statutory_goal_seek.csv", index=False)
-        print(res, file=sys.stdout)
+        print(f"goal seek ({gs.parameter}): {res}", file=sys.stdout)

@@ -31,6 +31,7 @@ of the witan.send demo files; the other readers use sendforecast column names.
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
@@ -91,6 +92,16 @@ def _need(value: str) -> str | None:
 
 def _placement(value: str) -> str | None:
     return _GROUP(value) or placement_code(value)
+
+
+def _cost_line(value: str) -> str | None:
+    """``Top-up`` -> ``top_up``; a line that looks like ``transport`` but is not (``sen
+    transport``, ``transprt``) is refused: it would be costed as High Needs Block."""
+    line = re.sub(r"[\s-]+", "_", value.lower())
+    if line != "transport" and ("transport" in line or difflib.SequenceMatcher(
+            None, line, "transport").ratio() >= 0.8):
+        return None
+    return line
 
 
 def _la_code(value: str) -> str | None:
@@ -336,7 +347,8 @@ def read_unit_costs(path: str | Path) -> pd.DataFrame:
     t.text("placement", _placement, _GROUP_EXPECTED + ", or a detailed placement code/label")
     t.text("phase", _PHASE, _PHASE_EXPECTED, default=ALL)
     t.text("need", _need, _NEED_EXPECTED, default=ALL)
-    t.text("line", lambda v: re.sub(r"[\s-]+", "_", v.lower()), "a cost line", default="total")
+    t.text("line", _cost_line, "a cost line; SEN transport (general fund, not the High Needs "
+           "Block) is the line 'transport' exactly", default="total")
     t.number("annual_cost", lo=0)
     t.number("inflation", lo=-0.5, hi=0.5)
     t.text("source", str, "text", default="")

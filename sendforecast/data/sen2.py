@@ -115,6 +115,45 @@ class SEN2Data:
         row = self.las.loc[self.las.la_code == code, "la_name"]
         return str(row.iloc[0]) if len(row) else code
 
+    def check_la_codes(self, codes: Iterable[str], *, areas: bool = False) -> None:
+        """Raise :class:`NotFoundError` naming every code not in the data (``areas``: region
+        and England codes are known too); a code that is an LA's name, or part of one, is
+        answered with that LA's code (``--la Buckinghamshire`` is the commonest slip)."""
+        known = set(self.las.la_code.astype(str)) if areas else set(self.la_codes())
+        unknown = [str(c) for c in codes if str(c) not in known]
+        if not unknown:
+            return
+        las = self.las[self.las.level == "la"].sort_values("la_code")
+        examples = ", ".join(f"{c} ({n})" for c, n in zip(las.la_code[:3], las.la_name[:3],
+                                                          strict=True))
+        what = "3-digit DfE LA codes" + (f", E12... region codes or {ENGLAND_CODE} (England)"
+                                         if areas else "")
+        what += f", e.g. {examples}" if examples else " (the data hold no LA rows)"
+        hints = [h for c in unknown if (h := self.la_name_hint(c))]
+        raise NotFoundError(f"unknown LA code(s) {', '.join(map(repr, unknown))}: not in the "
+                            f"data; expected {what}" + "".join(f"; {h}" for h in hints))
+
+    def la_name_hint(self, text: str) -> str | None:
+        """``'Buckinghamshire' is the name of LA 825 (...)`` when ``text`` is (part of) an LA
+        name, else None."""
+        def norm(x) -> str:
+            return "".join(ch for ch in str(x).lower() if ch.isalnum())
+
+        key = norm(text)
+        if len(key) < 3 or key.isdigit():
+            return None
+        las = self.las[self.las.level == "la"]
+        names = dict(zip(las.la_code.astype(str), las.la_name, strict=True))
+        exact = [c for c, n in names.items() if norm(n) == key]
+        if exact:
+            return (f"{text!r} is the name of LA {exact[0]} ({names[exact[0]]}): give its code, "
+                    f"{exact[0]}")
+        part = [c for c, n in names.items() if key in norm(n)][:3]
+        if part:
+            return (f"{text!r} looks like the name of LA "
+                    + " or ".join(f"{c} ({names[c]})" for c in part) + ": give the code")
+        return None
+
     def subset(self, las: Iterable[str]) -> SEN2Data:
         """The rows of these LAs plus every region and England row (the reference areas).
 
@@ -179,11 +218,7 @@ class SEN2Data:
         codes = None if la == "all" else [c.strip() for c in ([la] if isinstance(la, str) else la)]
         if codes is not None:
             codes = [ENGLAND_CODE if c.lower() == "england" else c for c in codes]
-            known = set(self.las.la_code)
-            unknown = [c for c in codes if c not in known]
-            if unknown:
-                raise NotFoundError(f"unknown area code(s) {unknown}; known LA codes are 3-digit DfE codes "
-                               f"such as {self.la_codes()[:5]}")
+            self.check_la_codes(codes, areas=True)
         out = []
         for m in measures:
             for level in ("la", "region", "national"):
@@ -367,8 +402,9 @@ def _la_lookup(areas: pd.DataFrame, caseload: pd.DataFrame, report: QualityRepor
     cl = caseload[(caseload.age == "all") & (caseload.placement == "total")]
     cspan = cl.groupby("la_code", observed=True)["year"].agg(["min", "max"])
     out = latest[["level", "la_name", "new_la_code", "region_code", "region_name"]].copy()
-    out["first_year"] = cspan["min"].reindex(out.index).fillna(span["min"]).astype(int)
-    out["last_year"] = cspan["max"].reindex(out.index).fillna(span["max"]).astype(int)
+    for col, agg in (("first_year", "min"), ("last_year", "max")):  # no caseload file: the
+        caseload_span = cspan[agg].reindex(out.index).astype(float)   # span of any table
+        out[col] = caseload_span.fillna(span[agg].astype(float)).astype(int)
     out["status"] = [series_status(c) if lv == "la" else "aggregate" for c, lv in zip(out.index, out.level, strict=False)]
     names = areas[areas.level == "la"].groupby("la_code", observed=True)["la_name"].nunique()
     for code in names[names > 1].index:

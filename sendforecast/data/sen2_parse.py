@@ -12,6 +12,7 @@ files and releases is :func:`sendforecast.data.sen2.load_sen2`'s job.
 
 from __future__ import annotations
 
+import difflib
 import re
 from pathlib import Path
 
@@ -96,6 +97,23 @@ class FileParser:
         self._suppressed: list[pd.DataFrame] = []
         self._unknown: list[dict] = []
 
+    def _require_area_codes(self, df: pd.DataFrame, level: pd.Series) -> None:
+        """LA rows need ``old_la_code``, region rows ``region_code``: a renamed column read
+        '0 LAs' and every LA code was then 'unknown' without a word of the file."""
+        need = {"la": ("old_la_code", "Local authority", "the 3-digit DfE LA code"),
+                "region": ("region_code", "Regional", "the region code (E12...)")}
+        problems = []
+        for lv, (col, label, what) in need.items():
+            if col in df.columns or not (level == lv).any():
+                continue
+            near = difflib.get_close_matches(col, [str(c) for c in df.columns], n=3, cutoff=0.6)
+            problems.append(Problem(
+                self.src.name, 1, col, f"a column named '{col}' ({what}) in a table with "
+                f"'{label}' rows", ("similar column(s) in the header: " + ", ".join(near)) if near
+                else "no similar column in the header"))
+        if problems:
+            raise InputError(problems)
+
     # geography and years, once per file
     def prepare(self) -> pd.DataFrame:
         df = self.df
@@ -105,6 +123,7 @@ class FileParser:
                                       f"columns {list(df.columns)[:12]}") for c in missing])
         line = pd.Series(df.index.to_numpy() + 2, index=df.index)  # header = line 1
         level = df["geographic_level"].map(LEVELS)
+        self._require_area_codes(df, level)
         bad_level = level.isna()
         for i in df.index[bad_level]:
             self._unknown.append(dict(file=self.name, line=int(line[i]), column="geographic_level",

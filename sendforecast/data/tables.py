@@ -56,6 +56,8 @@ class Table:
 
     def __init__(self, path: str | Path, columns: list[Col]):
         path = Path(path)
+        if path.is_dir():  # was 'No such file: <folder>'
+            raise IsADirectoryError(f"{path} is a folder; expected a file")
         if not path.is_file():
             raise FileNotFoundError(f"No such file: {path}")
         self.file = str(path)

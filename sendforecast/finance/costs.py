@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from sendforecast.config import load_yaml_model
+from sendforecast.config import load_yaml_model, plain_message
 from sendforecast.data.taxonomy import NEEDS, PLACEMENT_GROUPS, Phase, phases_of_ages
 from sendforecast.errors import InputError, Problem, SendForecastWarning
 from sendforecast.finance.assumptions_sheet import COLUMNS as SHEET_COLUMNS
@@ -300,9 +300,9 @@ def _from_sheet(path: Path) -> CostAssumptions:
             back = {v: k for k, v in rename.items()} if kind == FIXED else {}
             for e in exc.errors():
                 field = str(e["loc"][0]) if e["loc"] else None
-                problems.append(Problem(where, n, back.get(field, field),
-                                        e["msg"].removeprefix("Value error, "),
-                                        None if e.get("input") is None else str(e["input"])))
+                msg = plain_message(e["msg"])  # not pydantic's 'Input should be ...'
+                found = None if e.get("input") is None or "found " in msg else str(e["input"])
+                problems.append(Problem(where, n, back.get(field, field), msg, found))
     if not unit and not problems:
         problems.append(Problem(where, None, "kind", f"at least one '{UNIT}' row", "none"))
     if problems:

@@ -116,7 +116,10 @@ class HNBAllocation(BaseModel):
             rows += [(f"series {k}", v) for k, v in self.series.items()]
         rows += [(f"central line {f.name}", f"£{f.amount:,.0f} from {f.price_year}, growth "
                   f"{f.growth:.1%}; {f.source}") for f in self.central_lines]
-        return pd.DataFrame(rows, columns=["item", "value"]).astype({"value": str})
+        # numbers stay numbers (a workbook cell a finance officer can sum), the rest text
+        rows = [(k, v if isinstance(v, int | float) and not isinstance(v, bool)
+                 else "" if v is None else str(v)) for k, v in rows]
+        return pd.DataFrame(rows, columns=["item", "value"], dtype=object)
 
 
 # --------------------------------------------------------------------- balance

@@ -60,10 +60,10 @@ def _fmt(v, kind: str) -> str:
         return ""
     if isinstance(v, str):
         return _esc(v)
-    if kind == "money":
-        return f"{'-' if v < 0 else ''}£{abs(v) / 1e6:,.1f}m"
+    if kind == "money":  # no '-£0.0m' for a small negative: it read as a deficit
+        return f"{'-' if round(v / 1e6, 1) < 0 else ''}£{abs(v) / 1e6:,.1f}m"
     if kind == "gbp":
-        return f"{'-' if v < 0 else ''}£{abs(v):,.0f}"
+        return f"{'-' if round(v) < 0 else ''}£{abs(v):,.0f}"
     if kind == "pct":
         return f"{v:.0%}" if abs(v) >= 0.1 or v == 0 else f"{v:.1%}"
     if kind == "count":

@@ -36,7 +36,7 @@ def money(x: float) -> str:
     """GBP in millions: ``£127.2m``, ``-£20.1m``."""
     if x is None or pd.isna(x):
         return "not available"
-    return f"{'-' if x < 0 else ''}£{abs(x) / 1e6:,.1f}m"
+    return f"{'-' if round(x / 1e6, 1) < 0 else ''}£{abs(x) / 1e6:,.1f}m"  # no -£0.0m
 
 
 def pct(p: float) -> str:

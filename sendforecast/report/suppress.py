@@ -76,7 +76,7 @@ COUNT_COLUMNS: dict[str, list[str]] = {
     # scenarios run
     "comparison": [], "savings": [], "dbv_table": [], "plans": _Q, "goal_seek": [],
     # workbook sheets of the main job and of the budget / comparison workbooks
-    "Projection by phase": _Q, "Specialist places (SCAP)": _SCAP, "SCAP specialist places": _SCAP,
+    "Projection by phase": _Q, "Specialist places": _SCAP, "SCAP specialist places": _SCAP,
     "Demand": _DEMAND, "Sufficiency gap": _SUFF,
     "First full year": ["places_that_year", "demand_mean_that_year"],
     "Costs": [], "DSG balance": [], "HNB allocation": [], "Assumptions": [],

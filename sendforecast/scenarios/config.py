@@ -43,7 +43,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from ..errors import InputError, Problem
 from .base import Scenario
-from .library import scenario_from_dict
+from .library import SCENARIO_TYPES, scenario_from_dict
 
 EXAMPLE_YAML = Path(__file__).with_name("example.yaml")
 
@@ -68,6 +68,9 @@ class BaseData(_M):
             raise ValueError("give either example: true or data: [paths] with la")
         if self.data and not self.la:
             raise ValueError("la (3-digit LA code) is required with data")
+        if self.example and self.la:  # it ran Exampleshire and said nothing of the code
+            raise ValueError(f"la: {self.la} goes with data: [paths]; example: true runs the "
+                             "example LA (Exampleshire) - give one or the other")
         return self
 
 
@@ -137,16 +140,15 @@ def load_run_config(path: str | Path) -> tuple[RunConfig, dict[str, list[Scenari
             loc = ["strategies", name, i]
             try:
                 out.append(scenario_from_dict(d))
-            except ValidationError as e:
-                for err in e.errors():
-                    field = ".".join(map(str, [*loc, *err["loc"]]))
-                    problems.append(Problem(str(path), yaml_line(node, [*loc, *err["loc"]]), field,
-                                            err["msg"].removeprefix("Value error, "),
-                                            repr(err.get("input"))[:60]))
+            except ValidationError as e:  # the scenario type's own fields name a typo
+                problems += validation_problems(e, path, node, loc,
+                                                model=SCENARIO_TYPES.get(d.get("type")))
             except ValueError as e:
                 problems.append(Problem(str(path), yaml_line(node, loc),
                                         ".".join(map(str, loc)), str(e)))
         strategies[name] = out
+    if cfg is not None:
+        problems += _missing_paths(cfg, path, node)
     if cfg is not None and cfg.goal_seek is not None:
         gs = cfg.goal_seek
         for x in (gs.lo, gs.hi):  # both ends (hi unchecked: a 'bug' after the strategies)
@@ -154,7 +156,8 @@ def load_run_config(path: str | Path) -> tuple[RunConfig, dict[str, list[Scenari
                 scenario_from_dict({**gs.scenario, gs.parameter: x})
             except ValidationError as e:
                 problems += validation_problems(e, path, node, ["goal_seek", "scenario"],
-                                                f" (with {gs.parameter} = {x:g}, an end of lo..hi)")
+                                                f" (with {gs.parameter} = {x:g}, an end of lo..hi)",
+                                                model=SCENARIO_TYPES.get(gs.scenario.get("type")))
                 break
             except ValueError as e:
                 problems.append(Problem(str(path), yaml_line(node, ["goal_seek", "scenario"]),
@@ -163,6 +166,25 @@ def load_run_config(path: str | Path) -> tuple[RunConfig, dict[str, list[Scenari
     if problems:
         raise InputError(problems)
     return cfg, strategies
+
+
+def _missing_paths(cfg: RunConfig, path: Path, node) -> list[Problem]:
+    """Data and assumption files that do not exist, with the line of the run file and the
+    folder a relative path is read from (it was 'SEN2 data path not found: release-2025',
+    after the run had started, naming neither)."""
+    from sendforecast.config import yaml_line
+
+    given = [(["base", "data", i], p) for i, p in enumerate(cfg.base.data)]
+    given += [(["assumptions", k], getattr(cfg.assumptions, k))
+              for k in ("costs", "capacity", "hnb")]
+    out = []
+    for loc, p in given:
+        full = resolve(p, path, path)
+        if full is not None and p != "example" and not Path(full).exists():
+            out.append(Problem(str(path), yaml_line(node, loc), ".".join(map(str, loc)),
+                               f"a file or folder that exists (a relative path is read from "
+                               f"{path.parent.resolve()}, the run file's folder)", p))
+    return out
 
 
 def resolve(path_or_keyword: str | None, yaml_path: Path, example: Path) -> str | None:

@@ -383,7 +383,8 @@ def _goal_seek_problems(gs: StatutoryGoalSeek, path: Path, node) -> list[Problem
             statutory_scenario_from_dict({**gs.scenario, gs.parameter: x})
         except ValidationError as e:
             return validation_problems(e, path, node, loc,
-                                       f" (with {gs.parameter} = {x:g}, an end of lo..hi)")
+                                       f" (with {gs.parameter} = {x:g}, an end of lo..hi)",
+                                       model=STATUTORY_SCENARIO_TYPES.get(gs.scenario.get("type")))
         except (TypeError, ValueError) as e:
             return [Problem(str(path), yaml_line(node, loc), ".".join(loc), str(e))]
     return []
@@ -393,7 +394,7 @@ def load_statutory_config(path: str | Path) -> tuple[StatutoryRunConfig, dict[st
     """Read a statutory scenario file; every problem is listed with its line and field."""
     import yaml
 
-    from ..config import load_yaml_model, yaml_line
+    from ..config import load_yaml_model, validation_problems, yaml_line
 
     path = Path(path)
     cfg = load_yaml_model(path, _File).statutory
@@ -405,12 +406,9 @@ def load_statutory_config(path: str | Path) -> tuple[StatutoryRunConfig, dict[st
             loc = ["statutory", "strategies", name, i]
             try:
                 out.append(statutory_scenario_from_dict(d))
-            except ValidationError as e:
-                for err in e.errors():
-                    problems.append(Problem(str(path), yaml_line(node, [*loc, *err["loc"]]),
-                                            ".".join(map(str, [*loc, *err["loc"]])),
-                                            err["msg"].removeprefix("Value error, "),
-                                            repr(err.get("input"))[:60]))
+            except ValidationError as e:  # the scenario type's own fields name a typo
+                problems += validation_problems(e, path, node, loc,
+                                                model=STATUTORY_SCENARIO_TYPES.get(d.get("type")))
             except (TypeError, ValueError) as e:
                 problems.append(Problem(str(path), yaml_line(node, loc), ".".join(map(str, loc)),
                                         str(e)))

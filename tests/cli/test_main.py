@@ -44,7 +44,7 @@ def test_unknown_la_is_a_clear_error(tmp_path, capsys):
     require_real_data()
     rc = main(["data", "summary", "--data", str(SEN2_2025), "--la", "123", "--out", str(tmp_path / "x.csv")])
     assert rc == 2
-    assert "unknown area code" in capsys.readouterr().err
+    assert "unknown LA code" in capsys.readouterr().err
 
 
 def test_missing_path_is_a_clear_error(tmp_path, capsys):
@@ -95,8 +95,8 @@ def test_run_without_allocation_reports_costs_but_no_balance(tmp_path):
 # ------------------------------------------------------------ one option vocabulary
 @pytest.mark.parametrize("args, message", [
     (["project", "--draws", "0", "--out", "x"], "--draws: expected a whole number >= 1, got '0'"),
-    (["project", "--years", "-1", "--out", "x"], "--horizon/--years: expected a whole number >= 1"),
-    (["demo", "--horizon", "ten"], "expected a whole number >= 1, got 'ten'"),
+    (["project", "--years", "-1", "--out", "x"], "--horizon/--years: expected a whole number from 1 to 30 (years ahead)"),
+    (["demo", "--horizon", "ten"], "expected a whole number from 1 to 30 (years ahead), got 'ten'"),
     (["demo", "--seed", "-3"], "--seed: expected a whole number >= 0"),
     (["forecast", "--data", "d", "--measure", "requests", "--horizon", "2", "--la", " , ",
       "--out", "f.csv"], "expected an area code"),

@@ -29,7 +29,8 @@ def test_example_with_scenarios(tmp_path, capsys):
     eff = pd.read_csv(tmp_path / "o" / "statutory_effects.csv")
     t = eff[(eff.measure == "within_20_weeks_pct") & (eff.year == 2025)]
     assert (t["mean"] > 0).all()
-    assert "Smallest strength" in capsys.readouterr().out
+    out = capsys.readouterr().out  # the parameter is named, as in scenarios run
+    assert "goal seek (number): Smallest strength" in out
     import json
 
     from sendforecast.models.settings import STATUTORY_SETTINGS

@@ -280,6 +280,19 @@ def test_release_2022_alone_cannot_give_the_cohort_model(sen2):
     assert_names(msg, "single year of age with a placement breakdown", "LA 825",
                  "the 2025 release's caseload.csv")
     assert "cohort" not in msg and ".py" not in msg
+    assert "--data release-2025/ release-2022/" in msg  # the command-line words too
+
+
+def test_example_without_new_plans_names_both_ways_to_load_them(tmp_path):
+    """The advice was Python only ('load_sen2(release_2025, release_2022)') on the command line."""
+    from sendforecast.data.example import EXAMPLE_DIR
+    from sendforecast.models.cohort import CohortModel
+
+    for f in EXAMPLE_DIR.glob("*.csv"):
+        if "newplans" not in f.name:
+            shutil.copy(f, tmp_path / f.name)
+    msg = message(CohortModel.from_sen2, load_sen2(tmp_path), "999")
+    assert_names(msg, "new EHC plans", "--data", "load_sen2(")
 
 
 # ---------------------------------------------------------------------------- CLI
@@ -312,3 +325,73 @@ def test_cli_duplicate_child_in_transitions(tmp_path, capsys):
     assert rc == 2 and "Traceback" not in err
     assert_names(err, "transitions_duplicate_child.csv, line 5, column 'id, calendar-year'")
     assert len(err.strip().splitlines()) == 1
+
+
+# ------------------------------------------------- renamed area-code column (end-user review)
+@pytest.mark.parametrize("old, new, level", [("old_la_code", "old_la_cod", "Local authority"),
+                                             ("region_code", "regioncode", "Regional")])
+def test_renamed_area_code_column_is_refused(tmp_path, old, new, level):
+    """A renamed old_la_code column loaded '0 LAs' without a word (then 'unknown LA code(s)
+    '825' ... e.g. ' with an empty example list); the file, column and similar header name
+    are now given."""
+    lines = (M / "sen2_requests_ok.csv").read_text(encoding="utf-8").splitlines()
+    region_row = lines[1].replace("Local authority", "Regional").replace(",E06000999,999,Testshire,",
+                                                                           ",,,,")
+    f = tmp_path / "requests.csv"
+    f.write_text("\n".join([lines[0].replace(f",{old},", f",{new},"), *lines[1:], region_row])
+                 + "\n", encoding="utf-8")
+    assert_names(message(load_sen2, f), f"requests.csv, line 1, column '{old}'",
+                 f"'{level}'", f"similar column(s) in the header: {new}")
+
+
+def test_a_release_without_caseload_loads_without_a_pandas_warning():
+    """--data requests.csv alone printed pandas' 'FutureWarning: Downcasting object dtype
+    arrays on .fillna ...' with the package's source lines to the user."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", FutureWarning)
+        d = load_sen2(M / "sen2_requests_ok.csv")
+    assert d.la_codes() == ["999"]
+    assert d.las.set_index("la_code").loc["999", ["first_year", "last_year"]].tolist() == [2022, 2023]
+
+
+# ------------------------------------------------------- cost files (end-user review)
+@pytest.mark.parametrize("line", ["sen_transport", "transprt", "home_to_school_transport"])
+def test_a_cost_line_that_looks_like_transport_is_refused(tmp_path, line):
+    """Only line 'transport' is SEN transport (general fund); 'sen_transport' was costed as a
+    High Needs Block line, adding transport to the HNB cost and the DSG deficit."""
+    from sendforecast.finance.costs import CostAssumptions
+
+    f = tmp_path / "costs.csv"
+    f.write_text("placement,line,annual_cost\nstate_special,top_up,8000\n"
+                 f"mainstream,{line},450\n", encoding="utf-8")
+    assert_names(message(CostAssumptions.from_file, f), "costs.csv, line 3, column 'line'",
+                 "'transport'", repr(line))
+
+
+def test_a_cost_line_named_freely_is_kept(tmp_path):
+    from sendforecast.finance.costs import CostAssumptions
+
+    f = tmp_path / "costs.csv"
+    f.write_text("placement,line,annual_cost\nstate_special,outreach_support,800\n"
+                 "mainstream,transport,450\n", encoding="utf-8")
+    c = CostAssumptions.from_file(f)
+    assert "outreach_support" in {u.line for u in c.unit_costs}
+    assert [t.annual_cost for t in c.transport if t.placement_group == "mainstream"] == [450]
+
+
+@pytest.mark.parametrize("reader", ["costs", "hnb", "capacity"])
+def test_a_folder_given_for_a_file_says_so(tmp_path, reader):
+    """'--costs /tmp' answered 'No such file: /tmp'."""
+    from sendforecast.finance.costs import CostAssumptions
+    from sendforecast.finance.hnb import HNBAllocation
+    from sendforecast.sufficiency import Capacity
+
+    folder = tmp_path / ("x.yaml" if reader == "hnb" else "x.csv")
+    folder.mkdir()
+    fn = {"costs": CostAssumptions.from_file, "hnb": HNBAllocation.from_file,
+          "capacity": Capacity.from_file}[reader]
+    with pytest.raises((InputError, OSError)) as e:
+        fn(folder)
+    assert "is a folder" in str(e.value) and "No such file" not in str(e.value)

@@ -169,6 +169,6 @@ def test_summary_regions_and_england(sen2):
     s = sen2.summary(["E92000001", "E12000008"])
     assert set(s.la_code) == {ENGLAND_CODE, "E12000008"}
     assert set(s.measure) == {"caseload", "requests", "assessments", "new_plans", "ceased"}
-    with pytest.raises(KeyError, match="unknown area"):
+    with pytest.raises(KeyError, match="unknown LA code"):
         sen2.summary(["123"])
 

@@ -78,19 +78,36 @@ def test_round_trip_unchanged_then_edited(demo, tmp_path):
     assert (other == c0[c0.line == "state_special"]["mean"].to_numpy()).all()
 
 
-def test_bad_cell_names_sheet_row_and_column(demo, tmp_path):
+def _bad_cells(demo, tmp_path, cost) -> tuple[int, str]:
+    """The demo workbook with the state special top-up's cost set to ``cost`` and the next
+    row's price year to '2024': (that row, the error message)."""
     wb = load_workbook(demo / "workbook.xlsx")
     ws = wb["Assumptions"]
     head = [c.value for c in ws[1]]
     r = _row(ws, "state_special", "top_up")
-    ws.cell(r, head.index("annual_cost") + 1).value = "lots"
+    ws.cell(r, head.index("annual_cost") + 1).value = cost
     ws.cell(r + 1, head.index("price_year") + 1).value = "2024"
     bad = tmp_path / "bad.xlsx"
     wb.save(bad)
     with pytest.raises(InputError) as e:
         CostAssumptions.from_file(bad)
-    msg = str(e.value)
+    return r, str(e.value)
+
+
+def test_bad_cell_names_sheet_row_and_column(demo, tmp_path):
+    r, msg = _bad_cells(demo, tmp_path, "lots")
     assert f"bad.xlsx!Assumptions, line {r}, column 'annual_cost': expected a number" in msg
     assert f"line {r + 1}, column 'price_year'" in msg
     # the CLI turns it into one message, no traceback
+    bad = tmp_path / "bad.xlsx"
     assert main(["demo", "--out", str(tmp_path / "x"), "--costs", str(bad), *SMALL]) == 2
+
+
+def test_bad_cell_messages_are_plain_english(demo, tmp_path):
+    """A negative cost read 'expected Input should be greater than or equal to 0' and a bad
+    price year "... found '2024', found '2024'" (end-user review)."""
+    r, msg = _bad_cells(demo, tmp_path, -5)
+    assert (f"line {r}, column 'annual_cost': expected a number greater than or equal to 0, "
+            "found '-5.0'") in msg
+    assert f"line {r + 1}, column 'price_year': expected a financial year such as " in msg
+    assert msg.count("found '2024'") == 1 and "Input should" not in msg

@@ -232,6 +232,8 @@ def test_an_unquoted_la_code_is_read_as_the_code(tmp_path):
     from sendforecast.scenarios.config import load_run_config
 
     p = tmp_path / "s.yaml"
+    (tmp_path / "release-2025").mkdir()  # the paths must exist (they are checked on reading)
+    (tmp_path / "h.yaml").write_text("base_year: '2024-25'\n")
     p.write_text("version: 1\nbase: {data: [release-2025/], la: 825}\nassumptions: {hnb: h.yaml}\n"
                  "strategies:\n  a: [{type: ReduceRequests, by: 0.1, start: 2026}]\n")
     cfg, _ = load_run_config(p)

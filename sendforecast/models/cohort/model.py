@@ -166,6 +166,8 @@ class CohortModel:
         forward on January 2025: ``benchmarks/results/cohort_backtest.md``).
         """
         la = str(la)
+        if hasattr(data, "check_la_codes"):  # a name or a mistyped code: say which code (it
+            data.check_la_codes([la])        # was 'no caseload by placement for LA ...')
         if margins not in ("calibrated", None):
             raise ValueError(f"margins must be 'calibrated' or None, not {margins!r}")
         if not (single_age_years(data, "caseload", "la", la)  # the age x placement shape
@@ -174,7 +176,8 @@ class CohortModel:
                 "SEN2 data", None, None,
                 f"EHC plan caseload by single year of age with a placement breakdown for a "
                 f"recent January, for LA {la} or England (the 2025 release's caseload.csv "
-                "supplies it: load it too, e.g. load_sen2(release_2025, release_2022))",
+                "supplies it: load it too, e.g. --data release-2025/ release-2022/ on the "
+                "command line, load_sen2(release_2025, release_2022) in Python)",
                 "caseload by age band or by placement only"))
         totals = group_totals(data, "la", la)
         if totals.empty:
@@ -183,7 +186,9 @@ class CohortModel:
             raise InputError(Problem(
                 "SEN2 data", None, None,
                 f"new EHC plans by calendar year for LA {la} (the 2025 release's newplans.csv "
-                "or the 2022 release's sen2_age_new_plans.csv: load it too)",
+                "or the 2022 release's sen2_age_new_plans.csv: load it too, e.g. --data "
+                "release-2025/ release-2022/ on the command line, load_sen2(release_2025, "
+                "release_2022) in Python)",
                 "no new plans"))
         T = int(totals.index.max()) if base_year is None else int(base_year)
         if T not in totals.index:

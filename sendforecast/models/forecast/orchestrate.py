@@ -25,7 +25,7 @@ import pandas as pd
 
 from ...data.geography import ENGLAND_CODE
 from ...defaults import DEFAULT_SEED
-from ...errors import NotFoundError, SendForecastWarning
+from ...errors import SendForecastWarning
 from .calibration import apply_calibration
 from .history import STALE_PREFIX, history_from, years_label
 from .interface import Forecaster, empty_forecast
@@ -52,10 +52,7 @@ def _select(data_or_history, measure: str, la, inputs: Sequence[str]
     levels = {"la"}
     if codes is not None:
         lv = data.las.set_index("la_code")["level"]
-        unknown = [c for c in codes if c not in lv.index]
-        if unknown:
-            raise NotFoundError(f"unknown area code(s) {unknown}: use 3-digit LA codes, E12... region "
-                           f"codes or {ENGLAND_CODE}")
+        data.check_la_codes(codes, areas=True)
         levels = {lv[c] for c in codes}
     h = pd.concat([history_from(data, measures, level) for level in sorted(levels)],
                   ignore_index=True)

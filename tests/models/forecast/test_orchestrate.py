@@ -160,7 +160,7 @@ def test_england_region_and_all(sen2):
     assert allfc.la_code.nunique() >= 150
     assert not set(allfc.la_code) & {"928", "909", "835"}  # abolished LAs are not forecast
     assert {"928", "909"} <= set(warnings_frame(allfc).la_code)
-    with pytest.raises(NotFoundError, match=r"unknown area code\(s\) \['123'\]"):
+    with pytest.raises(NotFoundError, match=r"unknown LA code\(s\) '123'"):
         forecast(sen2, "caseload", la="825,123", method="drift")
 
 
