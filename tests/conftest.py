@@ -38,7 +38,7 @@ WITAN = SHARED_DATA / "witan-send-demo"
 
 def pytest_addoption(parser):
     parser.addoption("--run-slow", action="store_true", default=False,
-                     help="also run slow tests (full-size model fits, all notebooks)")
+                     help="also run slow tests (full-size model fits)")
 
 
 def pytest_collection_modifyitems(config, items):
