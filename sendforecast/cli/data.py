@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 from sendforecast.cli.options import add_data, add_la, add_out
+from sendforecast.defaults import CSV_FLOAT_FORMAT
 
 
 def load_data(paths: list[str]):
@@ -25,7 +26,7 @@ def cmd_data_summary(args) -> int:
     table = data.summary(args.la)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    table.to_csv(out, index=False)
+    table.to_csv(out, index=False, float_format=CSV_FLOAT_FORMAT)
     print(f"Wrote {len(table):,} rows to {out}")
     return 0
 
@@ -38,7 +39,7 @@ def cmd_data_quality(args) -> int:
         out.mkdir(parents=True, exist_ok=True)
         q = data.quality
         for name in ("suppressed", "inconsistent", "duplicates", "unknown"):
-            getattr(q, name).to_csv(out / f"quality_{name}.csv", index=False)
+            getattr(q, name).to_csv(out / f"quality_{name}.csv", index=False, float_format=CSV_FLOAT_FORMAT)
         print(f"Wrote quality tables to {out}")
     return 0
 

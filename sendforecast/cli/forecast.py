@@ -29,6 +29,8 @@ import sys
 import time
 from pathlib import Path
 
+from sendforecast.defaults import CSV_FLOAT_FORMAT
+
 CSV_COLUMNS = ["la_code", "la_name", "measure", "year", "mean", "p10", "p90", "p2_5", "p97_5",
                "method"]
 MEASURES = ("caseload", "requests", "assessments", "new_plans")
@@ -112,12 +114,12 @@ def cmd_forecast(args) -> int:
             print(f"warning: {w.message}", file=sys.stderr)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    fc[CSV_COLUMNS].to_csv(out, index=False)
+    fc[CSV_COLUMNS].to_csv(out, index=False, float_format=CSV_FLOAT_FORMAT)
     names = data.las.set_index("la_code")["la_name"] if "la_name" in data.las else {}
     warn = warnings_table(fc, names)
     wpath = out.with_name(out.name + ".warnings.csv")
     if len(warn):
-        warn.to_csv(wpath, index=False)
+        warn.to_csv(wpath, index=False, float_format=CSV_FLOAT_FORMAT)
         n_not = int((warn["status"] == "not forecast").sum())
         n_early = int(warn["status"].str.startswith("forecast from").sum())
         print(f"{len(warn)} LA(s) with warnings: {n_not} not forecast, {n_early} forecast from an "

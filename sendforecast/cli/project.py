@@ -24,6 +24,8 @@ import argparse
 import json
 from pathlib import Path
 
+from sendforecast.defaults import CSV_FLOAT_FORMAT
+
 COLUMNS = ["year", "age", "placement", "mean", "p10", "p90", "p2_5", "p97_5"]
 
 
@@ -107,9 +109,9 @@ def run_project(args: argparse.Namespace) -> int:
     out.mkdir(parents=True, exist_ok=True)
     th = suppress_threshold(args)
     cells = proj.table(("year", "age", "placement"))[COLUMNS]
-    suppress_table("projection", cells, th).to_csv(out / "projection.csv", index=False)
+    suppress_table("projection", cells, th).to_csv(out / "projection.csv", index=False, float_format=CSV_FLOAT_FORMAT)
     suppress_table("specialist_places", proj.specialist_places(), th).to_csv(
-        out / "specialist_places.csv", index=False)
+        out / "specialist_places.csv", index=False, float_format=CSV_FLOAT_FORMAT)
     tables = summary_tables(proj)
     base_cost, need_split = None, None
     if args.data:
@@ -134,7 +136,7 @@ def run_project(args: argparse.Namespace) -> int:
             tables["costs"] = proj.costs(costs, mix)
             base_cost = proj.base_cost(costs, mix)
     for name, frame in tables.items():
-        suppress_table(name, frame, th).to_csv(out / f"{name}.csv", index=False)
+        suppress_table(name, frame, th).to_csv(out / f"{name}.csv", index=False, float_format=CSV_FLOAT_FORMAT)
     written = [f"{name}.csv" for name in tables]
     if not args.data:
         from sendforecast.report.workbook import write_workbook

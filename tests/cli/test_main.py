@@ -71,6 +71,12 @@ def test_demo_writes_tables_charts_and_workbook(tmp_path):
     about = json.loads((out / "run.json").read_text())  # the statutory section's settings too
     assert about["statutory: version"] == STATUTORY_SETTINGS["version"]
     assert about["statutory: seed"] == str(about["seed"])
+    # no binary float noise in any CSV (113568000.00000001 and 813343.7499999999 were)
+    import re
+
+    noise = re.compile(r"\d\.\d*(0{7,}|9{7,})\d")
+    for f in out.glob("*.csv"):
+        assert not noise.search(f.read_text()), f.name
 
 
 @pytest.mark.parametrize("argv", [["data"], ["nonsense"]])
