@@ -111,8 +111,8 @@ def _shares(ns: pd.DataFrame, needs: list[str]) -> pd.DataFrame:
     with a missing (suppressed) share or no mass are dropped."""
     w = ns.pivot_table(index=["age", "placement"], columns="need", values="value",
                        aggfunc="first", dropna=False).reindex(columns=needs)
-    w = w[w.notna().all(1) & (w.sum(1) > 0)]
-    return w.div(w.sum(1), axis=0)
+    w = w[w.notna().all(axis=1) & (w.sum(axis=1) > 0)]
+    return w.div(w.sum(axis=1), axis=0)
 
 
 def _age_shares(w: pd.DataFrame, ages: list[int]) -> np.ndarray:
