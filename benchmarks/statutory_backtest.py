@@ -96,16 +96,20 @@ def score(bt: pd.DataFrame, act: pd.DataFrame) -> pd.DataFrame:
                & ((out.actual > 0) | (out.measure == "within_20_weeks_pct"))]
 
 
+def _errors(d: pd.DataFrame, col: str) -> np.ndarray:
+    """Signed errors of ``col`` (forecast - actual): pp (timeliness) or % of the actual
+    (plans issued)."""
+    e = (d[col] - d.actual).to_numpy(float)
+    return np.where(d.measure.to_numpy() == "plans_issued", 100 * e / d.actual.to_numpy(float), e)
+
+
 def metrics(s: pd.DataFrame) -> pd.DataFrame:
     recs = []
     for m, d in s.groupby("measure"):
         for method, col in (("statutory", "mean"), ("naive", "naive")):
-            e = d[col] - d.actual
-            if m == "plans_issued":
-                err, bias = (100 * e.abs() / d.actual).median(), (100 * e / d.actual).median()
-            else:
-                err, bias = e.abs().median(), e.median()
-            r = {"measure": m, "method": method, "error": err, "bias": bias, "n": len(d)}
+            e = _errors(d, col)
+            r = {"measure": m, "method": method, "error": float(np.median(np.abs(e))),
+                 "bias": float(np.median(e)), "n": len(d)}
             if method == "statutory":
                 r["cover80"] = 100 * ((d.p10 <= d.actual) & (d.actual <= d.p90)).mean()
                 r["cover95"] = 100 * ((d.p2_5 <= d.actual) & (d.actual <= d.p97_5)).mean()
@@ -225,18 +229,12 @@ def table(m: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
-def _errors(d: pd.DataFrame, col: str) -> np.ndarray:
-    """Absolute errors: pp (timeliness) or % of the actual (plans issued)."""
-    e = (d[col] - d.actual).abs().to_numpy(float)
-    return np.where(d.measure.to_numpy() == "plans_issued", 100 * e / d.actual.to_numpy(float), e)
-
-
 def diff_interval(d: pd.DataFrame, n_boot: int = 2000, seed: int = 1) -> tuple[float, float]:
     """95% interval of (model - naive) median absolute error, from a paired bootstrap that
     resamples LAs (with all their rows in ``d``: origins, horizons), so the interval holds
     the LA-to-LA spread the scores are made of."""
     la = pd.factorize(d.la_code)[0]
-    em, en = _errors(d, "mean"), _errors(d, "naive")
+    em, en = np.abs(_errors(d, "mean")), np.abs(_errors(d, "naive"))
     rows = [np.flatnonzero(la == i) for i in range(la.max() + 1)]
     rng = np.random.default_rng(seed)
     out = np.empty(n_boot)
