@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 from _data import real_data, require_real_data  # noqa: E402
-from cohort_backtest import _one  # noqa: E402
+from cohort_backtest import _one, score  # noqa: E402
 
 OUT = ROOT / "benchmarks" / "results" / "cohort_tails.md"
 SETTINGS = [None, (0.1, 3.0), (0.15, 3.0), (0.2, 3.0)]
@@ -50,10 +50,11 @@ def _one_with(job):
 
 
 def coverage(df: pd.DataFrame) -> pd.DataFrame:
-    d = df[df.lo80.notna() & (df.cat != "not_recorded")]
-    d = d.assign(c80=(d.actual >= d.lo80) & (d.actual <= d.hi80),
-                 c95=(d.actual >= d.lo95) & (d.actual <= d.hi95))
-    return 100 * d.groupby(["h", "dim", "cat"])[["c80", "c95"]].mean()
+    """80% / 95% coverage (``c80``, ``c95``, %) per horizon, dim and category, by
+    :func:`cohort_backtest.score` (no 'not recorded' placement: it is not a planning group)."""
+    cov = score(df[df.cat != "not_recorded"]).xs("anchored", level="method")
+    return cov.rename(columns={"cover80": "c80", "cover95": "c95"})[["c80", "c95"]] \
+        .reorder_levels(["h", "dim", "cat"]).sort_index()
 
 
 def summary(cov: pd.DataFrame) -> tuple[int, int, float, int]:
