@@ -174,7 +174,7 @@ def run_batch(data, la: str | Sequence[str], out_dir: str | Path, *, horizon: in
     from joblib import Parallel, delayed, parallel_config
     from tqdm.auto import tqdm
 
-    from sendforecast.defaults import CSV_FLOAT_FORMAT, DEFAULT_SEED
+    from sendforecast.defaults import DEFAULT_SEED, write_csv
     from sendforecast.finance.costs import CostAssumptions
     from sendforecast.report.suppress import describe, suppress_table
 
@@ -230,7 +230,7 @@ def run_batch(data, la: str | Sequence[str], out_dir: str | Path, *, horizon: in
                         ("first_full_year_by_la", res.first_full_year),
                         ("failures", res.failures), ("timings", res.timings)):
         p = out / f"{name}.csv"
-        suppress_table(name, frame, suppress).to_csv(p, index=False, float_format=CSV_FLOAT_FORMAT)
+        write_csv(suppress_table(name, frame, suppress), p)
         res.files.append(p)
     about = {"sendforecast version": __version__, "data sources": list(data.sources),
              "LAs asked for": len(codes), "LAs done": len(ok), "LAs failed": len(bad),

@@ -21,7 +21,7 @@ import pandas as pd
 
 from sendforecast import __version__
 from sendforecast.data.sen2 import SEN2Data
-from sendforecast.defaults import CSV_FLOAT_FORMAT
+from sendforecast.defaults import write_csv
 
 #: Years ahead of the statutory section in the main job (its settings and intervals were
 #: chosen on one-year-ahead backtests: benchmarks/results/statutory_backtest.md).
@@ -144,7 +144,7 @@ def run_main_job(data: SEN2Data, la: str, out_dir: str | Path, *, horizon: int =
 
     for key, frame in suppress_tables(res.tables, suppress).items():  # publication step
         p = out / f"{key}.csv"
-        frame.to_csv(p, index=False, float_format=CSV_FLOAT_FORMAT)
+        write_csv(frame, p)
         res.files.append(p)
     if suppress is None:  # its lines quote counts of cells unrounded: not for publication
         (out / "quality.txt").write_text(str(data.quality) + "\n")

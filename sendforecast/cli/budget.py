@@ -13,7 +13,7 @@ import argparse
 import json
 from pathlib import Path
 
-from sendforecast.defaults import CSV_FLOAT_FORMAT
+from sendforecast.defaults import write_csv
 
 __all__ = ["add_budget_arguments", "batch_input_files", "load_budget_inputs",
            "load_batch_budget_inputs", "write_budget_outputs"]
@@ -126,15 +126,15 @@ def write_budget_outputs(result, out_dir: str | Path, charts: bool = True,
     out.mkdir(parents=True, exist_ok=True)
     paths = []
     p = out / "costs.csv"
-    result.costs[COST_COLUMNS].to_csv(p, index=False, float_format=CSV_FLOAT_FORMAT)
+    write_csv(result.costs[COST_COLUMNS], p)
     paths.append(p)
     p = out / "dsg_balance.csv"
-    result.dsg_balance.to_csv(p, index=False, float_format=CSV_FLOAT_FORMAT)
+    write_csv(result.dsg_balance, p)
     paths.append(p)
     if result.sufficiency is not None:
         for name, frame in (("sufficiency.csv", result.sufficiency),
                             ("first_full_year.csv", result.first_full_year)):
-            suppress_table(name[:-4], frame, suppress).to_csv(out / name, index=False, float_format=CSV_FLOAT_FORMAT)
+            write_csv(suppress_table(name[:-4], frame, suppress), out / name)
             paths.append(out / name)
     paths.append(budget_workbook(result, out / "workbook.xlsx", suppress=suppress))
     if charts:

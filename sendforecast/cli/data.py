@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 
 from sendforecast.cli.options import add_data, add_la, add_out
-from sendforecast.defaults import CSV_FLOAT_FORMAT
+from sendforecast.defaults import write_csv
 
 
 def load_data(paths: list[str]):
@@ -26,7 +26,7 @@ def cmd_data_summary(args) -> int:
     table = data.summary(args.la)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    table.to_csv(out, index=False, float_format=CSV_FLOAT_FORMAT)
+    write_csv(table, out)
     print(f"Wrote {len(table):,} rows to {out}")
     return 0
 
@@ -39,7 +39,7 @@ def cmd_data_quality(args) -> int:
         out.mkdir(parents=True, exist_ok=True)
         q = data.quality
         for name in ("suppressed", "inconsistent", "duplicates", "unknown"):
-            getattr(q, name).to_csv(out / f"quality_{name}.csv", index=False, float_format=CSV_FLOAT_FORMAT)
+            write_csv(getattr(q, name), out / f"quality_{name}.csv")
         print(f"Wrote quality tables to {out}")
     return 0
 

@@ -29,7 +29,7 @@ import sys
 import time
 from pathlib import Path
 
-from sendforecast.defaults import CSV_FLOAT_FORMAT
+from sendforecast.defaults import write_csv
 
 CSV_COLUMNS = ["la_code", "la_name", "measure", "year", "mean", "p10", "p90", "p2_5", "p97_5",
                "method"]
@@ -114,12 +114,12 @@ def cmd_forecast(args) -> int:
             print(f"warning: {w.message}", file=sys.stderr)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    fc[CSV_COLUMNS].to_csv(out, index=False, float_format=CSV_FLOAT_FORMAT)
+    write_csv(fc[CSV_COLUMNS], out)
     names = data.las.set_index("la_code")["la_name"] if "la_name" in data.las else {}
     warn = warnings_table(fc, names)
     wpath = out.with_name(out.name + ".warnings.csv")
     if len(warn):
-        warn.to_csv(wpath, index=False, float_format=CSV_FLOAT_FORMAT)
+        write_csv(warn, wpath)
         n_not = int((warn["status"] == "not forecast").sum())
         n_early = int(warn["status"].str.startswith("forecast from").sum())
         print(f"{len(warn)} LA(s) with warnings: {n_not} not forecast, {n_early} forecast from an "

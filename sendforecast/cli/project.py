@@ -24,7 +24,7 @@ import argparse
 import json
 from pathlib import Path
 
-from sendforecast.defaults import CSV_FLOAT_FORMAT
+from sendforecast.defaults import write_csv
 
 COLUMNS = ["year", "age", "placement", "mean", "p10", "p90", "p2_5", "p97_5"]
 
@@ -109,9 +109,9 @@ def run_project(args: argparse.Namespace) -> int:
     out.mkdir(parents=True, exist_ok=True)
     th = suppress_threshold(args)
     cells = proj.table(("year", "age", "placement"))[COLUMNS]
-    suppress_table("projection", cells, th).to_csv(out / "projection.csv", index=False, float_format=CSV_FLOAT_FORMAT)
-    suppress_table("specialist_places", proj.specialist_places(), th).to_csv(
-        out / "specialist_places.csv", index=False, float_format=CSV_FLOAT_FORMAT)
+    write_csv(suppress_table("projection", cells, th), out / "projection.csv")
+    write_csv(suppress_table("specialist_places", proj.specialist_places(), th),
+              out / "specialist_places.csv")
     tables = summary_tables(proj)
     base_cost, need_split = None, None
     if args.data:
@@ -136,7 +136,7 @@ def run_project(args: argparse.Namespace) -> int:
             tables["costs"] = proj.costs(costs, mix)
             base_cost = proj.base_cost(costs, mix)
     for name, frame in tables.items():
-        suppress_table(name, frame, th).to_csv(out / f"{name}.csv", index=False, float_format=CSV_FLOAT_FORMAT)
+        write_csv(suppress_table(name, frame, th), out / f"{name}.csv")
     written = [f"{name}.csv" for name in tables]
     if not args.data:
         from sendforecast.report.workbook import write_workbook

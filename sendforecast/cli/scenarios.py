@@ -7,7 +7,7 @@ import json
 import time
 from pathlib import Path
 
-from sendforecast.defaults import CSV_FLOAT_FORMAT
+from sendforecast.defaults import write_csv
 
 COMPARISON_COLUMNS = ["scenario", "financial_year", "measure", "mean", "p10", "p90", "p2_5", "p97_5"]
 
@@ -88,11 +88,11 @@ def run_scenarios(args: argparse.Namespace) -> int:
     _check_goal_seek_year(cfg, comp.baseline.balance.financial_years, path)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    comp.table()[COMPARISON_COLUMNS].to_csv(out / "comparison.csv", index=False, float_format=CSV_FLOAT_FORMAT)
+    write_csv(comp.table()[COMPARISON_COLUMNS], out / "comparison.csv")
     th = suppress_threshold(args)
-    suppress_table("plans", comp.plans(), th).to_csv(out / "plans.csv", index=False, float_format=CSV_FLOAT_FORMAT)
-    comp.savings().to_csv(out / "savings.csv", index=False, float_format=CSV_FLOAT_FORMAT)
-    comp.dbv_table().to_csv(out / "dbv_table.csv", index=False, float_format=CSV_FLOAT_FORMAT)
+    write_csv(suppress_table("plans", comp.plans(), th), out / "plans.csv")
+    write_csv(comp.savings(), out / "savings.csv")
+    write_csv(comp.dbv_table(), out / "dbv_table.csv")
     for measure in ("cumulative_balance", "in_year_balance"):
         fig = comparison_dsg(comp, measure)
         fig.savefig(out / f"dsg_{measure}.png", dpi=120)
@@ -108,7 +108,7 @@ def run_scenarios(args: argparse.Namespace) -> int:
                         gs.lo, gs.hi, financial_year=gs.financial_year, measure=gs.measure,
                         threshold=gs.threshold, probability=gs.probability, tol=gs.tol,
                         integer=gs.integer, horizon=cfg.horizon, draws=draws, seed=cfg.seed, **kw)
-        res.iterations.to_csv(out / "goal_seek.csv", index=False, float_format=CSV_FLOAT_FORMAT)
+        write_csv(res.iterations, out / "goal_seek.csv")
         (out / "goal_seek.txt").write_text(f"{gs.parameter}: {res}\n")
         comp.settings["goal seek"] = f"{gs.parameter}: {res}"
         print(f"goal seek ({gs.parameter}): {res}")

@@ -21,7 +21,7 @@ import sys
 import time
 from pathlib import Path
 
-from sendforecast.defaults import CSV_FLOAT_FORMAT
+from sendforecast.defaults import write_csv
 
 
 def add_statutory_parser(subparsers) -> argparse.ArgumentParser:
@@ -100,7 +100,7 @@ def run_statutory(args: argparse.Namespace) -> int:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     th = suppress_threshold(args)
-    suppress_table("statutory", sec.table, th).to_csv(out / "statutory.csv", index=False, float_format=CSV_FLOAT_FORMAT)
+    write_csv(suppress_table("statutory", sec.table, th), out / "statutory.csv")
     sec.figure.savefig(out / "statutory.png", dpi=130)
     plt.close(sec.figure)
     n = sec.table.la_code.nunique()
@@ -157,8 +157,8 @@ def _not_forecast(data, la, table, out: Path) -> None:
     left = [c for c in asked if c not in done]
     reason = ("no year of the newest published year's requests, assessments, plans issued "
               "and 20-week timeliness (missing, suppressed or the LA no longer exists)")
-    pd.DataFrame({"la_code": left, "la_name": [data.la_name(c) for c in left],
-                  "reason": reason}).to_csv(out / "statutory.warnings.csv", index=False, float_format=CSV_FLOAT_FORMAT)
+    write_csv(pd.DataFrame({"la_code": left, "la_name": [data.la_name(c) for c in left],
+                            "reason": reason}), out / "statutory.warnings.csv")
     if left:
         print(f"not forecast ({len(left)}): " + ", ".join(f"{c} {data.la_name(c)}" for c in left)
               + f" - see {out / 'statutory.warnings.csv'}")
@@ -198,10 +198,10 @@ def _scenarios(data, la, cfg, strategies, args, capacity, out: Path) -> None:
         for line in after_horizon(strategies, comp.baseline.years):
             print(f"warning: {line}")
         th = suppress_threshold(args)
-        suppress_table("statutory_scenarios", comp.table(), th).to_csv(
-            out / "statutory_scenarios.csv", index=False, float_format=CSV_FLOAT_FORMAT)
-        suppress_table("statutory_effects", comp.effects(), th).to_csv(
-            out / "statutory_effects.csv", index=False, float_format=CSV_FLOAT_FORMAT)
+        write_csv(suppress_table("statutory_scenarios", comp.table(), th),
+                  out / "statutory_scenarios.csv")
+        write_csv(suppress_table("statutory_effects", comp.effects(), th),
+                  out / "statutory_effects.csv")
         print(f"Scenarios: {', '.join(strategies)} -> {out / 'statutory_effects.csv'}")
     gs = cfg.goal_seek
     if gs is not None:
@@ -212,5 +212,5 @@ def _scenarios(data, la, cfg, strategies, args, capacity, out: Path) -> None:
         res = goal_seek_statutory(data, la[0], build, gs.lo, gs.hi, year=gs.year,
                                   threshold=gs.threshold, probability=gs.probability,
                                   integer=gs.integer, tol=gs.tol or (gs.hi - gs.lo) / 100, **kw)
-        res.iterations.to_csv(out / "statutory_goal_seek.csv", index=False, float_format=CSV_FLOAT_FORMAT)
+        write_csv(res.iterations, out / "statutory_goal_seek.csv")
         print(f"goal seek ({gs.parameter}): {res}", file=sys.stdout)
