@@ -59,6 +59,15 @@ __all__ = ["CohortModel"]
 _LEVEL_ERROR_YEARS = 3
 
 
+def _streams(seed) -> tuple[np.random.Generator, ...]:
+    """The projection's generators: the engine's (``seed`` itself, as before the others
+    existed), the joiner totals' and the draw plan's (children of ``seed``; their own
+    streams, so that the years one of them draws beyond another's do not shift it)."""
+    ss = np.random.SeedSequence(seed)
+    return (np.random.default_rng(ss), *(np.random.default_rng(
+        np.random.SeedSequence(ss.entropy, spawn_key=(k,))) for k in (20, 21)))
+
+
 @dataclass
 class CohortModel:
     """Posterior parameters of a cohort stock-flow model (the model: ``docs/cohort.md``).
@@ -293,7 +302,7 @@ class CohortModel:
             sig = np.maximum(sig, 0)
             z = rng.standard_normal((draws, 1))  # persistent over years (a level error)
             lam = mean * np.exp(sig * z - sig**2 / 2)
-            return rng.poisson(lam).astype(np.int64)
+            return rng.poisson(lam.T).T.astype(np.int64)  # year by year
         if callable(joiners):
             out = np.asarray(joiners(rng, draws, fyears))
         else:
@@ -331,11 +340,14 @@ class CohortModel:
         """
         t0 = time.perf_counter()
         make_engine = select_engine(engine)
-        rng = np.random.default_rng(seed)
+        # one stream each for the joiner totals, the draw plan and the engine, and every
+        # year's numbers drawn before the next year's: a longer horizon keeps the first
+        # years' draws (a 3- and a 5-year run of the same seed agree on years 1-3)
+        rng, rng_j, rng_p = _streams(seed)
         A, K, D, H = len(self.ages), len(self.states), int(draws), int(horizon)
         AK = A * K
         P = min(PARAM_SETS, D) if param_draws is None else max(1, min(int(param_draws), D))
-        jt = self.joiner_draws(H, D, rng, joiners)
+        jt = self.joiner_draws(H, D, rng_j, joiners)
         if adjust is not None and adjust.is_null:
             adjust = None
         rng_s = None
@@ -347,7 +359,7 @@ class CohortModel:
         # every rate of every draw, then the engine (which may take seeds): before any count
         plan = draw_plan(self.leave_a, self.leave_b, self.move_conc, self.joiner_conc,
                          self.year_effects, n_ages=A, n_states=K, draws=D, years=H,
-                         param_sets=P, rng=rng)
+                         param_sets=P, rng=rng_p)
         sampler = make_engine(plan, rng)
         sets = plan.sets
         q = sets.leave_or_move(sets.leave)

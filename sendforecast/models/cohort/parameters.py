@@ -96,8 +96,8 @@ def draw_plan(leave_a: np.ndarray, leave_b: np.ndarray, move_conc: np.ndarray,
               n_states: int, draws: int, years: int, param_sets: int,
               rng: np.random.Generator) -> DrawPlan:
     """Draw a projection's :class:`DrawPlan` from ``rng``, in a fixed order (leaving,
-    moves, joiners' mix, year effects, net transfers), so that a seed fixes it and
-    scenarios with the same seed share it (paired draws).
+    moves, joiners' mix; then year effects and net transfers from two child streams), so
+    that a seed fixes it and scenarios with the same seed share it (paired draws).
 
     ``leave_a, leave_b [A, K]``: beta posteriors of leaving; ``move_conc [A, K, K]``
     and ``joiner_conc [A, K]``: Dirichlet concentrations; ``year_effects``: a spec for
@@ -120,8 +120,10 @@ def draw_plan(leave_a: np.ndarray, leave_b: np.ndarray, move_conc: np.ndarray,
     sets = ParameterSets(n_ages=A, n_states=K, leave=top_age_leaves(p_leave, A, K),
                          stay=p_stay.reshape(P, AK), dest=dest.reshape(AK, -1),
                          cdf=cdf.reshape(P, AK, -1), mix=mix)
-    effects = draw_year_effects(year_effects, D, H, K, rng)  # [D, H, 2, K] or None
-    net = draw_net_transfers(year_effects, D, H, rng)  # after the effects: [D, H] or None
+    # their own streams, year by year: a longer horizon keeps the first years' numbers
+    fx_rng, net_rng = rng.spawn(2)
+    effects = draw_year_effects(year_effects, D, H, K, fx_rng)  # [D, H, 2, K] or None
+    net = draw_net_transfers(year_effects, D, H, net_rng)  # [D, H] or None
     return DrawPlan(sets=sets, set_of_draw=set_of_draw, years=H, effects=effects,
                     effect_variance=year_effect_variance(year_effects, H, K), net=net,
                     joiner_conc=joiner_conc)

@@ -249,6 +249,18 @@ def _trend_inputs(years, values, future_years, exposure, future_exposure, max_po
     return y, np.log(v / e), fy, fe
 
 
+def _yearly_normal(rng: np.random.Generator, s: float, draws: int, years: int) -> np.ndarray:
+    """Normal(0, s) noise ``[draw, year]`` drawn year by year, from a child stream: a longer
+    horizon adds years without changing the first ones' numbers."""
+    return rng.spawn(1)[0].normal(0, s, size=(years, draws)).T
+
+
+def _poisson_by_year(rng: np.random.Generator, lam: np.ndarray) -> np.ndarray:
+    """Poisson counts of ``lam`` ``[draw, year]``, year by year from a child stream (as
+    :func:`_yearly_normal`)."""
+    return rng.spawn(1)[0].poisson(np.minimum(lam, 1e9).T).T.astype(np.int64)
+
+
 def _flat_walk(z: np.ndarray, horizon: int, draws: int, rng: np.random.Generator) -> np.ndarray:
     """Fewer than 3 points: flat from the last rate with a 10% a-year random walk."""
     base = z[-1] + rng.normal(0, 0.1, size=(draws, 1)) * np.sqrt(np.arange(1, horizon + 1))
@@ -280,9 +292,8 @@ def loglinear_trend(years: Sequence[int], values: Sequence[float], future_years:
         cov = s**2 * np.linalg.inv(X.T @ X)
         c = rng.multivariate_normal(coef, cov, size=draws)
         Xf = np.column_stack([np.ones_like(fy), fy - x0])
-        rate = np.exp(c @ Xf.T + rng.normal(0, s, size=(draws, len(fy))))
-    lam = rate * fe[None, :]
-    return rng.poisson(np.minimum(lam, 1e9)).astype(np.int64)
+        rate = np.exp(c @ Xf.T + _yearly_normal(rng, s, draws, len(fy)))
+    return _poisson_by_year(rng, rate * fe[None, :])
 
 
 def damped_trend(years: Sequence[int], values: Sequence[float], future_years: Sequence[int],
@@ -324,6 +335,5 @@ def damped_trend(years: Sequence[int], values: Sequence[float], future_years: Se
         h = np.maximum(fy - y[-1], 0)
         damp = np.array([phi * (1 - phi**k) / (1 - phi) if phi != 1 else k for k in h])
         rate = np.exp(c[:, :1] + c[:, 1:] * damp[None, :]
-                      + rng.normal(0, s, size=(draws, len(fy))))
-    lam = rate * fe[None, :]
-    return rng.poisson(np.minimum(lam, 1e9)).astype(np.int64)
+                      + _yearly_normal(rng, s, draws, len(fy)))
+    return _poisson_by_year(rng, rate * fe[None, :])

@@ -65,12 +65,12 @@ def draw_year_effects(spec: dict | None, draws: int, years: int, K: int,
     sd, rho = effect_sds(spec, K)
     if not np.any(sd > 0):
         return None
-    z = rng.standard_normal((draws, years, 2, K))
-    v = year_effect_variance(spec, years, K)
-    out = np.empty_like(z)
+    z = rng.standard_normal((years, draws, 2, K))  # year by year: a longer horizon adds
+    v = year_effect_variance(spec, years, K)  # years after the first ones' numbers
+    out = np.empty((draws, years, 2, K))
     x = np.zeros((draws, 2, K))
     for h in range(years):
-        x = rho * x + sd * z[:, h]
+        x = rho * x + sd * z[h]
         out[:, h] = np.exp(x - v[h] / 2)
     return out
 
@@ -110,7 +110,7 @@ def draw_net_transfers(spec: dict | None, draws: int, years: int,
     sd = net_sd(spec) if spec else 0.0
     if sd == 0:
         return None
-    return np.clip(sd * rng.standard_normal((draws, years)), -NET_CLIP, NET_CLIP)
+    return np.clip(sd * rng.standard_normal((years, draws)).T, -NET_CLIP, NET_CLIP)
 
 
 def year_effect_variance(spec: dict | None, years: int, K: int) -> np.ndarray:

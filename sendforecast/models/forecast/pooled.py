@@ -87,5 +87,7 @@ class PooledGrowthForecaster(Forecaster):
     def _sample(self, horizon, draws, rng):
         damp = np.cumsum(self.phi ** np.arange(1, horizon + 1))
         mean = np.log(self.last_)[:, None] + self.growth_[:, None] * damp[None, :]
-        eps = rng.standard_normal((len(self.last_), horizon, draws)) * self.sigma_[:, None, None]
+        # year by year (a longer horizon keeps the first years' numbers)
+        eps = (rng.standard_normal((horizon, len(self.last_), draws)).transpose(1, 0, 2)
+               * self.sigma_[:, None, None])
         return np.exp(mean[:, :, None] + np.cumsum(eps, axis=1))

@@ -156,14 +156,19 @@ def _requests_draws(data, origin: Origin, horizon: int, draws: int,
     pos = {c: i for i, c in enumerate(f.codes_)}
     L = len(origin.codes)
     out = np.empty((L, draws, horizon))
+    flat = rng.standard_normal((horizon, L, draws)).transpose(1, 2, 0) * 0.1  # year by year
     for j, c in enumerate(origin.codes):
         i = pos.get(c)
         if i is None or f.last_years_[i] != origin.year:  # too short or stale: flat, 10% sd
-            eps = rng.standard_normal((draws, horizon)) * 0.1
-            out[j] = origin.requests[j] * np.exp(np.cumsum(eps, axis=1))
+            out[j] = origin.requests[j] * np.exp(np.cumsum(flat[j], axis=1))
         else:
             out[j] = sims[i].T
     return out
+
+
+def _yearly_normal(rng: np.random.Generator, L: int, D: int, H: int) -> np.ndarray:
+    """Standard normals ``(L, D, H)`` drawn year by year."""
+    return rng.standard_normal((H, L, D)).transpose(1, 2, 0)
 
 
 def _stratified_t(rng: np.random.Generator, df: float, L: int, D: int) -> np.ndarray:
@@ -200,15 +205,17 @@ def project_statutory(data, la: str | list[str] = "all", horizon: int = 3, draws
     rng = np.random.default_rng(seed)
     H, D, L = int(horizon), int(draws), len(origin.codes)
     M = 12 * H
-    req = _requests_draws(data, origin, H, D, rng)
-    # random numbers, always in this order (paired draws across scenarios)
-    z_agree = np.cumsum(rng.standard_normal((L, D, H)), axis=2)
-    t_err = _stratified_t(rng, st["interval"]["df"], L, D)
-    z_plan = np.cumsum(rng.standard_normal((L, D, H)), axis=2)
+    # random numbers, each from its own stream and year by year (paired draws across
+    # scenarios; a longer horizon keeps the first years' numbers)
+    r_req, r_agree, r_t, r_plan, r_cap = rng.spawn(5)
+    req = _requests_draws(data, origin, H, D, r_req)
+    z_agree = np.cumsum(_yearly_normal(r_agree, L, D, H), axis=2)
+    t_err = _stratified_t(r_t, st["interval"]["df"], L, D)
+    z_plan = np.cumsum(_yearly_normal(r_plan, L, D, H), axis=2)
     # capacity's own drift against demand after the first year (recruitment, turnover,
     # sickness): a yearly random walk on the log scale from the second year, sd ``cap_sd``
     # (year 1's uncertainty is the starting timeliness error's)
-    z_cap = np.cumsum(rng.standard_normal((L, D, H)), axis=2)
+    z_cap = np.cumsum(_yearly_normal(r_cap, L, D, H), axis=2)
     z_cap -= z_cap[..., :1]
     # conversion: random walk on the logit scale, a step a year
     la_ = np.log(origin.p_agree / (1 - origin.p_agree))[:, None, None]

@@ -130,6 +130,29 @@ def test_same_seed_same_draws():
     assert not np.array_equal(a.draws, m.project(horizon=3, draws=50, seed=8).draws)
 
 
+@pytest.mark.parametrize("engine", ["numba", "numpy"])
+def test_a_longer_horizon_keeps_the_first_years(example, engine):
+    """The same seed gives the same draws of the years both runs have, whatever the
+    horizon: a 3-year run for a Cabinet paper and a 5-year run of the same LA agree on
+    the first three years (each year's random numbers come after the previous year's,
+    never after a later year's).  Anchored margins, year effects and net transfers on;
+    the damped joiner trend and a forecast frame of joiners both."""
+    m = CohortModel.from_sen2(example, "999")
+    assert m.margins and m.year_effects and m.year_effects["net"] > 0
+    frame = pd.DataFrame({"year": range(m.base_year, m.base_year + 5),
+                          "mean": [100.0, 110, 120, 130, 140], "p10": [80.0, 85, 90, 95, 100],
+                          "p90": [120.0, 135, 150, 165, 180]})
+    for joiners in (None, frame):
+        short = m.project(horizon=3, draws=200, seed=4, joiners=joiners, engine=engine)
+        long = m.project(horizon=5, draws=200, seed=4, joiners=joiners, engine=engine)
+        assert np.array_equal(short.draws, long.draws[:, :3])
+        for k in ("leavers", "joiners", "transfers_in"):
+            assert np.array_equal(short.flows[k], long.flows[k][:, :3]), k
+    # and the seed still matters
+    assert not np.array_equal(short.draws, m.project(horizon=3, draws=200, seed=5,
+                                                     joiners=frame, engine=engine).draws)
+
+
 def test_keeping_flows_does_not_change_the_draws(example):
     """keep_flows only records the flows: the same seed gives the same stock, with or
     without them, and a second call gives the same numbers again."""

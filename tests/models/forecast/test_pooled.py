@@ -60,3 +60,13 @@ def test_the_median_growth_is_of_the_newest_year_not_of_stale_series():
     f = PooledGrowthForecaster(weight=0.0, years=1, phi=1.0).fit(h)
     k = list(f.codes_).index("A")
     assert abs(f.growth_[k] - np.log(1.10)) < 1e-12
+
+
+def test_a_longer_horizon_keeps_the_first_years_paths():
+    """Same seed, longer horizon: the first years' sample paths are the same numbers."""
+    noisy = {k: [v * (1 + 0.05 * (-1) ** i) for i, v in enumerate(s)]
+             for k, s in SERIES.items()}
+    f = PooledGrowthForecaster(weight=0.5, years=1, phi=0.8).fit(hist(noisy))
+    short, long = f.sample(2, draws=50, seed=3), f.sample(5, draws=50, seed=3)
+    assert f.sigma_.min() > 0  # the paths do scatter
+    np.testing.assert_array_equal(short, long[:, :2])
