@@ -18,7 +18,7 @@ Scores per (method, set of origins): timeliness median absolute error in percent
 coverage of the 80% / 95% intervals.  The chosen settings go into
 ``sendforecast.models.settings.STATUTORY_SETTINGS``.
 
-Run: .venv/bin/python benchmarks/statutory_backtest.py [--draws N] [--no-grid | --reuse-walk]
+Run: .venv/bin/python benchmarks/statutory_backtest.py [--draws N] [--no-grid | --reuse-walk] [--seeds N]
 Writes benchmarks/results/statutory_backtest.md (hand-run experiments beside it, not made by
 this script: benchmarks/results/statutory_experiments.md).
 """
@@ -117,9 +117,9 @@ def metrics(s: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(recs)
 
 
-def backtest(data, views, origins, settings, draws) -> pd.DataFrame:
+def backtest(data, views, origins, settings, draws, seed: int = 1) -> pd.DataFrame:
     act = actuals(data)
-    parts = [run_origin(views[T], T, settings, draws) for T in origins]
+    parts = [run_origin(views[T], T, settings, draws, seed) for T in origins]
     return score(pd.concat(parts, ignore_index=True), act)
 
 
@@ -286,6 +286,28 @@ def target_lines(name: str, m: pd.DataFrame, s: pd.DataFrame) -> list[str]:
             f"({'met' if p.error <= 0.95 * pn.error else 'NOT met'})"]
 
 
+def seed_lines(data, views, walk: dict, draws: int, seeds: int) -> list[str]:
+    """The walk-forward scores (horizon 1) again with seeds 1..``seeds``: how much of a
+    difference from naive is the Monte Carlo noise of the forecast's mean."""
+    rows = []
+    for seed in range(1, seeds + 1):
+        wf = pd.concat([backtest(data, views, [T], c, draws, seed) for T, (c, _) in walk.items()],
+                       ignore_index=True)
+        mi = metrics(wf[wf.h == 1]).set_index(["measure", "method"]).error
+        rows.append((seed, mi[("within_20_weeks_pct", "statutory")],
+                     mi[("within_20_weeks_pct", "naive")], mi[("plans_issued", "statutory")],
+                     mi[("plans_issued", "naive")]))
+    r = pd.DataFrame(rows, columns=["seed", "t", "tn", "p", "pn"])
+    met_t, met_p = int((r.t < r.tn).sum()), int((r.p <= 0.95 * r.pn).sum())
+    return ["### Monte Carlo noise of the walk-forward scores", "",
+            f"The same walk-forward forecasts with seeds 1-{seeds} ({draws:,} draws each):", "",
+            "| seed | timeliness MAE (naive " f"{r.tn.iloc[0]:.2f} pp) | plans issued MdAPE "
+            f"(0.95 x naive = {0.95 * r.pn.iloc[0]:.2f}%) |", "|---|---|---|",
+            *[f"| {s.seed} | {s.t:.2f} pp | {s.p:.2f} % |" for s in r.itertuples()], "",
+            f"- median over seeds: timeliness {r.t.median():.2f} pp (target met in {met_t} of "
+            f"{seeds}); plans issued {r.p.median():.2f}% (met in {met_p} of {seeds})", ""]
+
+
 def _chosen(settings: dict) -> dict:
     return {k: settings[k] for k in ("blend", "capacity", "interval")}
 
@@ -299,6 +321,9 @@ def main():
     ap.add_argument("--reuse-walk", action="store_true",
                     help="no grids: score the walk-forward choices recorded by the last full "
                          f"run ({WALK_CHOICES.name}) and the package's settings")
+    ap.add_argument("--seeds", type=int, default=5,
+                    help="score the walk-forward forecasts again with seeds 1..N (Monte "
+                         "Carlo noise of the scores; 0: not)")
     args = ap.parse_args()
     require_real_data()
     t0 = time.perf_counter()
@@ -367,7 +392,8 @@ def main():
             *target_lines("walk-forward origins " + ", ".join(map(str, walk)), m_wf, wf), "",
             "By horizon (origin 2022 at horizons 1-2, 2023 at 1):", "",
             origin_table(by_origin(wf_all, "h"), "h"), "",
-            *[f"- settings chosen for {T}: `{_chosen(c)}`" for T, (c, _) in walk.items()], ""]
+            *[f"- settings chosen for {T}: `{_chosen(c)}`" for T, (c, _) in walk.items()], "",
+            *(seed_lines(data, views, walk, args.draws, args.seeds) if args.seeds > 1 else [])]
     # the grid's choice is written here, not into the package: say which settings these are
     which = ("The package's settings (`sendforecast.models.settings.STATUTORY_SETTINGS`)"
              if args.no_grid or args.reuse_walk else "Settings chosen on all origins (to copy into "
