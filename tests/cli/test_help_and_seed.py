@@ -118,3 +118,21 @@ def test_scenarios_run_json_records_version_data_and_input_files(tmp_path):
     assert rec["HNB allocation"].endswith("exampleshire_hnb.yaml")
     assert rec["capacity (commissioned places)"].endswith("exampleshire_capacity.csv")
     assert rec["cost assumptions"].endswith("exampleshire_costs.csv")
+
+
+def test_a_longer_horizon_keeps_the_earlier_years_of_every_table(tmp_path):
+    """README: the same seed with a longer --horizon keeps the earlier years (projection,
+    phases, places, statutory) exactly; `run` on the example LA at horizons 2 and 4."""
+    from sendforecast.data.example import EXAMPLE_DIR
+
+    outs = {}
+    for h in (2, 4):
+        outs[h] = tmp_path / f"h{h}"
+        assert main(["run", "--data", str(EXAMPLE_DIR), "--la", "999", "--horizon", str(h),
+                     "--draws", "60", "--seed", "3", "--out", str(outs[h])]) == 0
+    for name in ("projection.csv", "projection_totals.csv", "projection_by_phase.csv",
+                 "specialist_places.csv", "statutory.csv"):
+        a, b = (pd.read_csv(outs[h] / name) for h in (2, 4))
+        b = b[b.year.isin(set(a.year))].reset_index(drop=True)
+        assert len(a) and len(b) == len(a), name
+        pd.testing.assert_frame_equal(a, b, obj=name)
