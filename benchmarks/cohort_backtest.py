@@ -247,6 +247,30 @@ def suggest_interval_sd(df: pd.DataFrame, origins) -> dict:
     return out
 
 
+def grid_setup():
+    """Arguments, settings, LAs and origins of the settings grids (``cohort_tails.py``,
+    ``cohort_groups.py``): ``(args, PROJECTION_SETTINGS, las, origins)``."""
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--draws", type=int, default=200)
+    ap.add_argument("--seed", type=int, default=1,
+                    help="base of the LA x origin runs' own seeds (run_seed)")
+    ap.add_argument("--workers", type=int, default=2)
+    a = ap.parse_args()
+    require_real_data()
+    from sendforecast.models.settings import PROJECTION_SETTINGS as S
+
+    return a, S, _data().la_codes(), list(S["tuned_on"]) + list(S["confirmed_on"])
+
+
+def grid_rows(worker, values, a, las, origins):
+    """``(value, rows)`` per setting value: ``worker((value, job))`` over every LA x origin
+    run at horizons 1-2, in a process pool."""
+    with ProcessPoolExecutor(a.workers) as ex:
+        for v in values:
+            jobs = [(v, (la, T, a.draws, 2, a.seed)) for T in origins for la in las]
+            yield v, pd.DataFrame([r for rs in ex.map(worker, jobs, chunksize=4) for r in rs])
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--draws", type=int, default=1000)
