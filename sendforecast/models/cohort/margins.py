@@ -46,7 +46,7 @@ from .inputs import (
 
 __all__ = ["AGE_BANDS", "ElasticityForecast", "ShareForecast", "TotalForecast", "band_index",
            "band_totals", "damping", "england_growth", "group_elasticities", "group_history",
-           "log_share_drift", "rake", "total_history"]
+           "log_share_drift", "pool_shares", "rake", "total_history"]
 
 #: SEN2's published age bands (the caseload by age of every January to 2022) and ages.
 AGE_BANDS: dict[str, range] = {"0-4": range(0, 5), "5-10": range(5, 11),
@@ -152,6 +152,25 @@ def log_share_drift(history: pd.DataFrame, origin: int, years: int = 1,
 def _shares(row) -> np.ndarray:
     v = np.nan_to_num(np.asarray(row, float)).clip(0)
     return v / max(v.sum(), 1e-12)
+
+
+def pool_shares(own, reference, weight) -> np.ndarray:
+    """Shares ``(1 - weight) x own's + weight x reference's``, renormalised (``own`` and
+    ``reference``: counts or shares of the same categories; ``weight``: one per category,
+    0 keeps own's share).  A reference with no counts leaves own's shares as they are.
+
+    Why: an LA's January share of a small category is partly chance (a few children
+    placed or recorded differently) that does not last; pooling part of its distance from
+    England's share lowers the one-year-ahead error of the mix
+    (``benchmarks/mix_pooling.py``)."""
+    s = _shares(own)
+    r = np.nan_to_num(np.asarray(reference, float)).clip(0)
+    if r.sum() <= 0:
+        return s
+    w = np.broadcast_to(np.asarray(weight, float), s.shape)
+    if np.any((w < 0) | (w > 1)):
+        raise ValueError(f"pooling weights must lie in [0, 1], got {w.tolist()}")
+    return _shares((1 - w) * s + w * _shares(r))
 
 
 @dataclass(frozen=True)

@@ -42,6 +42,7 @@ from .margins import (
     england_growth,
     group_elasticities,
     group_history,
+    pool_shares,
     rake,
     total_history,
 )
@@ -528,16 +529,18 @@ def _fit_margins(data, la: str, T: int, ref_level: str, ref_code: str,
     S = PROJECTION_SETTINGS
     ref = ref_level != "la"
     gs = dict(S["groups"])
+    # January T's group mix, part of its distance from the reference's taken back
+    ref_g = group_history(data, ref_level, ref_code, T) if ref else None
+    base_g = _pooled_base(initial.sum(0), ref_g, T, gs.pop("base_pool", {}), PLACEMENT_GROUPS)
     if gs.pop("method") == "elasticity":
         beta, gamma = group_elasticities(data, T, gs["years"])
         sh = gs.get("shrink", {})  # toward carrying the shares forward (beta 1, gamma 0)
         lam = np.array([sh.get(g, sh.get("default", 1.0)) for g in PLACEMENT_GROUPS])
-        groups = ElasticityForecast(tuple(PLACEMENT_GROUPS), initial.sum(0),
+        groups = ElasticityForecast(tuple(PLACEMENT_GROUPS), base_g,
                                     1 + lam * (beta - 1), lam * gamma, gs["phi"])
     else:
-        groups = ShareForecast.fit(group_history(data, "la", la, T),
-                                   group_history(data, ref_level, ref_code, T) if ref
-                                   else None, T, base=initial.sum(0), **gs)
+        groups = ShareForecast.fit(group_history(data, "la", la, T), ref_g, T, base=base_g,
+                                   **gs)
     own_b = band_totals(data, "la", la)
     ref_b = band_totals(data, ref_level, ref_code) if ref else None
     # the published bands of January T where there are any (the initial stock's bands
@@ -545,9 +548,11 @@ def _fit_margins(data, la: str, T: int, ref_level: str, ref_code: str,
     base_b = (own_b.loc[T].to_numpy(float) if T in own_b.index else
               np.bincount(band_index(SEN2_AGES), weights=initial.sum(1),
                           minlength=len(own_b.columns)))
+    bs = dict(S["bands"])
+    base_b = _pooled_base(base_b, ref_b, T, bs.pop("base_pool", {}), list(own_b.columns))
     bands = ShareForecast.fit(own_b[own_b.index <= T],
                               None if ref_b is None else ref_b[ref_b.index <= T], T,
-                              base=base_b, **S["bands"])
+                              base=base_b, **bs)
     ts = dict(S["total"])
     method, weight = ts.pop("method"), ts.pop("weight")
     total = (None if method == "cohort" else
@@ -556,6 +561,17 @@ def _fit_margins(data, la: str, T: int, ref_level: str, ref_code: str,
     return {"total": total, "total_weight": 1.0 if method == "pooled_growth" else weight,
             "groups": groups, "bands": bands,
             "interval": dict(S["interval"]), "version": S["version"]}
+
+
+def _pooled_base(own: np.ndarray, reference: pd.DataFrame | None, T: int, weights: dict,
+                 categories) -> np.ndarray:
+    """``own`` (January T's counts of ``categories``) as shares pooled toward the
+    reference area's January T shares by ``weights`` (per category, ``"default"``, else
+    0); ``own``'s shares when the reference has no January T."""
+    w = np.array([weights.get(c, weights.get("default", 0.0)) for c in categories], float)
+    if reference is None or T not in reference.index or not w.any():
+        return own / max(float(np.sum(own)), 1e-12)
+    return pool_shares(own, reference.loc[T].reindex(categories).to_numpy(float), w)
 
 
 def _describe_margins(m: dict | None) -> dict | None:

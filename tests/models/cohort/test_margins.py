@@ -9,6 +9,7 @@ import pytest
 from sendforecast.data.taxonomy import PLACEMENT_GROUPS
 from sendforecast.data.vintage import published_by
 from sendforecast.models.cohort import CohortModel
+from sendforecast.models.cohort.inputs import group_totals
 from sendforecast.models.cohort.margins import (
     AGE_BANDS,
     ShareForecast,
@@ -16,6 +17,7 @@ from sendforecast.models.cohort.margins import (
     band_totals,
     group_elasticities,
     log_share_drift,
+    pool_shares,
     rake,
 )
 from sendforecast.models.cohort.model import _fit_margins
@@ -47,6 +49,44 @@ def test_log_share_drift_ignores_a_category_that_appears():
     s = f.shares(1)
     assert s[2] == pytest.approx(20 / 120)
     assert s[0] / s[1] == pytest.approx((55 / 45) ** 2, rel=1e-9)  # one more year of it
+
+
+def test_pool_shares_moves_each_share_part_way_to_the_reference():
+    own, ref = np.array([60.0, 30.0, 10.0]), np.array([0.5, 0.3, 0.2])
+    # equal weights need no renormalising: exactly the convex combination
+    assert np.allclose(pool_shares(own, ref, 0.25), 0.75 * own / 100 + 0.25 * ref)
+    assert np.allclose(pool_shares(own, ref, 0.0), own / 100)
+    # one category pooled: it moves toward the reference, the others keep their ratio
+    s = pool_shares(own, ref, [0.0, 0.0, 0.5])
+    assert s.sum() == pytest.approx(1.0) and 0.1 < s[2] < 0.2
+    assert s[0] / s[1] == pytest.approx(2.0)
+    # a reference with no counts leaves the shares as they are
+    assert np.allclose(pool_shares(own, np.zeros(3), 0.3), own / 100)
+    with pytest.raises(ValueError, match=r"\[0, 1\]"):
+        pool_shares(own, ref, 1.5)
+
+
+def test_margins_start_from_the_mix_pooled_toward_england(sen2):
+    """The group and band margins start from January T's mix with part of its distance
+    from England's taken back, by the weights of PROJECTION_SETTINGS (mix_pooling.py)."""
+    m = CohortModel.from_sen2(sen2, "825", base_year=2022, margins=None)
+    marg = _fit_margins(sen2, "825", 2022, "national", "E92000001", m.initial)
+    own = m.initial.sum(0) / m.initial.sum()
+    eng = group_totals(sen2, "national", "E92000001").loc[2022].to_numpy(float)
+    eng = eng / eng.sum()
+    w = PROJECTION_SETTINGS["groups"]["base_pool"]
+    k = PLACEMENT_GROUPS.index("early_years")
+    base = np.asarray(marg["groups"].as_dict()["base"])
+    assert w["early_years"] > 0
+    # early years' share moved toward England's by about its weight (renormalised)
+    moved = (base[k] - own[k]) / (eng[k] - own[k])
+    assert moved == pytest.approx(w["early_years"], abs=0.03)
+    # 825's published 0-4 band of January 2022, pooled toward England's by its weight
+    b_own = band_totals(sen2, "la", "825").loc[2022].to_numpy(float)
+    b_eng = band_totals(sen2, "national", "E92000001").loc[2022].to_numpy(float)
+    wb = [PROJECTION_SETTINGS["bands"]["base_pool"][b] for b in AGE_BANDS]
+    assert np.allclose(marg["bands"].base, pool_shares(b_own, b_eng, wb))
+    assert not np.allclose(marg["bands"].base, b_own / b_own.sum())
 
 
 def test_bands_of_the_real_data(sen2):
