@@ -213,6 +213,33 @@ def table(df: pd.DataFrame, dim: str, cats, h: int, label: str) -> list[str]:
     return lines + [""]
 
 
+def by_origin_table(df: pd.DataFrame, cats, origins) -> list[str]:
+    """Horizon-1 WAPE and bias (%) of each group per origin: anchored, shares x total,
+    naive; and how many target Januaries recorded over 5% of an LA's plans with no
+    placement (``not_recorded``), which takes children out of the other groups."""
+    g = df[(df.dim == "group") & (df.h == 1) & df.origin.isin(origins)]
+    act = g[g.method == "naive"].pivot_table(index=["la", "origin"], columns="cat",
+                                             values="actual", aggfunc="sum")
+    nr = (act.get("not_recorded", 0) / act.sum(axis=1) > 0.05).groupby(level="origin").sum()
+    lines = ["### Horizon 1 by origin: WAPE % (bias %)", "",
+             "| group | origin (target January) | anchored | shares x total | naive |",
+             "|---|---|---|---|---|"]
+    for c in cats:
+        for T in origins:
+            d = g[(g.cat == c) & (g.origin == T)]
+            cells = []
+            for m in ("anchored", "shares_x_total", "naive"):
+                x = d[d.method == m]
+                e = x.forecast - x.actual
+                cells.append(f"{100 * e.abs().sum() / x.actual.sum():.1f} "
+                             f"({100 * e.sum() / x.actual.sum():+.1f})")
+            lines.append(f"| {c} | {T} ({T + 1}) | " + " | ".join(cells) + " |")
+    lines += ["", "Target Januaries with over 5% of an LA's plans recorded with no placement: "
+              + ", ".join(f"{T + 1}: {int(nr.get(T, 0))} LAs" for T in origins)
+              + " (their children are missing from the other groups' published counts).", ""]
+    return lines
+
+
 def totals_table(df: pd.DataFrame, label: str) -> list[str]:
     d = df[df.dim == "total"]
     lines = [f"### {label}: total caseload", "", "| h | method | median APE % | WAPE % | "
@@ -352,6 +379,9 @@ def main():
             lines += table(part, "group", PLACEMENT_GROUPS, h, label)
             lines += table(part, "band", list(AGE_BANDS), h, label)
         lines += totals_table(part, label)
+    lines += ["## Every origin", ""] + by_origin_table(
+        df, ["mainstream", "state_special", "independent_special", "post16_fe"],
+        sorted(set(S["tuned_on"]) | set(S["confirmed_on"])))
     sug = suggest_interval_sd(df, S["tuned_on"])
     lines += ["## Interval settings suggested by the tuning origins", "",
               "Extra log-scale sd (x sqrt(h)) per group and band that would make the "
