@@ -1,11 +1,14 @@
 """Placement-group and age-band mixes: how far to pool each LA's January share toward
-England's (``PROJECTION_SETTINGS["groups"]["pool"]`` and ``["bands"]["pool_base"]``).
+England's (``PROJECTION_SETTINGS["groups"]["base_pool"]`` and ``["bands"]["base_pool"]``).
 
 A mix forecast made at January T is scored one year ahead, on its own: the share of each
 category times the LA's *published* total of January T+1 (the total is a separate margin
 with its own backtest, ``cohort_backtest.py``; using the published one here keeps its
 error out of the mix's score).  The forecast share is ``(1 - w) x the LA's January T share
-+ w x England's January T share``, renormalised: only Januaries <= T are used.  An LA's
++ w x England's January T share`` (the pooled categories rescaled to keep their combined
+share: :func:`sendforecast.models.cohort.margins.pool_shares`): only Januaries <= T are
+used.  The projection then applies the elasticity and drift on top of this starting mix;
+``cohort_backtest.py`` scores the whole.  An LA's
 share of a small category moves a lot from year to year by chance (a few children change
 placement, or are recorded differently), so part of its distance from England's share does
 not last; w is how much of it to expect to go.
@@ -13,8 +16,9 @@ not last; w is how much of it to expect to go.
 Every LA and origin 2012-2023 whose Januaries T and T+1 both have a published breakdown;
 the weight of each category is chosen on origins 2012-2021 (the lowest WAPE, a tie within
 0.05 points to the smaller weight) and the check origins 2022-2023 are printed beside, not
-used.  Age bands are published to January 2022 and for January 2024 only, so their check
-is empty and all their origins (2012-2021) choose.
+used; the chosen weights, each category its own, are then scored together (column
+"chosen together").  Age bands are published to January 2022 and for January 2024 only, so
+their check is empty and all their origins (2012-2021) choose.
 
 Run: .venv/bin/python benchmarks/mix_pooling.py
 Writes benchmarks/results/mix_pooling.md.
@@ -62,9 +66,11 @@ def mix_rows(tables: dict, england: pd.DataFrame, usable, weights=WEIGHTS,
             own, ref = t.loc[T].to_numpy(float), england.loc[T].to_numpy(float)
             act = t.loc[y].to_numpy(float)
             free = ~np.isin(t.columns, list(fixed))
-            for w in weights:
-                f = pool_shares(own, ref, np.where(free, w, 0.0)) * act.sum()
-                rows += [(la, T, w, c, f[k], act[k]) for k, c in enumerate(t.columns)
+            for w in weights:  # one weight for all, or a label and a weight per category
+                label, wk = (w, np.where(free, w, 0.0)) if np.isscalar(w) else (
+                    w[0], np.array([w[1].get(c, 0.0) for c in t.columns]))
+                f = pool_shares(own, ref, wk) * act.sum()
+                rows += [(la, T, label, c, f[k], act[k]) for k, c in enumerate(t.columns)
                          if free[k]]
     return pd.DataFrame(rows, columns=["la", "origin", "weight", "cat", "forecast", "actual"])
 
@@ -98,28 +104,32 @@ def main():
     eng_g = group_tables(data)[("national", ENGLAND)].fillna(0.0)
     bands = {c: band_totals(data, "la", c) for c in data.la_codes()}
     eng_b = band_totals(data, "national", ENGLAND)
-    parts = {
-        "group": mix_rows(groups, eng_g, lambda t: ~breakdown_missing(t),
-                          fixed=("not_recorded",)),
-        "band": mix_rows(bands, eng_b, lambda t: pd.Series(t.sum(axis=1) > 0, index=t.index)),
-    }
+    args = {"group": (groups, eng_g, lambda t: ~breakdown_missing(t), ("not_recorded",)),
+            "band": (bands, eng_b, lambda t: pd.Series(t.sum(axis=1) > 0, index=t.index), ())}
+    parts = {dim: mix_rows(t, e, u, WEIGHTS, f) for dim, (t, e, u, f) in args.items()}
     chosen, lines = {}, []
     for dim, df in parts.items():
-        tune, check = wape(df[df.origin.isin(TUNE)]), wape(df[df.origin.isin(CHECK)])
+        tune = wape(df[df.origin.isin(TUNE)])
         chosen[dim] = choose(tune)
+        tables, eng, usable, fixed = args[dim]
+        joint = mix_rows(tables, eng, usable, [("together", chosen[dim])], fixed)
+        df = pd.concat([df, joint.assign(weight=-1.0)])  # -1: the chosen weights together
+        tune, check = wape(df[df.origin.isin(TUNE)]), wape(df[df.origin.isin(CHECK)])
         for label, w in ((f"tuning origins {TUNE[0]}-{TUNE[-1]}", tune),
                          (f"check origins {CHECK}", check)):
             if w.empty:
                 lines += [f"## {dim}s, {label}", "", "No published Januaries to score.", ""]
                 continue
             n = df[df.origin.isin(TUNE if "tuning" in label else CHECK) & (df.weight == 0)]
+            cols = [v for v in w.columns if v >= 0]
             lines += [f"## {dim}s, {label} ({n.groupby(['la', 'origin']).ngroups} LA x origin"
-                      " cases)", "", "| | " + " | ".join(f"w {v:g}" for v in w.columns)
-                      + " | chosen | chosen - w 0 |", "|---|" + "---|" * (len(w.columns) + 2)]
+                      " cases)", "", "| | " + " | ".join(f"w {v:g}" for v in cols)
+                      + " | chosen | chosen together | together - w 0 |",
+                      "|---|" + "---|" * (len(cols) + 3)]
             for cat, r in w.iterrows():
-                c = chosen[dim][cat]
-                lines.append(f"| {cat} | " + " | ".join(f"{x:.2f}" for x in r)
-                             + f" | {c:g} | {r[c] - r[0.0]:+.2f} |")
+                lines.append(f"| {cat} | " + " | ".join(f"{r[v]:.2f}" for v in cols)
+                             + f" | {chosen[dim][cat]:g} | {r[-1.0]:.2f} | "
+                             f"{r[-1.0] - r[0.0]:+.2f} |")
             lines.append("")
     head = ["# Placement-group and age-band mixes pooled toward England's", "",
             f"Generated by `benchmarks/mix_pooling.py` ({time.perf_counter() - t0:.0f} s on "

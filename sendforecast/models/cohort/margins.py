@@ -155,22 +155,33 @@ def _shares(row) -> np.ndarray:
 
 
 def pool_shares(own, reference, weight) -> np.ndarray:
-    """Shares ``(1 - weight) x own's + weight x reference's``, renormalised (``own`` and
-    ``reference``: counts or shares of the same categories; ``weight``: one per category,
-    0 keeps own's share).  A reference with no counts leaves own's shares as they are.
+    """Each category with a weight ``w > 0`` takes ``(1 - w) x own's share + w x the
+    reference's``; together these are rescaled to keep their combined own share, so a
+    category with weight 0 (e.g. ``not_recorded``, a recording artefact) keeps its own
+    share exactly.  ``own`` and ``reference``: counts or shares of the same categories
+    (a missing reference category, NaN, is not pooled); ``weight``: one per category, or
+    one for all, in [0, 1].  Own's shares as they are when the reference has no counts
+    or own has none.
 
     Why: an LA's January share of a small category is partly chance (a few children
     placed or recorded differently) that does not last; pooling part of its distance from
     England's share lowers the one-year-ahead error of the mix
     (``benchmarks/mix_pooling.py``)."""
     s = _shares(own)
-    r = np.nan_to_num(np.asarray(reference, float)).clip(0)
-    if r.sum() <= 0:
-        return s
-    w = np.broadcast_to(np.asarray(weight, float), s.shape)
-    if np.any((w < 0) | (w > 1)):
+    w = np.array(np.broadcast_to(np.asarray(weight, float), s.shape))
+    if np.any(~np.isfinite(w) | (w < 0) | (w > 1)):
         raise ValueError(f"pooling weights must lie in [0, 1], got {w.tolist()}")
-    return _shares((1 - w) * s + w * _shares(r))
+    raw = np.asarray(reference, float)
+    w[~np.isfinite(raw)] = 0.0
+    r = np.nan_to_num(raw).clip(0)
+    if r.sum() <= 0 or s.sum() <= 0:
+        return s
+    pooled = w > 0
+    x = np.where(pooled, (1 - w) * s + w * r / r.sum(), s)
+    mass, new = s[pooled].sum(), x[pooled].sum()
+    if new > 0:
+        x[pooled] *= mass / new
+    return x
 
 
 @dataclass(frozen=True)

@@ -567,11 +567,16 @@ def _pooled_base(own: np.ndarray, reference: pd.DataFrame | None, T: int, weight
                  categories) -> np.ndarray:
     """``own`` (January T's counts of ``categories``) as shares pooled toward the
     reference area's January T shares by ``weights`` (per category, ``"default"``, else
-    0); ``own``'s shares when the reference has no January T."""
+    0: :func:`.margins.pool_shares`); ``own``'s shares when the reference has no January
+    T (bands at origin 2023) or is the LA itself."""
+    unknown = set(weights) - set(categories) - {"default"}
+    if unknown:
+        raise ValueError(f"base_pool names unknown categories {sorted(unknown)}; "
+                         f"expected some of {list(categories)} or 'default'")
     w = np.array([weights.get(c, weights.get("default", 0.0)) for c in categories], float)
-    if reference is None or T not in reference.index or not w.any():
-        return own / max(float(np.sum(own)), 1e-12)
-    return pool_shares(own, reference.loc[T].reindex(categories).to_numpy(float), w)
+    ref = (reference.loc[T].reindex(categories).to_numpy(float)
+           if reference is not None and T in reference.index else np.zeros(len(w)))
+    return pool_shares(own, ref, w)
 
 
 def _describe_margins(m: dict | None) -> dict | None:

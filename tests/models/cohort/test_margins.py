@@ -53,15 +53,18 @@ def test_log_share_drift_ignores_a_category_that_appears():
 
 def test_pool_shares_moves_each_share_part_way_to_the_reference():
     own, ref = np.array([60.0, 30.0, 10.0]), np.array([0.5, 0.3, 0.2])
-    # equal weights need no renormalising: exactly the convex combination
+    # equal weights on every category: exactly the convex combination
     assert np.allclose(pool_shares(own, ref, 0.25), 0.75 * own / 100 + 0.25 * ref)
     assert np.allclose(pool_shares(own, ref, 0.0), own / 100)
-    # one category pooled: it moves toward the reference, the others keep their ratio
-    s = pool_shares(own, ref, [0.0, 0.0, 0.5])
-    assert s.sum() == pytest.approx(1.0) and 0.1 < s[2] < 0.2
-    assert s[0] / s[1] == pytest.approx(2.0)
-    # a reference with no counts leaves the shares as they are
+    # a category with weight 0 (not_recorded) keeps its share exactly; the pooled ones
+    # keep their combined share and move toward the reference's ratio (5:3 from 2:1)
+    s = pool_shares(own, ref, [0.5, 0.5, 0.0])
+    assert s[2] == pytest.approx(0.1) and s.sum() == pytest.approx(1.0)
+    assert 5 / 3 < s[0] / s[1] < 2.0
+    # a reference with no counts, or a missing (NaN) category, is not pooled toward
     assert np.allclose(pool_shares(own, np.zeros(3), 0.3), own / 100)
+    m = pool_shares(own, [0.5, 0.3, np.nan], 0.5)
+    assert m[2] == pytest.approx(0.1)
     with pytest.raises(ValueError, match=r"\[0, 1\]"):
         pool_shares(own, ref, 1.5)
 
@@ -71,22 +74,39 @@ def test_margins_start_from_the_mix_pooled_toward_england(sen2):
     from England's taken back, by the weights of PROJECTION_SETTINGS (mix_pooling.py)."""
     m = CohortModel.from_sen2(sen2, "825", base_year=2022, margins=None)
     marg = _fit_margins(sen2, "825", 2022, "national", "E92000001", m.initial)
-    own = m.initial.sum(0) / m.initial.sum()
+    own = m.initial.sum(0)
     eng = group_totals(sen2, "national", "E92000001").loc[2022].to_numpy(float)
-    eng = eng / eng.sum()
     w = PROJECTION_SETTINGS["groups"]["base_pool"]
-    k = PLACEMENT_GROUPS.index("early_years")
+    wg = [w.get(g, w["default"]) for g in PLACEMENT_GROUPS]
+    assert wg[PLACEMENT_GROUPS.index("not_recorded")] == 0
+    assert sorted(set(wg)) == [0.0, 0.05, 0.15, 0.2]
     base = np.asarray(marg["groups"].as_dict()["base"])
-    assert w["early_years"] > 0
-    # early years' share moved toward England's by about its weight (renormalised)
-    moved = (base[k] - own[k]) / (eng[k] - own[k])
-    assert moved == pytest.approx(w["early_years"], abs=0.03)
-    # 825's published 0-4 band of January 2022, pooled toward England's by its weight
+    assert np.allclose(base, pool_shares(own, eng, wg), atol=1e-6)
+    k = PLACEMENT_GROUPS.index("early_years")
+    moved = (base[k] - own[k] / own.sum()) / (eng[k] / eng.sum() - own[k] / own.sum())
+    assert 0.15 < moved < 0.25  # about its weight, 0.2
+    # 825's published bands of January 2022, pooled toward England's by their weights
     b_own = band_totals(sen2, "la", "825").loc[2022].to_numpy(float)
     b_eng = band_totals(sen2, "national", "E92000001").loc[2022].to_numpy(float)
     wb = [PROJECTION_SETTINGS["bands"]["base_pool"][b] for b in AGE_BANDS]
     assert np.allclose(marg["bands"].base, pool_shares(b_own, b_eng, wb))
     assert not np.allclose(marg["bands"].base, b_own / b_own.sum())
+
+
+def test_no_pooling_without_a_reference_january(sen2):
+    """No England bands for January 2023, and no reference beyond the LA itself: the
+    LA's own mix, as published; a misspelt category in the settings is an error."""
+    from sendforecast.models.cohort.model import _pooled_base
+
+    m = CohortModel.from_sen2(sen2, "825", base_year=2023, margins=None)
+    marg = _fit_margins(sen2, "825", 2023, "national", "E92000001", m.initial)
+    b = np.bincount(band_index(m.ages), weights=m.initial.sum(1), minlength=5)
+    assert np.allclose(marg["bands"].base, b / b.sum())
+    alone = _fit_margins(sen2, "825", 2023, "la", "825", m.initial)
+    assert np.allclose(alone["groups"].as_dict()["base"],
+                       (m.initial.sum(0) / m.initial.sum()).round(6))
+    with pytest.raises(ValueError, match="early_yeras"):
+        _pooled_base(m.initial.sum(0), None, 2023, {"early_yeras": 0.2}, PLACEMENT_GROUPS)
 
 
 def test_bands_of_the_real_data(sen2):
