@@ -274,6 +274,26 @@ def suggest_interval_sd(df: pd.DataFrame, origins) -> dict:
     return out
 
 
+def suggest_growth_sd(df: pd.DataFrame, origins,
+                      grid=(0.0, 0.01, 0.02, 0.025, 0.03, 0.035, 0.04, 0.05, 0.06)) -> dict:
+    """Extra sd of the total's growth error (a level error of sd x (h - 1)), beyond the
+    spread these runs had, that brings the anchored total's intervals at horizons 2-3 on
+    target on ``origins``: the smallest gap |mean 80% cover - 80| + 0.5 x |mean 95% cover
+    - 95| (lognormal approximation about the mean forecast).  ``{sd: (cover80, cover95)}``
+    of the grid and the choice under ``"chosen"``."""
+    z80, z95 = 1.2815515655446004, 1.959963984540054
+    d = df[(df.method == "anchored") & (df.dim == "total") & df.h.isin([2, 3])
+           & df.origin.isin(origins) & (df.actual > 0) & (df.forecast > 0)]
+    sm = (np.log(d.hi80.clip(lower=0.5)) - np.log(d.lo80.clip(lower=0.5))) / (2 * z80)
+    r = np.abs(np.log(d.actual / d.forecast))
+    out = {}
+    for s in grid:
+        v = np.sqrt(sm ** 2 + (s * (d.h - 1)) ** 2)
+        out[s] = (100 * float(np.mean(r <= z80 * v)), 100 * float(np.mean(r <= z95 * v)))
+    out["chosen"] = min(grid, key=lambda s: abs(out[s][0] - 80) + 0.5 * abs(out[s][1] - 95))
+    return out
+
+
 def grid_setup():
     """Arguments, settings, LAs and origins of the settings grids (``cohort_tails.py``,
     ``cohort_groups.py``): ``(args, PROJECTION_SETTINGS, las, origins)``."""
@@ -389,6 +409,14 @@ def main():
               f"these runs had (settings: {S['interval']}); copy them into "
               "`PROJECTION_SETTINGS['interval']` and re-run to confirm:", "",
               f"`{sug}`", ""]
+    gs = suggest_growth_sd(df, S["tuned_on"])
+    lines += ["Extra sd of the total's growth error (x (h - 1)), beyond the "
+              f"`total_growth` {S['interval'].get('total_growth', 0.0)} these runs had, "
+              "and the total's horizon 2-3 cover on the tuning origins (80% / 95%): "
+              + "; ".join(f"{k}: {v[0]:.0f}% / {v[1]:.0f}%" for k, v in gs.items()
+                          if k != "chosen")
+              + f". Suggested: {gs['chosen']} (smallest |80% cover - 80| + 0.5 x "
+              "|95% cover - 95|).", ""]
     if failed:
         lines += ["## Runs that failed", "", *(f"- {la} {T}: {e}" for la, T, e in failed[:20]),
                   ""]

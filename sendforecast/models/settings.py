@@ -11,7 +11,7 @@ from __future__ import annotations
 __all__ = ["FORECAST_SETTINGS", "PROJECTION_SETTINGS", "STATUTORY_SETTINGS"]
 
 PROJECTION_SETTINGS: dict = {
-    "version": "2026.12.6",
+    "version": "2026.12.7",
     "benchmark": "benchmarks/cohort_backtest.py -> benchmarks/results/cohort_backtest.md",
     # origins the settings were chosen on, and origins kept back to confirm them
     "tuned_on": [2018, 2019, 2020, 2021],
@@ -56,7 +56,14 @@ PROJECTION_SETTINGS: dict = {
     # "spread": the cohort draws' own spread about their mean is scaled by it first
     # ("spread_by_group" where a group's intervals were too wide at 0.8: state special
     # covered 94% / 97% on the tuning origins)
+    # "total_growth": sd of the total's growth error, a level error of sd total_growth x
+    # (h - 1) (h <= 3) on top of total x sqrt(h): without it the total's intervals were
+    # too narrow beyond the first year. Chosen on the tuning origins by
+    # benchmarks/cohort_backtest.py (suggest_growth_sd: the total's 80% / 95% cover at
+    # horizons 2-3 nearest 80 / 95): 80% / 95% cover at h2 78 / 90 -> 81 / 93, at h3
+    # 71 / 87 -> 79 / 93; on the check origins at h2 65 / 82 -> 67 / 90; h1 unchanged
     "interval": {"spread": 0.8, "spread_by_group": {"state_special": 0.55}, "total": 0.02,
+                 "total_growth": 0.035,
                  "groups": {"mainstream": 0.02, "resourced_provision": 0.195,
                             "independent_special": 0.08, "ap_pru": 0.435,
                             "post16_fe": 0.145, "specialist_post16": 0.4,
@@ -76,7 +83,9 @@ PROJECTION_SETTINGS: dict = {
                  # cell is within the seeds' noise, the tails still add 1-3; kept. Re-run
                  # on 2026.12.6 (mix pooled toward England's): 16, 18, 15, 14 of 30 at base
                  # 1 and 15, 16, 16, 12 at base 2 (check origins 3, 9, 8, 9 and 5, 10, 11,
-                 # 8 of 25): 0.1 and 0.15 within the seeds' noise; kept
+                 # 8 of 25); on 2026.12.7 (total growth error): 18, 15, 13, 15 (check 4,
+                 # 9, 10, 9). The tuning counts move by up to 5 between re-runs, so no
+                 # value is shown better there; kept (the check origins: 4 of 25 without)
                  "tails": {"p": 0.15, "k": 3.0}},
 }
 

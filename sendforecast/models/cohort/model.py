@@ -445,7 +445,8 @@ class CohortModel:
         age-band totals are the margin forecasts (raking, :func:`.margins.rake`), their
         spread about the mean scaled by ``spread``, times a log-normal level error per
         draw of the total, each group and each band (sd ``PROJECTION_SETTINGS["interval"]``
-        x sqrt(min(h, 3)), from a stream of its own).  The
+        x sqrt(min(h, 3)), from a stream of its own) and, for the total, an error of its
+        growth (sd ``total_growth`` x (min(h, 3) - 1)).  The
         factors of a model, horizon, seed and draw count are kept, so a scenario run
         (``adjust``) is scaled exactly as its baseline and the pair stays comparable.
 
@@ -477,7 +478,12 @@ class CohortModel:
         x = x * self._anchor_cache[key][None]
         sg = np.array([sd["groups"].get(g, 0.0) for g in groups])
         sb = np.array([sd["bands"].get(b, 0.0) for b in bands])
-        if sd["total"] > 0 or (sg > 0).any() or (sb > 0).any():
+        sgr = sd.get("total_growth", 0.0)
+        # the total's growth error: a level error growing in proportion to the years
+        # after the first (from a stream of its own, so runs without it are unchanged)
+        zg = (sgr * np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(17,)))
+              .standard_normal(D)) if sgr > 0 else np.zeros(D)
+        if sd["total"] > 0 or sgr > 0 or (sg > 0).any() or (sb > 0).any():
             rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(15,)))
             zt = sd["total"] * rng.standard_normal(D)
             z = (sg[None, None, :] * rng.standard_normal((D, 1, K))
@@ -491,7 +497,8 @@ class CohortModel:
                 # which has a level error of its own
                 after = x[:, h].sum(axis=(1, 2))
                 scale = np.divide(before, after, out=np.ones_like(after), where=after > 0)
-                scale *= np.exp(np.sqrt(t) * zt - t * sd["total"] ** 2 / 2)
+                scale *= np.exp(np.sqrt(t) * zt + (t - 1) * zg
+                                - (t * sd["total"] ** 2 + (t - 1) ** 2 * sgr ** 2) / 2)
                 x[:, h] *= scale[:, None, None]
         tails = sd.get("tails") or {}
         if tails.get("p", 0) > 0:  # heavier tails, the 80% intervals kept (.tails)

@@ -223,3 +223,21 @@ def test_unseeded_runs_are_not_anchored_with_another_runs_factors(sen2):
     assert not m._anchor_cache  # fresh randomness: nothing kept for the next run
     m.project(horizon=1, draws=50, seed=5, keep_flows=False)
     assert len(m._anchor_cache) == 1
+
+
+def test_total_growth_error_widens_the_total_only_after_the_first_year(sen2):
+    """``total_growth`` adds a level error of sd x (h - 1): the first year's draws are
+    those of a run without it, later years' totals spread wider about the same mean."""
+    runs = {}
+    for sgr in (0.0, 0.05):
+        m = CohortModel.from_sen2(sen2, "825")
+        m.margins["interval"] = {**m.margins["interval"], "total_growth": sgr}
+        runs[sgr] = m.project(horizon=3, draws=400, seed=2, keep_flows=False).draws
+    a, b = runs[0.0], runs[0.05]
+    assert (a[:, 0] == b[:, 0]).all()
+    for h in (1, 2):
+        ta, tb = (np.log(x[:, h].sum(axis=(1, 2))) for x in (a, b))
+        # sd adds in quadrature: about sqrt(sd_a^2 + (0.05 h)^2)
+        assert tb.std() == pytest.approx(np.hypot(ta.std(), 0.05 * h), rel=0.25)
+        assert tb.std() > ta.std() * 1.2
+        assert np.exp(tb).mean() == pytest.approx(np.exp(ta).mean(), rel=0.02)
