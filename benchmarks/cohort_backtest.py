@@ -410,13 +410,17 @@ def main():
               "`PROJECTION_SETTINGS['interval']` and re-run to confirm:", "",
               f"`{sug}`", ""]
     gs = suggest_growth_sd(df, S["tuned_on"])
+    now = S["interval"].get("total_growth", 0.0)
+    best = gs.pop("chosen")
+    same = np.round(gs[best], 0).tolist() == np.round(gs[0.0], 0).tolist()
     lines += ["Extra sd of the total's growth error (x (h - 1)), beyond the "
-              f"`total_growth` {S['interval'].get('total_growth', 0.0)} these runs had, "
-              "and the total's horizon 2-3 cover on the tuning origins (80% / 95%): "
-              + "; ".join(f"{k}: {v[0]:.0f}% / {v[1]:.0f}%" for k, v in gs.items()
-                          if k != "chosen")
-              + f". Suggested: {gs['chosen']} (smallest |80% cover - 80| + 0.5 x "
-              "|95% cover - 95|).", ""]
+              f"`total_growth` {now} these runs had, and the total's horizon 2-3 cover on "
+              "the tuning origins (80% / 95%): "
+              + "; ".join(f"{k}: {v[0]:.0f}% / {v[1]:.0f}%" for k, v in gs.items())
+              + f". Best extra: {best} (smallest |80% cover - 80| + 0.5 x |95% cover - 95|)"
+              + (f", the same cover as none when rounded: keep `total_growth` {now}."
+                 if same else f": set `total_growth` to {np.hypot(now, best):.3f} "
+                 "(the two add in quadrature)."), ""]
     if failed:
         lines += ["## Runs that failed", "", *(f"- {la} {T}: {e}" for la, T, e in failed[:20]),
                   ""]

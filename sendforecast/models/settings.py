@@ -57,7 +57,7 @@ PROJECTION_SETTINGS: dict = {
     # ("spread_by_group" where a group's intervals were too wide at 0.8: state special
     # covered 94% / 97% on the tuning origins)
     # "total_growth": sd of the total's growth error, a level error of sd total_growth x
-    # (h - 1) (h <= 3) on top of total x sqrt(h): without it the total's intervals were
+    # (min(h, 3) - 1) on top of total x sqrt(min(h, 3)): without it the total's intervals were
     # too narrow beyond the first year. Chosen on the tuning origins by
     # benchmarks/cohort_backtest.py (suggest_growth_sd: the total's 80% / 95% cover at
     # horizons 2-3 nearest 80 / 95): 80% / 95% cover at h2 78 / 90 -> 81 / 93, at h3

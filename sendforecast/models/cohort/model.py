@@ -54,9 +54,12 @@ from .year_effects import SEN2_YEAR_EFFECTS
 
 __all__ = ["CohortModel"]
 
-# The margins' level errors widen as a random walk for this many years (the horizons the
-# backtests calibrated them on: benchmarks/results/cohort_backtest.md), then stay; the
-# cohort dynamics' own fan keeps opening after that.
+# The margins' level errors widen as a random walk (the total's growth error in proportion
+# to the years after the first) for this many years (the horizons the backtests
+# calibrated them on: benchmarks/results/cohort_backtest.md), then stay; the cohort
+# dynamics' own fan keeps opening after that.  Random streams of a projection's seed, by
+# spawn key: 15 the level errors, 16 the tails, 18 the total's growth error (17 is the
+# need layer's, .needs; 20-21 the parameter sets).
 _LEVEL_ERROR_YEARS = 3
 
 
@@ -481,7 +484,7 @@ class CohortModel:
         sgr = sd.get("total_growth", 0.0)
         # the total's growth error: a level error growing in proportion to the years
         # after the first (from a stream of its own, so runs without it are unchanged)
-        zg = (sgr * np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(17,)))
+        zg = (sgr * np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(18,)))
               .standard_normal(D)) if sgr > 0 else np.zeros(D)
         if sd["total"] > 0 or sgr > 0 or (sg > 0).any() or (sb > 0).any():
             rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(15,)))
@@ -489,7 +492,7 @@ class CohortModel:
             z = (sg[None, None, :] * rng.standard_normal((D, 1, K))
                  + (sb[None, :, None] * rng.standard_normal((D, len(sb), 1)))[:, bi])
             var = sg[None, :] ** 2 + (sb ** 2)[bi][:, None]  # [A, K]
-            for h in range(H):  # grows as a random walk over the backtested horizons only
+            for h in range(H):  # grows over the backtested horizons only
                 t = min(h + 1, _LEVEL_ERROR_YEARS)
                 before = x[:, h].sum(axis=(1, 2))
                 x[:, h] *= np.exp(np.sqrt(t) * z - t * var[None] / 2)
