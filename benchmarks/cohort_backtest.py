@@ -224,15 +224,11 @@ def by_origin_table(df: pd.DataFrame, cats, origins) -> list[str]:
     lines = ["### Horizon 1 by origin: WAPE % (bias %)", "",
              "| group | origin (target January) | anchored | shares x total | naive |",
              "|---|---|---|---|---|"]
+    s = {T: score(g[(g.origin == T) & g.cat.isin(cats)]) for T in origins}
     for c in cats:
         for T in origins:
-            d = g[(g.cat == c) & (g.origin == T)]
-            cells = []
-            for m in ("anchored", "shares_x_total", "naive"):
-                x = d[d.method == m]
-                e = x.forecast - x.actual
-                cells.append(f"{100 * e.abs().sum() / x.actual.sum():.1f} "
-                             f"({100 * e.sum() / x.actual.sum():+.1f})")
+            r = {m: s[T].loc[("group", c, 1, m)] for m in ("anchored", "shares_x_total", "naive")}
+            cells = [f"{x['WAPE']:.1f} ({x['bias']:+.1f})" for x in r.values()]
             lines.append(f"| {c} | {T} ({T + 1}) | " + " | ".join(cells) + " |")
     lines += ["", "Target Januaries with over 5% of an LA's plans recorded with no placement: "
               + ", ".join(f"{T + 1}: {int(nr.get(T, 0))} LAs" for T in origins)
@@ -256,19 +252,31 @@ def totals_table(df: pd.DataFrame, label: str) -> list[str]:
     return lines + [""]
 
 
+Z80, Z95 = 1.2815515655446004, 1.959963984540054  # the standard normal's 90% / 97.5% points
+
+
+def _log_spread(d: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """The suggestions' log-normal approximation of each interval about its mean forecast:
+    ``(sd implied by the 80% interval, |log(actual / forecast)|)`` of every row."""
+    sm = (np.log(d.hi80.clip(lower=0.5)) - np.log(d.lo80.clip(lower=0.5))) / (2 * Z80)
+    return sm, np.abs(np.log(d.actual / d.forecast))
+
+
+def _scored_anchored(df: pd.DataFrame, origins, horizons) -> pd.DataFrame:
+    return df[(df.method == "anchored") & df.h.isin(horizons) & df.origin.isin(origins)
+              & (df.actual > 0) & (df.forecast > 0)]
+
+
 def suggest_interval_sd(df: pd.DataFrame, origins) -> dict:
     """Extra log-scale sd per (dim, category), beyond the anchored projection's spread,
     that makes its horizon-1 80% intervals cover 80% of the cases of ``origins``
     (approximating each interval as log-normal about the mean forecast)."""
-    d = df[(df.method == "anchored") & (df.h == 1) & df.origin.isin(origins)
-           & (df.actual > 0) & (df.forecast > 0)]
+    d = _scored_anchored(df, origins, [1])
     out: dict = {}
-    z80 = 1.2815515655446004
     for (dim, cat), g in d.groupby(["dim", "cat"]):
-        sm = (np.log(g.hi80.clip(lower=0.5)) - np.log(g.lo80.clip(lower=0.5))) / (2 * z80)
-        r = np.abs(np.log(g.actual / g.forecast))
+        sm, r = _log_spread(g)
         grid = np.linspace(0, 0.6, 121)
-        cover = [float(np.mean(r <= z80 * np.sqrt(sm ** 2 + s ** 2))) for s in grid]
+        cover = [float(np.mean(r <= Z80 * np.sqrt(sm ** 2 + s ** 2))) for s in grid]
         best = grid[int(np.argmin([abs(c - 0.8) for c in cover]))]
         out.setdefault(dim, {})[cat] = round(float(best), 3)
     return out
@@ -281,15 +289,12 @@ def suggest_growth_sd(df: pd.DataFrame, origins,
     target on ``origins``: the smallest gap |mean 80% cover - 80| + 0.5 x |mean 95% cover
     - 95| (lognormal approximation about the mean forecast).  ``{sd: (cover80, cover95)}``
     of the grid and the choice under ``"chosen"``."""
-    z80, z95 = 1.2815515655446004, 1.959963984540054
-    d = df[(df.method == "anchored") & (df.dim == "total") & df.h.isin([2, 3])
-           & df.origin.isin(origins) & (df.actual > 0) & (df.forecast > 0)]
-    sm = (np.log(d.hi80.clip(lower=0.5)) - np.log(d.lo80.clip(lower=0.5))) / (2 * z80)
-    r = np.abs(np.log(d.actual / d.forecast))
+    d = _scored_anchored(df[df.dim == "total"], origins, [2, 3])
+    sm, r = _log_spread(d)
     out = {}
     for s in grid:
         v = np.sqrt(sm ** 2 + (s * (d.h - 1)) ** 2)
-        out[s] = (100 * float(np.mean(r <= z80 * v)), 100 * float(np.mean(r <= z95 * v)))
+        out[s] = (100 * float(np.mean(r <= Z80 * v)), 100 * float(np.mean(r <= Z95 * v)))
     out["chosen"] = min(grid, key=lambda s: abs(out[s][0] - 80) + 0.5 * abs(out[s][1] - 95))
     return out
 

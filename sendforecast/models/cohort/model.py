@@ -482,13 +482,13 @@ class CohortModel:
         sg = np.array([sd["groups"].get(g, 0.0) for g in groups])
         sb = np.array([sd["bands"].get(b, 0.0) for b in bands])
         sgr = sd.get("total_growth", 0.0)
-        # the total's growth error: a level error growing in proportion to the years
-        # after the first (from a stream of its own, so runs without it are unchanged)
-        zg = (sgr * np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(18,)))
-              .standard_normal(D)) if sgr > 0 else np.zeros(D)
         if sd["total"] > 0 or sgr > 0 or (sg > 0).any() or (sb > 0).any():
             rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(15,)))
             zt = sd["total"] * rng.standard_normal(D)
+            # the total's growth error: a level error growing in proportion to the years
+            # after the first (a stream of its own, so runs without it are unchanged)
+            zg = sgr * np.random.default_rng(np.random.SeedSequence(
+                seed, spawn_key=(18,))).standard_normal(D) if sgr > 0 else 0.0
             z = (sg[None, None, :] * rng.standard_normal((D, 1, K))
                  + (sb[None, :, None] * rng.standard_normal((D, len(sb), 1)))[:, bi])
             var = sg[None, :] ** 2 + (sb ** 2)[bi][:, None]  # [A, K]
