@@ -19,6 +19,8 @@ Knows (pure functions on one area's history, years <= the origin only):
 - :class:`ShareForecast` (shares ``h`` years ahead under a damped drift) and
   :class:`TotalForecast` (the total under damped growth pooled toward England's median
   LA growth);
+- :func:`mix_follows_total`: a projection's draws whose placement mix responds to each
+  draw's total as the mix forecast does to the total's growth;
 - :func:`rake`: iterative proportional fitting of an ``[age, state]`` array to
   state and band totals.
 
@@ -46,7 +48,8 @@ from .inputs import (
 
 __all__ = ["AGE_BANDS", "ElasticityForecast", "ShareForecast", "TotalForecast", "band_index",
            "band_totals", "damping", "england_growth", "group_elasticities", "group_history",
-           "log_share_drift", "pool_shares", "rake", "total_history"]
+           "log_share_drift", "mix_follows_total", "pool_shares", "rake",
+           "total_history"]
 
 #: SEN2's published age bands (the caseload by age of every January to 2022) and ages.
 AGE_BANDS: dict[str, range] = {"0-4": range(0, 5), "5-10": range(5, 11),
@@ -212,6 +215,13 @@ class ShareForecast:
         s = self.base * np.exp(self.drift * damping(h, self.phi))
         return s / max(s.sum(), 1e-12)
 
+    def level_response(self, h: int, growth: float, error) -> np.ndarray:
+        """Factors ``[draw, category]`` of each category's count when the total is off
+        its forecast by the log ``error`` of each draw: the shares do not follow the
+        total, so every category moves with it (``exp(error)``)."""
+        e = np.asarray(error, float)[:, None]
+        return np.broadcast_to(np.exp(e), (len(e), len(self.categories))).copy()
+
     def as_dict(self) -> dict:
         return {"method": "drift", "categories": list(self.categories),
                 "base": self.base.round(6).tolist(), "drift": self.drift.round(6).tolist(),
@@ -239,11 +249,48 @@ class ElasticityForecast:
                                         + self.beta * growth)
         return s / max(s.sum(), 1e-12)
 
+    def level_response(self, h: int, growth: float, error) -> np.ndarray:
+        """Factors ``[draw, category]`` of each category's count when the total is off
+        its forecast by the log ``error`` of each draw, as the mix responds to the
+        total's growth: ``exp(error) x shares(h, growth + error) / shares(h, growth)``.
+        A state special count (elasticity about 0.2-0.4) moves a third as far as the
+        total; the categories' errors add up to the total's, to first order."""
+        e = np.asarray(error, float)[:, None]
+        s = _shares(self.base)[None] * np.exp(self.gamma * damping(h, self.phi)
+                                              + self.beta * (growth + e))
+        s /= np.maximum(s.sum(1, keepdims=True), 1e-12)
+        s0 = self.shares(h, growth)[None]
+        return np.exp(e) * np.divide(s, s0, out=np.ones_like(s), where=s0 > 0)
+
     def as_dict(self) -> dict:
         return {"method": "elasticity", "categories": list(self.categories),
                 "base": _shares(self.base).round(6).tolist(),
                 "beta": self.beta.round(4).tolist(), "gamma": self.gamma.round(5).tolist(),
                 "phi": self.phi}
+
+
+def mix_follows_total(x: np.ndarray, groups, growth: np.ndarray) -> np.ndarray:
+    """Draws ``[D, H, A, K]`` whose placement mix responds to how far each draw's total
+    is from the others, as the group forecast's mix responds to the total's growth
+    (``groups.level_response``): a draw with 10% more children than the mean puts about a
+    third of that into state special (elasticity 0.2-0.4), not a tenth of its state
+    special count.  Each group keeps its mean over the draws (and so the margin
+    forecasts), each draw its total (to second order: the means are restored last) and
+    each group its age shape within a draw."""
+    x = np.array(x, float)
+    for h in range(x.shape[1]):
+        g = x[:, h].sum(1)  # [D, K]
+        tot = g.sum(1)
+        ok = tot > 0
+        dev = np.zeros_like(tot)
+        dev[ok] = np.log(tot[ok])
+        dev[ok] -= dev[ok].mean()
+        new = g * groups.level_response(h + 1, float(growth[h]), dev) / np.exp(dev)[:, None]
+        new *= np.divide(tot, new.sum(1), out=np.ones_like(tot), where=new.sum(1) > 0)[:, None]
+        gm, nm = g.mean(0), new.mean(0)
+        new *= np.divide(gm, nm, out=np.ones_like(gm), where=nm > 0)[None]
+        x[:, h] *= np.divide(new, g, out=np.ones_like(g), where=g > 0)[:, None, :]
+    return x
 
 
 def group_elasticities(data, origin: int, years: int = 1, min_count: float = 20.0,

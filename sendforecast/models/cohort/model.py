@@ -42,6 +42,7 @@ from .margins import (
     england_growth,
     group_elasticities,
     group_history,
+    mix_follows_total,
     pool_shares,
     rake,
     total_history,
@@ -449,7 +450,11 @@ class CohortModel:
         spread about the mean scaled by ``spread``, times a log-normal level error per
         draw of the total, each group and each band (sd ``PROJECTION_SETTINGS["interval"]``
         x sqrt(min(h, 3)), from a stream of its own) and, for the total, an error of its
-        growth (sd ``total_growth`` x (min(h, 3) - 1)).  The
+        growth (sd ``total_growth`` x (min(h, 3) - 1)).  With ``follow_total`` the
+        placement mix gives way to these errors as the group forecast's mix responds to
+        the total's growth (:func:`.margins.mix_follows_total`: state special, whose count the
+        places hold, moves a third as far as the total), and each group's mean over the
+        draws is then put back to its margin forecast.  The
         factors of a model, horizon, seed and draw count are kept, so a scenario run
         (``adjust``) is scaled exactly as its baseline and the pair stays comparable.
 
@@ -461,16 +466,17 @@ class CohortModel:
         bi = band_index(self.ages)
         if key not in self._anchor_cache:
             mean = out.mean(0)
-            fac = np.ones_like(mean)
+            fac, growth = np.ones_like(mean), np.zeros(H)
             for h in range(H):
                 tot = mean[h].sum()  # the cohort total, blended with the pooled growth
                 if m["total"] is not None:
                     tot += m["total_weight"] * (m["total"].total(h + 1) - tot)
-                g = np.log(max(tot, 1e-9) / max(self.initial.sum(), 1e-9))
+                g = growth[h] = np.log(max(tot, 1e-9) / max(self.initial.sum(), 1e-9))
                 r = rake(mean[h], tot * m["groups"].shares(h + 1, g),
                          tot * m["bands"].shares(h + 1, g), bi)
                 np.divide(r, mean[h], out=fac[h], where=mean[h] > 0)
-            self._anchor_cache[key] = fac
+            self._anchor_cache[key] = fac, growth
+        fac, growth = self._anchor_cache[key]
         sd = m["interval"]
         # the cohort draws' own spread about their mean, scaled (per group where given)
         groups, bands = m["groups"].categories, m["bands"].categories
@@ -478,7 +484,9 @@ class CohortModel:
                            for g in groups])
         x = out if (spread == 1.0).all() else np.maximum(
             (1 - spread) * out.mean(0, keepdims=True) + spread * out, 0.0)
-        x = x * self._anchor_cache[key][None]
+        x = x * fac[None]
+        if follow := sd.get("follow_total", False):
+            means = x.sum(2).mean(0)  # [H, K]: the margin forecasts, kept below
         sg = np.array([sd["groups"].get(g, 0.0) for g in groups])
         sb = np.array([sd["bands"].get(b, 0.0) for b in bands])
         sgr = sd.get("total_growth", 0.0)
@@ -499,10 +507,20 @@ class CohortModel:
                 # the groups' and bands' errors are of the mix: each draw keeps its total,
                 # which has a level error of its own
                 after = x[:, h].sum(axis=(1, 2))
+                if follow:  # the rest of the mix gives way as it follows a total's change
+                    back = np.log(np.divide(before, after, out=np.ones_like(after),
+                                            where=(after > 0) & (before > 0)))
+                    x[:, h] *= m["groups"].level_response(h + 1, float(growth[h]),
+                                                          back)[:, None]
+                    after = x[:, h].sum(axis=(1, 2))
                 scale = np.divide(before, after, out=np.ones_like(after), where=after > 0)
                 scale *= np.exp(np.sqrt(t) * zt + (t - 1) * zg
                                 - (t * sd["total"] ** 2 + (t - 1) ** 2 * sgr ** 2) / 2)
                 x[:, h] *= scale[:, None, None]
+        if follow:  # the mix responds to each draw's total; each group keeps its mean
+            x = mix_follows_total(x, m["groups"], growth)
+            now = x.sum(2).mean(0)
+            x *= np.divide(means, now, out=np.ones_like(now), where=now > 0)[None, :, None]
         tails = sd.get("tails") or {}
         if tails.get("p", 0) > 0:  # heavier tails, the 80% intervals kept (.tails)
             rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(16,)))

@@ -231,7 +231,10 @@ def test_total_growth_error_widens_the_total_only_after_the_first_year(sen2):
     runs = {}
     for sgr in (0.0, 0.05):
         m = CohortModel.from_sen2(sen2, "825")
-        m.margins["interval"] = {**m.margins["interval"], "total_growth": sgr}
+        # the draws' totals exactly (follow_total moves children between groups after,
+        # keeping each draw's total only to second order: tested on its own)
+        m.margins["interval"] = {**m.margins["interval"], "total_growth": sgr,
+                                 "follow_total": False}
         runs[sgr] = m.project(horizon=3, draws=400, seed=2, keep_flows=False).draws
     a, b = runs[0.0], runs[0.05]
     assert (a[:, 0] == b[:, 0]).all()
@@ -243,3 +246,57 @@ def test_total_growth_error_widens_the_total_only_after_the_first_year(sen2):
         ta, tb = (x[:, h].sum(axis=(1, 2)).astype(float) for x in (a, b))
         assert np.allclose(np.log(tb / ta), h * zg - (0.05 * h) ** 2 / 2, atol=3e-3)
         assert tb.mean() == pytest.approx(ta.mean(), rel=0.02)
+
+
+def test_the_mix_follows_each_draws_total_at_the_groups_elasticities():
+    """``interval.follow_total``: a draw with more children than the others puts them in
+    the groups the way the mix forecast does when the total grows (elasticity beta), not
+    evenly; every group keeps its mean and every draw (to 0.1%) its total."""
+    from sendforecast.models.cohort.margins import ElasticityForecast, mix_follows_total
+
+    rng = np.random.default_rng(0)
+    D, A = 4000, 26
+    tot = np.exp(rng.normal(0, 0.1, D)) * 1000  # totals 10% apart, one mix
+    shape = np.full((A, 3), 1 / A) * np.array([0.5, 0.3, 0.2])
+    x = tot[:, None, None, None] * shape[None, None]  # [D, H=1, A, K=3]
+    groups = ElasticityForecast(("a", "b", "c"), np.array([0.5, 0.3, 0.2]),
+                                np.array([1.3, 0.3, 1.0]), np.zeros(3), 0.5)
+    y = mix_follows_total(x, groups, np.array([0.05]))
+    gx, gy = x[:, 0].sum(1), y[:, 0].sum(1)
+    assert np.allclose(gy.mean(0), gx.mean(0))  # each group keeps its mean
+    assert np.allclose(gy.sum(1), gx.sum(1), rtol=1e-3)  # each draw its total, nearly
+    # log deviation of each group against the total's: 1 + beta - (sum of shares x beta)
+    dev = np.log(tot) - np.log(tot).mean()
+    slope = [np.polyfit(dev, np.log(gy[:, k]), 1)[0] for k in range(3)]
+    bbar = 0.5 * 1.3 + 0.3 * 0.3 + 0.2 * 1.0
+    assert slope == pytest.approx([1 + b - bbar for b in (1.3, 0.3, 1.0)], abs=0.02)
+    # the age shape within a group and draw is kept
+    assert np.allclose(y[:, 0] / y[:, 0].sum(1, keepdims=True),
+                       x[:, 0] / x[:, 0].sum(1, keepdims=True))
+    # shares that do not follow the total (ShareForecast): nothing moves
+    flat = ShareForecast(("a", "b", "c"), np.array([0.5, 0.3, 0.2]), np.zeros(3), 0.5)
+    assert np.allclose(mix_follows_total(x, flat, np.array([0.05])), x)
+
+
+def test_follow_total_narrows_state_special_and_keeps_the_total_and_the_means(sen2):
+    """With ``follow_total`` the mix errors and the total's deviations reach state special
+    at its elasticity (a third of the total's), not in full: its fan narrows; the total's
+    fan and every group's mean (the margin forecasts) stay."""
+    runs, models = {}, {}
+    for follow in (False, True):
+        m = models[follow] = CohortModel.from_sen2(sen2, "825")
+        m.margins["interval"] = {**m.margins["interval"], "follow_total": follow}
+        runs[follow] = m.project(horizon=3, draws=1000, seed=6, keep_flows=False)
+    k = PLACEMENT_GROUPS.index("state_special")
+
+    def width(v):  # 80% interval / mean
+        return np.subtract(*np.quantile(v, [0.9, 0.1])) / v.mean()
+
+    for h in (0, 2):
+        off, on = (runs[f].draws[:, h].sum(1).astype(float) for f in (False, True))
+        assert width(on[:, k]) < 0.9 * width(off[:, k])
+        assert width(on.sum(1)) == pytest.approx(width(off.sum(1)), rel=0.05)
+        # the means are the margin forecasts, closer than the mean-one errors leave them
+        # without it (Monte Carlo error: educated elsewhere's sd is 0.65 a year)
+        assert _margin_errors(models[True], runs[True], h)[0] < 2e-3
+        assert on.sum(1).mean() == pytest.approx(off.sum(1).mean(), rel=0.01)
