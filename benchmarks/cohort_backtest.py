@@ -317,7 +317,7 @@ def grid_setup():
 def grid_rows(worker, values, a, las, origins):
     """``(value, rows)`` per setting value: ``worker((value, job))`` over every LA x origin
     run at horizons 1-2, in a process pool."""
-    with ProcessPoolExecutor(a.workers, initializer=_overrides, initargs=(a.set,)) as ex:
+    with ProcessPoolExecutor(a.workers) as ex:
         for v in values:
             jobs = [(v, (la, T, a.draws, 2, a.seed)) for T in origins for la in las]
             yield v, pd.DataFrame([r for rs in ex.map(worker, jobs, chunksize=4) for r in rs])
@@ -381,7 +381,7 @@ def main():
     jobs = [(la, T, a.draws, a.horizon, a.seed) for T in a.origins for la in las]
     t0 = time.perf_counter()
     rows, failed = [], []
-    with ProcessPoolExecutor(a.workers) as ex:
+    with ProcessPoolExecutor(a.workers, initializer=_overrides, initargs=(a.set,)) as ex:
         for i, (job, res) in enumerate(zip(jobs, ex.map(_one, jobs, chunksize=4), strict=True)):
             if isinstance(res, str):
                 failed.append((job[0], job[1], res))

@@ -94,15 +94,17 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("rows", nargs="+", type=Path, help="--save files of cohort_backtest.py")
     ap.add_argument("--names", nargs="*", help="a name per file (default: the file names)")
-    ap.add_argument("--tune", type=int, nargs="+", default=[2018, 2019, 2020, 2021])
-    ap.add_argument("--check", type=int, nargs="+", default=[2022, 2023])
+    from sendforecast.models.settings import PROJECTION_SETTINGS as S
+
+    ap.add_argument("--tune", type=int, nargs="+", default=S["tuned_on"])
+    ap.add_argument("--check", type=int, nargs="+", default=S["confirmed_on"])
     ap.add_argument("--title", default="Cohort backtest runs compared")
     ap.add_argument("--out", type=Path, help="also write the report here")
     ap.add_argument("--note", default="", help="a paragraph under the title: what the runs were")
     a = ap.parse_args()
     names = a.names or [p.name.removesuffix(".csv.gz") for p in a.rows]
-    if len(names) != len(a.rows):
-        sys.exit("--names: give one name per rows file")
+    if len(names) != len(a.rows) or len(set(names)) != len(names):
+        sys.exit("--names: give one name per rows file, each its own")
     missing = [str(p) for p in a.rows if not p.exists()]
     if missing:
         sys.exit(f"no such rows file: {', '.join(missing)} (make them with "

@@ -135,4 +135,6 @@ def test_a_longer_horizon_keeps_the_earlier_years_of_every_table(tmp_path):
         a, b = (pd.read_csv(outs[h] / name) for h in (2, 4))
         b = b[b.year.isin(set(a.year))].reset_index(drop=True)
         assert len(a) and len(b) == len(a), name
-        pd.testing.assert_frame_equal(a, b, obj=name)
+        # the values exactly; read_csv infers int64 for a column whose every quantile
+        # happens to be whole in the shorter file and float64 in the longer one
+        pd.testing.assert_frame_equal(a, b, obj=name, check_dtype=False)

@@ -19,8 +19,6 @@ Knows (pure functions on one area's history, years <= the origin only):
 - :class:`ShareForecast` (shares ``h`` years ahead under a damped drift) and
   :class:`TotalForecast` (the total under damped growth pooled toward England's median
   LA growth);
-- :func:`mix_follows_total`: a projection's draws whose placement mix responds to each
-  draw's total as the mix forecast does to the total's growth;
 - :func:`rake`: iterative proportional fitting of an ``[age, state]`` array to
   state and band totals.
 
@@ -48,8 +46,7 @@ from .inputs import (
 
 __all__ = ["AGE_BANDS", "ElasticityForecast", "ShareForecast", "TotalForecast", "band_index",
            "band_totals", "damping", "england_growth", "group_elasticities", "group_history",
-           "log_share_drift", "mix_follows_total", "pool_shares", "rake",
-           "total_history"]
+           "log_share_drift", "pool_shares", "rake", "total_history"]
 
 #: SEN2's published age bands (the caseload by age of every January to 2022) and ages.
 AGE_BANDS: dict[str, range] = {"0-4": range(0, 5), "5-10": range(5, 11),
@@ -252,9 +249,10 @@ class ElasticityForecast:
     def level_response(self, h: int, growth: float, error) -> np.ndarray:
         """Factors ``[draw, category]`` of each category's count when the total is off
         its forecast by the log ``error`` of each draw, as the mix responds to the
-        total's growth: ``exp(error) x shares(h, growth + error) / shares(h, growth)``.
-        A state special count (elasticity about 0.2-0.4) moves a third as far as the
-        total; the categories' errors add up to the total's, to first order."""
+        total's growth: ``exp(error) x shares(h, growth + error) / shares(h, growth)``,
+        to first order ``exp((1 + beta - sum(shares x beta)) x error)``: a state special
+        count (beta 0.2-0.44) moves about half as far as the total.  Weighted by the
+        shares, the factors add up to ``exp(error)`` exactly."""
         e = np.asarray(error, float)[:, None]
         s = _shares(self.base)[None] * np.exp(self.gamma * damping(h, self.phi)
                                               + self.beta * (growth + e))
@@ -267,30 +265,6 @@ class ElasticityForecast:
                 "base": _shares(self.base).round(6).tolist(),
                 "beta": self.beta.round(4).tolist(), "gamma": self.gamma.round(5).tolist(),
                 "phi": self.phi}
-
-
-def mix_follows_total(x: np.ndarray, groups, growth: np.ndarray) -> np.ndarray:
-    """Draws ``[D, H, A, K]`` whose placement mix responds to how far each draw's total
-    is from the others, as the group forecast's mix responds to the total's growth
-    (``groups.level_response``): a draw with 10% more children than the mean puts about a
-    third of that into state special (elasticity 0.2-0.4), not a tenth of its state
-    special count.  Each group keeps its mean over the draws (and so the margin
-    forecasts), each draw its total (to second order: the means are restored last) and
-    each group its age shape within a draw."""
-    x = np.array(x, float)
-    for h in range(x.shape[1]):
-        g = x[:, h].sum(1)  # [D, K]
-        tot = g.sum(1)
-        ok = tot > 0
-        dev = np.zeros_like(tot)
-        dev[ok] = np.log(tot[ok])
-        dev[ok] -= dev[ok].mean()
-        new = g * groups.level_response(h + 1, float(growth[h]), dev) / np.exp(dev)[:, None]
-        new *= np.divide(tot, new.sum(1), out=np.ones_like(tot), where=new.sum(1) > 0)[:, None]
-        gm, nm = g.mean(0), new.mean(0)
-        new *= np.divide(gm, nm, out=np.ones_like(gm), where=nm > 0)[None]
-        x[:, h] *= np.divide(new, g, out=np.ones_like(g), where=g > 0)[:, None, :]
-    return x
 
 
 def group_elasticities(data, origin: int, years: int = 1, min_count: float = 20.0,

@@ -42,7 +42,6 @@ from .margins import (
     england_growth,
     group_elasticities,
     group_history,
-    mix_follows_total,
     pool_shares,
     rake,
     total_history,
@@ -450,11 +449,12 @@ class CohortModel:
         spread about the mean scaled by ``spread``, times a log-normal level error per
         draw of the total, each group and each band (sd ``PROJECTION_SETTINGS["interval"]``
         x sqrt(min(h, 3)), from a stream of its own) and, for the total, an error of its
-        growth (sd ``total_growth`` x (min(h, 3) - 1)).  With ``follow_total`` the
-        placement mix gives way to these errors as the group forecast's mix responds to
-        the total's growth (:func:`.margins.mix_follows_total`: state special, whose count the
-        places hold, moves a third as far as the total), and each group's mean over the
-        draws is then put back to its margin forecast.  The
+        growth (sd ``total_growth`` x (min(h, 3) - 1)).  With ``follow_total`` the mix
+        gives way to the mix errors (each draw keeps its total), and takes the total's
+        level error, as the group forecast's mix responds to the total's growth
+        (``level_response``: state special, whose count the places hold, moves about half
+        as far as the total), not in proportion; each cell's mean over the draws is then
+        put back to its value before the errors (the raked margins).  The
         factors of a model, horizon, seed and draw count are kept, so a scenario run
         (``adjust``) is scaled exactly as its baseline and the pair stays comparable.
 
@@ -486,7 +486,7 @@ class CohortModel:
             (1 - spread) * out.mean(0, keepdims=True) + spread * out, 0.0)
         x = x * fac[None]
         if follow := sd.get("follow_total", False):
-            means = x.sum(2).mean(0)  # [H, K]: the margin forecasts, kept below
+            means = x.mean(0)  # [H, A, K]: the raked margins (spread clipped at 0), kept
         sg = np.array([sd["groups"].get(g, 0.0) for g in groups])
         sb = np.array([sd["bands"].get(b, 0.0) for b in bands])
         sgr = sd.get("total_growth", 0.0)
@@ -514,13 +514,17 @@ class CohortModel:
                                                           back)[:, None]
                     after = x[:, h].sum(axis=(1, 2))
                 scale = np.divide(before, after, out=np.ones_like(after), where=after > 0)
-                scale *= np.exp(np.sqrt(t) * zt + (t - 1) * zg
-                                - (t * sd["total"] ** 2 + (t - 1) ** 2 * sgr ** 2) / 2)
-                x[:, h] *= scale[:, None, None]
-        if follow:  # the mix responds to each draw's total; each group keeps its mean
-            x = mix_follows_total(x, m["groups"], growth)
-            now = x.sum(2).mean(0)
-            x *= np.divide(means, now, out=np.ones_like(now), where=now > 0)[None, :, None]
+                e = np.sqrt(t) * zt + (t - 1) * zg - (t * sd["total"] ** 2
+                                                      + (t - 1) ** 2 * sgr ** 2) / 2
+                if follow:  # the total's level error reaches the groups as the mix follows
+                    x[:, h] *= (scale[:, None] * m["groups"].level_response(
+                        h + 1, float(growth[h]), e))[:, None, :]
+                else:
+                    scale *= np.exp(e)
+                    x[:, h] *= scale[:, None, None]
+        if follow:  # each cell keeps its mean: the margin forecasts stay the point forecasts
+            now = x.mean(0)
+            x *= np.divide(means, now, out=np.ones_like(now), where=now > 0)[None]
         tails = sd.get("tails") or {}
         if tails.get("p", 0) > 0:  # heavier tails, the 80% intervals kept (.tails)
             rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(16,)))
