@@ -62,10 +62,11 @@ PROJECTION_SETTINGS: dict = {
     # benchmarks/cohort_backtest.py (suggest_growth_sd: the total's 80% / 95% cover at
     # horizons 2-3 nearest 80 / 95): 80% / 95% cover at h2 78 / 90 -> 81 / 93, at h3
     # 71 / 87 -> 79 / 93; on the check origins at h2 65 / 82 -> 67 / 90; h1 unchanged
-    # "follow_total": the mix errors' give-way (each draw keeps its total) and the total's
-    # level error reach each group as the mix forecast responds to the total's growth
-    # (level_response: 1 + beta - the share-weighted beta of a proportional share; state
-    # special about half), not in proportion, and each cell's mean over the draws is put
+    # "follow_total": the mix errors' give-way (which keeps each draw's total) and the
+    # total's level error e reach each group as the mix forecast responds to the total's
+    # growth (level_response: about exp((1 + beta - share-weighted beta) x e); state
+    # special about half as far as the total), not in proportion, and each cell's mean
+    # over the draws is put
     # back to the raked margins (the renormalised log-normal errors had pulled the most
     # variable categories' means down: educated elsewhere's check bias -5.5% -> -1.8%).
     # benchmarks/cohort_compare.py -> results/follow_total.md: tuning origins, cells

@@ -215,8 +215,9 @@ class ShareForecast:
     def level_response(self, h: int, growth: float, error) -> np.ndarray:
         """Factors ``[draw, category]`` of each category's count when the total is off
         its forecast by the log ``error`` of each draw: the shares do not follow the
-        total, so every category moves with it (``exp(error)``)."""
-        e = np.asarray(error, float)[:, None]
+        total, so every category moves with it (``exp(error)``).  ``error``: one per draw
+        (a scalar is one draw)."""
+        e = np.atleast_1d(np.asarray(error, float))[:, None]
         return np.broadcast_to(np.exp(e), (len(e), len(self.categories))).copy()
 
     def as_dict(self) -> dict:
@@ -251,9 +252,10 @@ class ElasticityForecast:
         its forecast by the log ``error`` of each draw, as the mix responds to the
         total's growth: ``exp(error) x shares(h, growth + error) / shares(h, growth)``,
         to first order ``exp((1 + beta - sum(shares x beta)) x error)``: a state special
-        count (beta 0.2-0.44) moves about half as far as the total.  Weighted by the
-        shares, the factors add up to ``exp(error)`` exactly."""
-        e = np.asarray(error, float)[:, None]
+        count (beta 0.2-0.44 at origins 2018-2024) moves about half as far as the total.
+        Weighted by the shares, the factors add up to ``exp(error)`` exactly.  ``error``:
+        one per draw (a scalar is one draw)."""
+        e = np.atleast_1d(np.asarray(error, float))[:, None]
         s = _shares(self.base)[None] * np.exp(self.gamma * damping(h, self.phi)
                                               + self.beta * (growth + e))
         s /= np.maximum(s.sum(1, keepdims=True), 1e-12)

@@ -295,3 +295,26 @@ def test_follow_total_narrows_state_special_and_keeps_the_total_and_the_means(se
         # without it (Monte Carlo error: educated elsewhere's sd is 0.65 a year)
         assert _margin_errors(models[True], runs[True], h)[0] < 2e-3
         assert on.sum(1).mean() == pytest.approx(off.sum(1).mean(), rel=0.01)
+
+
+def test_the_totals_level_error_reaches_state_special_at_its_elasticity(sen2):
+    """The total's level error alone (mix errors and tails off), same seed with and without
+    it: state special's log change against the total's has slope ``1 + beta - the
+    share-weighted beta`` (about half for Buckinghamshire), not 1 as with an error spread
+    in proportion (``follow_total`` False)."""
+    k = PLACEMENT_GROUPS.index("state_special")
+    for follow, lo, hi in ((True, 0.35, 0.7), (False, 0.95, 1.05)):
+        runs = []
+        for level in (False, True):
+            m = CohortModel.from_sen2(sen2, "825")
+            iv = {**m.margins["interval"], "follow_total": follow, "groups": {}, "bands": {},
+                  "tails": {}}
+            if not level:
+                iv.update(total=0.0, total_growth=0.0)
+            m.margins["interval"] = iv
+            runs.append(m.project(horizon=2, draws=500, seed=6, keep_flows=False)
+                        .draws[:, 1].astype(float))
+        none, on = runs
+        e = np.log(on.sum((1, 2)) / none.sum((1, 2)))
+        slope = np.polyfit(e, np.log(on[:, :, k].sum(1) / none[:, :, k].sum(1)), 1)[0]
+        assert lo < slope < hi, (follow, slope)
