@@ -29,11 +29,12 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 from cohort_backtest import score  # noqa: E402
 
-CATS = ([("group", c) for c in ("mainstream", "resourced_provision", "state_special",
-                                "independent_special", "post16_fe", "specialist_post16",
-                                "ap_pru", "educated_elsewhere", "early_years")]
-        + [("band", b) for b in ("0-4", "5-10", "11-15", "16-19", "20-25")]
-        + [("total", "total")])
+from sendforecast.data.taxonomy import PLACEMENT_GROUPS  # noqa: E402
+from sendforecast.models.cohort.margins import AGE_BANDS  # noqa: E402
+
+# not_recorded is not a planning group (no published count to score it against)
+CATS = ([("group", c) for c in PLACEMENT_GROUPS if c != "not_recorded"]
+        + [("band", b) for b in AGE_BANDS] + [("total", "total")])
 
 
 def scores(rows: pd.DataFrame, origins) -> pd.DataFrame:
