@@ -66,9 +66,9 @@ PROJECTION_SETTINGS: dict = {
     # total's level error e reach each group as the mix forecast responds to the total's
     # growth (level_response: about exp((1 + beta - share-weighted beta) x e); state
     # special about half as far as the total), not in proportion, and each cell's mean
-    # over the draws is put
-    # back to the raked margins (the renormalised log-normal errors had pulled the most
-    # variable categories' means down: educated elsewhere's check bias -5.5% -> -1.8%).
+    # over the draws is put back to the raked margins (the renormalised log-normal errors
+    # had pulled the most variable categories' means down: educated elsewhere's check bias
+    # -5.5% -> -1.8%).
     # benchmarks/cohort_compare.py -> results/follow_total.md: tuning origins, cells
     # meeting both cover targets 14 -> 15 of 30 (within seed noise), mean gap 3.29 ->
     # 3.06 points; state special 80% cover h1-3 93/94/96 -> 90/89/89; the check origins

@@ -155,6 +155,14 @@ def _margin_errors(m, p, h):
     return np.abs(groups).max(), np.abs(bt - m.margins["bands"].shares(h + 1, g)).max()
 
 
+def _project_with(sen2, horizon, draws, seed, **interval):
+    """LA 825's default model with ``interval`` settings changed, projected (no flows):
+    ``(model, projection)``."""
+    m = CohortModel.from_sen2(sen2, "825")
+    m.margins["interval"] = {**m.margins["interval"], **interval}
+    return m, m.project(horizon=horizon, draws=draws, seed=seed, keep_flows=False)
+
+
 def test_anchored_means_are_the_margin_forecasts(sen2, anchored):
     m, p = anchored
     # the level errors are mean one: the means agree within Monte Carlo error
@@ -228,15 +236,10 @@ def test_unseeded_runs_are_not_anchored_with_another_runs_factors(sen2):
 def test_total_growth_error_widens_the_total_only_after_the_first_year(sen2):
     """``total_growth`` adds a level error of sd x (h - 1): the first year's draws are
     those of a run without it, later years' totals spread wider about the same mean."""
-    runs = {}
-    for sgr in (0.0, 0.05):
-        m = CohortModel.from_sen2(sen2, "825")
-        # the draws' totals exactly (follow_total moves children between groups after,
-        # keeping each draw's total only to second order: tested on its own)
-        m.margins["interval"] = {**m.margins["interval"], "total_growth": sgr,
-                                 "follow_total": False}
-        runs[sgr] = m.project(horizon=3, draws=400, seed=2, keep_flows=False).draws
-    a, b = runs[0.0], runs[0.05]
+    # the draws' totals exactly (follow_total moves children between groups after,
+    # keeping each draw's total only to second order: tested on its own)
+    a, b = (_project_with(sen2, 3, 400, 2, total_growth=sgr, follow_total=False)[1].draws
+            for sgr in (0.0, 0.05))
     assert (a[:, 0] == b[:, 0]).all()
     # every other random number is shared: each draw's total is scaled by exactly
     # exp(h x zg - (0.05 h)^2 / 2), zg ~ N(0, 0.05) from the stream of spawn key 18
@@ -276,24 +279,21 @@ def test_follow_total_narrows_state_special_and_keeps_the_total_and_the_means(se
     state special at its elasticity (about half the total's), not in proportion: its fan
     narrows by a quarter, mainstream's widens; the total's fan and every group's mean (the
     margin forecasts) stay."""
-    runs, models = {}, {}
-    for follow in (False, True):
-        m = models[follow] = CohortModel.from_sen2(sen2, "825")
-        m.margins["interval"] = {**m.margins["interval"], "follow_total": follow}
-        runs[follow] = m.project(horizon=3, draws=1000, seed=6, keep_flows=False)
+    models, runs = zip(*(_project_with(sen2, 3, 1000, 6, follow_total=f)
+                         for f in (False, True)), strict=True)
     k = PLACEMENT_GROUPS.index("state_special")
 
     def width(v):  # 80% interval / mean
         return np.subtract(*np.quantile(v, [0.9, 0.1])) / v.mean()
 
     for h in (0, 1, 2):
-        off, on = (runs[f].draws[:, h].sum(1).astype(float) for f in (False, True))
+        off, on = (r.draws[:, h].sum(1).astype(float) for r in runs)
         assert width(on[:, k]) < 0.85 * width(off[:, k])
         assert width(on[:, 0]) > 1.03 * width(off[:, 0])  # mainstream gives way
         assert width(on.sum(1)) == pytest.approx(width(off.sum(1)), rel=0.05)
         # the means are the margin forecasts, closer than the mean-one errors leave them
         # without it (Monte Carlo error: educated elsewhere's sd is 0.65 a year)
-        assert _margin_errors(models[True], runs[True], h)[0] < 2e-3
+        assert _margin_errors(models[1], runs[1], h)[0] < 2e-3
         assert on.sum(1).mean() == pytest.approx(off.sum(1).mean(), rel=0.01)
 
 
@@ -304,17 +304,10 @@ def test_the_totals_level_error_reaches_state_special_at_its_elasticity(sen2):
     in proportion (``follow_total`` False)."""
     k = PLACEMENT_GROUPS.index("state_special")
     for follow, lo, hi in ((True, 0.35, 0.7), (False, 0.95, 1.05)):
-        runs = []
-        for level in (False, True):
-            m = CohortModel.from_sen2(sen2, "825")
-            iv = {**m.margins["interval"], "follow_total": follow, "groups": {}, "bands": {},
-                  "tails": {}}
-            if not level:
-                iv.update(total=0.0, total_growth=0.0)
-            m.margins["interval"] = iv
-            runs.append(m.project(horizon=2, draws=500, seed=6, keep_flows=False)
-                        .draws[:, 1].astype(float))
-        none, on = runs
+        no_mix = {"follow_total": follow, "groups": {}, "bands": {}, "tails": {}}
+        none, on = (_project_with(sen2, 2, 500, 6, **no_mix, **level)[1]
+                    .draws[:, 1].astype(float)
+                    for level in ({"total": 0.0, "total_growth": 0.0}, {}))
         e = np.log(on.sum((1, 2)) / none.sum((1, 2)))
         slope = np.polyfit(e, np.log(on[:, :, k].sum(1) / none[:, :, k].sum(1)), 1)[0]
         assert lo < slope < hi, (follow, slope)
