@@ -35,6 +35,62 @@ from _data import real_data, require_real_data  # noqa: E402
 OUT = ROOT / "benchmarks" / "results" / "flows_backtest.md"
 MEASURES = ("requests", "assessments", "new_plans", "caseload")
 GRID = list(itertools.product((0.0, 0.25, 0.5), (1, 3), (0.5, 1.0)))
+#: the conversion method's settings grid: (years the rate sums, lag)
+CONVERSION_GRID = list(itertools.product((2, 3, 4), (0.3, 0.5, 0.7)))
+
+
+def _ape(bt: pd.DataFrame) -> pd.Series:
+    return 100 * ((bt["mean"] - bt.actual).abs() / bt.actual)
+
+
+def conversion_section(data, bt: pd.DataFrame, origins: list[int], check: list[int]):
+    """The conversion method (new plans from requests) on the origins where it runs: its
+    settings grid at horizon 1 chosen on the tuning ones, the methods side by side at
+    horizons 1-3, and the interval calibration factors from the tuning origins only."""
+    from sendforecast.models.forecast.evaluation import backtest, calibration_factors
+
+    conv = bt[(bt.method == "conversion") & (bt.method_used == "conversion")]
+    own = sorted(set(conv.origin))
+    tune = [o for o in own if o not in check]
+    keys = ["origin", "horizon", "la_code"]
+    rows = conv[keys]
+    grid = []
+    for k, lag in CONVERSION_GRID:
+        g = backtest(data, "new_plans", methods=("conversion",), horizons=(1,), origins=own,
+                     progress=False, method_kwargs={"conversion": {"years": k, "lag": lag}})
+        g = g[g.method_used == "conversion"].merge(rows[rows.horizon == 1], on=keys)
+        a = _ape(g)
+        grid.append({"years": k, "lag": lag, "tune": a[g.origin.isin(tune)].median(),
+                     "check": a[g.origin.isin(check)].median()})
+    grid = pd.DataFrame(grid)
+    best = grid.loc[grid.tune.idxmin()]
+    same = bt.merge(rows, on=keys)  # every method on the forecasts conversion made
+    lines = [f"### conversion (new plans from requests): the origins with requests "
+             f"({own[0]}-{own[-1]}; tuning {tune}, check {check})", "",
+             "Every method on the same forecasts (the LAs and origins conversion forecast).", ""]
+    for part, o in (("check", check), ("tuning", tune)):
+        s = summarise(same[same.origin.isin(o)])
+        naive = s.xs("naive")["median_ape"]
+        lines += [f"#### {part} origins", "", "| method | h | median APE % | / naive | bias % | "
+                  "80% cover (raw) | 95% cover (raw) | 80% cover (calibrated) | "
+                  "95% cover (calibrated) | forecasts |", "|---|---|---|---|---|---|---|---|---|---|"]
+        for (m, h), r in s.iterrows():
+            cal = " | ".join(f"{v:.0f}%" if np.isfinite(v) else "" for v in
+                             (r.cover80_cal, r.cover95_cal))
+            raw = " | ".join(f"{v:.0f}%" if np.isfinite(v) else "" for v in (r.cover80, r.cover95))
+            lines.append(f"| {m} | {h} | {r.median_ape:.1f} | {r.median_ape / naive[h]:.3f} | "
+                         f"{r.bias:+.1f} | {raw} | {cal} | {int(r.n)} |")
+        lines.append("")
+    fac = calibration_factors(conv[conv.origin.isin(tune)])
+    lines += ["#### settings grid (horizon 1, median APE %, the same forecasts)", "",
+              f"Chosen on the tuning origins: years {int(best.years)}, lag {best.lag}.", "",
+              "| years | lag | tuning | check |", "|---|---|---|---|"]
+    lines += [f"| {int(r.years)} | {r.lag} | {r.tune:.2f} | {r.check:.2f} |"
+              for r in grid.sort_values("tune").itertuples()]
+    lines += ["", "#### interval calibration factors (tuning origins only)", "", "```python"]
+    lines += [f"    {k!r}: {v:.3f}," for k, v in sorted(fac.items())]
+    lines += ["```", ""]
+    return lines, (int(best.years), float(best.lag))
 
 
 def summarise(bt: pd.DataFrame) -> pd.DataFrame:
@@ -62,7 +118,9 @@ def main():
     ap.add_argument("--no-peers", action="store_true", help="skip statsforecast")
     ap.add_argument("--measures", nargs="+", default=list(MEASURES))
     ap.add_argument("--save", type=Path, help="a folder for the scored rows (csv.gz)")
+    ap.add_argument("--out", type=Path, default=OUT, help=f"the results file (default {OUT})")
     a = ap.parse_args()
+    from sendforecast.models.forecast.conversion import ConversionForecaster
     from sendforecast.models.forecast.evaluation import backtest, default_origins
     from sendforecast.models.forecast.history import history_from
     from sendforecast.models.forecast.pooled import POOLED_SETTINGS
@@ -76,15 +134,16 @@ def main():
         hist = history_from(data, [measure], "la")
         origins = default_origins(hist, measure)
         tune, check = origins[:-2], origins[-2:]
-        bt = backtest(data, measure, methods=("naive", "drift", "ets", "pooled"),
-                      origins=origins, progress=False)
+        methods = ("naive", "drift", "ets", "pooled") + (
+            ("conversion",) if measure in ConversionForecaster.measures else ())
+        bt = backtest(data, measure, methods=methods, origins=origins, progress=False)
         # the pooled settings grid, horizon 1, on the tuning origins
         grid = []
         for w, k, phi in GRID:
             g = backtest(data, measure, methods=("pooled",), horizons=(1,), origins=origins,
                          progress=False,
                          method_kwargs={"pooled": {"weight": w, "years": k, "phi": phi}})
-            s = {part: 100 * ((g["mean"] - g.actual).abs() / g.actual)[g.origin.isin(o)].median()
+            s = {part: _ape(g)[g.origin.isin(o)].median()
                  for part, o in (("tune", tune), ("check", check))}
             grid.append({"weight": w, "years": k, "phi": phi, **s})
         grid = pd.DataFrame(grid)
@@ -97,7 +156,7 @@ def main():
         lv["method"] = "last value"
         lv[["p10", "p90", "p2_5", "p97_5", "cal_p10", "cal_p90", "cal_p2_5", "cal_p97_5"]] = np.nan
         nv = lv[lv.horizon == 1]
-        nape = {part: 100 * ((nv["mean"] - nv.actual).abs() / nv.actual)[nv.origin.isin(o)].median()
+        nape = {part: _ape(nv)[nv.origin.isin(o)].median()
                 for part, o in (("tune", tune), ("check", check))}
         best = grid.loc[grid.tune.idxmin()]
         choices[measure] = (float(best.weight), int(best.years), float(best.phi))
@@ -130,6 +189,9 @@ def main():
         lines += [f"| {r.weight} | {int(r.years)} | {r.phi} | {r.tune:.2f} | {r.check:.2f} |"
                   for r in grid.sort_values("tune").itertuples()]
         lines.append("")
+        if "conversion" in methods:
+            more, choices["conversion"] = conversion_section(data, bt, origins, check)
+            lines += more
         print(f"{measure}: {time.perf_counter() - t0:.0f} s", file=sys.stderr, flush=True)
         if a.save:
             bt.to_csv(a.save / f"flows_{measure}.csv.gz", index=False)
@@ -137,7 +199,7 @@ def main():
                   f" s on {os.cpu_count()} cores ({platform.machine()}, Python "
                   f"{platform.python_version()}); every LA. Chosen pooled settings "
                   f"(weight, years, phi): {choices}.", ""]
-    OUT.write_text("\n".join(lines))
+    a.out.write_text("\n".join(lines))
     print("\n".join(lines))
 
 

@@ -18,7 +18,8 @@ p97_5, method`` and only forecast years.  Beside it:
 Methods per measure: naive, drift, ets, loglinear, pooled and hierarchical forecast every
 measure; pipeline (requests x P(assess) x P(issue)) forecasts assessments, new plans
 and caseload, not requests, which are its input (``--method pipeline --measure
-requests`` is a usage error, exit 2, naming the methods that do).
+requests`` is a usage error, exit 2, naming the methods that do); conversion (the newest
+requests x the LA's recent conversion of requests into plans) forecasts new plans only.
 """
 
 from __future__ import annotations
@@ -178,7 +179,8 @@ def add_forecast_parser(subparsers) -> None:
     auto = ", ".join(f"{m} {AUTO_METHOD.get(m, AUTO_DEFAULT)}" for m in MEASURES)
     f.add_argument("--method", default="auto", choices=(*METHODS, "auto"),
                    help=f"naive, drift, ets, loglinear, pooled, hierarchical: every measure; pipeline: "
-                        f"{', '.join(PIPELINE_MEASURES)} (not requests, its input); auto "
+                        f"{', '.join(PIPELINE_MEASURES)} (not requests, its input); "
+                        f"conversion: new_plans (from requests); auto "
                         f"(default): the method chosen per measure by backtest ({auto})")
     add_seed(f)
     add_out(f, kind="file", help="output CSV; FILE.csv.warnings.csv (LAs not forecast or with "

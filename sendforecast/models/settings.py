@@ -109,16 +109,20 @@ PROJECTION_SETTINGS: dict = {
 #: Interval calibration factors are data of their own, with their provenance:
 #: :mod:`sendforecast.models.forecast.calibration_factors`.
 FORECAST_SETTINGS: dict = {
-    "version": "2026.12.2",
+    "version": "2026.12.3",
     # method="auto" per measure (others: "default").  caseload and requests: the
     # Bayesian hierarchical model, chosen by benchmarks/forecast_accuracy.py (requests
     # are not re-chosen by flows_backtest.py, which does not run it: on its two tuning
     # origins, 2019-2020, the last value was best; on the two check origins pooled was);
-    # new plans: pooled growth, best on flows_backtest.py's tuning origins (2012-2020:
-    # median APE 17.1% against 17.3% naive and 17.6% last value) and on its check
-    # origins (2021-2022: 16.5% against 16.7% and 18.8%)
+    # new plans: conversion (this year's requests x the LA's recent conversion of requests
+    # into plans), best at horizon 1 on flows_backtest.py's tuning origins with requests
+    # (2017-2020, the same 594 forecasts: median APE 14.3% against 16.4% naive and 16.4%
+    # pooled) and on its check origins (2021-2022, 266 forecasts: 16.4% against 16.6%
+    # and 16.9%). It carries the requests forward flat, so it is weaker further ahead:
+    # tuning h2 19.7% against naive 19.9%, h3 27.1% against 23.9% (pooled 23.3%); check
+    # h2 25.7% against 23.9%. Before 2026.12.3: pooled growth (no requests used)
     "auto_method": {"caseload": "hierarchical", "requests": "hierarchical",
-                    "new_plans": "pooled", "default": "ets"},
+                    "new_plans": "conversion", "default": "ets"},
     "auto_benchmark": "benchmarks/flows_backtest.py -> benchmarks/results/flows_backtest.md",
     # pooled growth (weight on the LA's own growth, years of it, phi) per measure: the
     # best horizon-1 median APE of flows_backtest.py's grid on the tuning origins
@@ -126,6 +130,12 @@ FORECAST_SETTINGS: dict = {
     # tuning origins - still worse than the last value, 15.9%; caseload 3.2% against 3.3%)
     "pooled": {"caseload": (0.25, 1, 1.0), "requests": (0.5, 3, 0.5),
                "default": (0.0, 1, 0.5)},
+    # conversion (years of plans and requests the rate sums, lag = the share of a year's
+    # plans that come from the previous year's requests): the best horizon-1 median APE
+    # of flows_backtest.py's grid (years 2-4 x lag 0.3 / 0.5 / 0.7) on the origins with
+    # requests less the check (2017-2020): 14.31% against 14.43-15.18%; on the check
+    # (2021-2022) 16.41% (range 16.41-18.68%)
+    "conversion": {"default": (3, 0.5)},
 }
 
 #: The statutory pipeline's settings (:mod:`sendforecast.models.statutory`): the blend of

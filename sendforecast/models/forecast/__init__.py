@@ -6,7 +6,8 @@ One module per job, each importing only those below it:
   :class:`Forecaster` contract and intervals from sample paths;
 * the methods: :mod:`.baselines` (naive, drift, ets, loglinear), :mod:`.pooled` (pooled
   growth), :mod:`.hierarchical`
-  (PyMC partial pooling), :mod:`.flows` (the statutory pipeline, method ``"pipeline"``);
+  (PyMC partial pooling), :mod:`.flows` (the statutory pipeline, method ``"pipeline"``),
+  :mod:`.conversion` (new plans from the newest requests, method ``"conversion"``);
 * :mod:`.registry` - the methods by name, their fallbacks and the ``auto`` choice;
 * :mod:`.calibration` (with the data module :mod:`.calibration_factors`) - interval
   rescaling from backtests;

@@ -16,6 +16,7 @@ from ...defaults import DEFAULT_SEED
 from ...errors import UsageError
 from ..settings import FORECAST_SETTINGS
 from .baselines import DriftForecaster, ETSForecaster, LogLinearForecaster, NaiveForecaster
+from .conversion import ConversionForecaster
 from .flows import PIPELINE_MEASURES, PipelineForecaster
 from .hierarchical import HierarchicalForecaster
 from .interface import Forecaster
@@ -31,10 +32,11 @@ METHODS: dict[str, type[Forecaster]] = {
     "pooled": PooledGrowthForecaster,
     "hierarchical": HierarchicalForecaster,
     "pipeline": PipelineForecaster,
+    "conversion": ConversionForecaster,
 }
 #: Simpler method to use, per method, when a series is too short or a fit fails.
 FALLBACK = {"hierarchical": "ets", "pipeline": "ets", "ets": "drift", "loglinear": "drift",
-            "pooled": "naive", "drift": "naive", "naive": None}
+            "pooled": "naive", "drift": "naive", "naive": None, "conversion": "pooled"}
 #: Default method per measure, chosen by rolling-origin backtests
 #: (:data:`sendforecast.models.settings.FORECAST_SETTINGS`, where the evidence is named);
 #: ``method="auto"`` uses it.  :func:`~.evaluation.choose_method` re-runs the choice.
@@ -69,7 +71,7 @@ def check_method(method: str, measure: str | None) -> None:
 def make_forecaster(method: str, measure: str | None = None, seed: int | None = DEFAULT_SEED,
                     **kwargs) -> Forecaster:
     """A fresh forecaster by name: naive, drift, ets, loglinear, pooled, hierarchical,
-    pipeline.
+    pipeline, conversion.
 
     ``seed`` goes to methods that draw random numbers while fitting (the hierarchical
     model's MCMC/ADVI, also as the pipeline's requests model); the others ignore it.  The

@@ -8,6 +8,7 @@ import pytest
 
 from sendforecast.models.forecast import METHODS, forecast
 from sendforecast.models.forecast.calibration import CALIBRATION, PROVENANCE, apply_calibration
+from sendforecast.models.forecast.calibration_factors import CONVERSION_PROVENANCE
 from tests.models.forecast.histories import GROW, hist
 
 
@@ -47,10 +48,14 @@ def test_forecast_applies_the_table_by_method_measure_horizon_and_level():
 
 
 def test_factor_table_is_well_formed_data_with_provenance():
-    assert len(CALIBRATION) == 114  # 102 from forecast_accuracy.py, 12 pooled (flows_backtest)
+    # 102 from forecast_accuracy.py, 12 pooled and 6 conversion (flows_backtest)
+    assert len(CALIBRATION) == 120
     for (method, measure, horizon, level), k in CALIBRATION.items():
         assert method in METHODS and measure in ("caseload", "requests", "new_plans") or (
             method == "pooled" and measure == "assessments")
         assert horizon in (1, 2, 3) and level in PROVENANCE["levels"]
         assert 0.3 < k < 5
     assert {"produced_by", "results_file", "commit", "date", "data", "backtest"} <= set(PROVENANCE)
+    assert {"produced_by", "results_file", "date", "backtest"} <= set(CONVERSION_PROVENANCE)
+    assert {k for k in CALIBRATION if k[0] == "conversion"} == {
+        ("conversion", "new_plans", h, lv) for h in (1, 2, 3) for lv in (80, 95)}

@@ -21,7 +21,7 @@ from sendforecast.models.forecast.registry import (
 
 def test_methods_by_name_in_help_order():
     assert list(METHODS) == ["naive", "drift", "ets", "loglinear", "pooled", "hierarchical",
-                            "pipeline"]
+                            "pipeline", "conversion"]
     for name, cls in METHODS.items():
         assert issubclass(cls, Forecaster) and cls.name == name
 
@@ -46,8 +46,12 @@ def test_auto_choices_are_methods():
 def test_methods_for_and_check_method():
     assert methods_for("requests") == ("naive", "drift", "ets", "loglinear", "pooled",
                                        "hierarchical")
-    assert methods_for("assessments") == tuple(METHODS)
+    assert methods_for("assessments") == tuple(METHODS)[:-1]  # all but conversion
+    assert methods_for("new_plans") == tuple(METHODS)
     check_method("pipeline", "caseload")
+    check_method("conversion", "new_plans")
+    with pytest.raises(UsageError, match="conversion method forecasts new_plans from requests"):
+        check_method("conversion", "caseload")
     with pytest.raises(UsageError, match="unknown method 'prophet'; choose from naive, drift"):
         check_method("prophet", "caseload")
     with pytest.raises(UsageError) as e:

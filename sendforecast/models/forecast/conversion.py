@@ -1,0 +1,143 @@
+"""Conversion: new plans from the LA's newest requests and its recent conversion of requests.
+
+A plan is issued up to 20 weeks after the request, and later when the service is behind,
+so the plans of a calendar year come from the requests of about the year before it: part
+from the same year's, part from the previous year's.  Per LA (method key
+``"conversion"``):
+
+    rate = sum of new plans over its last ``years`` years
+           / sum over the same years of (lag x requests(t - 1) + (1 - lag) x requests(t))
+    forecast(T + h) = rate x requests(T), every h
+
+that is, the newest requests carried forward through the LA's own recent conversion.  The
+requests' growth is not passed on: plans follow the service's capacity, and on the tuning
+origins a forecast that grew the requests over-forecast (``benchmarks/flows_backtest.py``).
+``years`` and ``lag`` per measure: :data:`sendforecast.models.settings.FORECAST_SETTINGS`
+``["conversion"]``, chosen by that benchmark on its tuning origins.
+
+Intervals: the rule's own one-step log errors on each series' history (the forecast it
+would have made for each earlier year), their root mean square shrunk toward the median
+over series, growing as a random walk (as :mod:`.pooled`) and centred so that the draws' mean is the
+rule's forecast (log-normal errors without the centring would lift it by
+``exp(sigma^2 / 2)``, about 3% for a typical LA, which the tuning origins did not support); the backtest's calibration
+factors then rescale them (:mod:`.calibration_factors`).
+
+An LA without requests in its newest year, or without a year of plans with that year's and
+the year before's requests, is excluded with a warning (the orchestrator falls back to
+pooled growth).  Before any year could be forecast by the rule (the first year with two
+years of requests), the intervals use the plans' own yearly log growth (naive's error).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..settings import FORECAST_SETTINGS
+from .baselines import _pooled_var
+from .interface import Forecaster
+
+__all__ = ["CONVERSION_SETTINGS", "ConversionForecaster"]
+
+#: (years, lag) per measure, from benchmarks/flows_backtest.py (tuning origins); kept in
+#: :data:`sendforecast.models.settings.FORECAST_SETTINGS`.
+CONVERSION_SETTINGS: dict[str, tuple[int, float]] = FORECAST_SETTINGS["conversion"]
+
+
+class ConversionForecaster(Forecaster):
+    """Newest requests x the LA's recent conversion of (lagged) requests; see the module."""
+
+    name = "conversion"
+    min_years = 2
+    pooled = True
+    inputs = ("requests",)
+    measures = ("new_plans",)
+
+    def __init__(self, measure: str | None = "new_plans", years: int | None = None,
+                 lag: float | None = None, shrink: float = 3.0):
+        super().__init__(measure)
+        k, lg = CONVERSION_SETTINGS.get(measure or "", CONVERSION_SETTINGS["default"])
+        self.years = k if years is None else int(years)
+        self.lag = lg if lag is None else float(lag)
+        if self.years < 1 or not 0 <= self.lag <= 1:
+            raise ValueError(f"conversion needs years >= 1 and 0 <= lag <= 1, not years="
+                             f"{self.years}, lag={self.lag}")
+        self.shrink = shrink
+
+    @classmethod
+    def refusal(cls, measure: str | None) -> str:
+        return (f"the conversion method forecasts new_plans from requests (requests x the "
+                f"LA's recent conversion of requests into plans), not {measure}")
+
+    def _prepare(self, history: pd.DataFrame) -> pd.DataFrame:
+        """The target's clean history (:meth:`Forecaster._prepare`) without the LAs that have
+        no requests in their newest year, and the requests aligned on its years."""
+        ms = history["measure"] if "measure" in history else pd.Series("", index=history.index)
+        clean = super()._prepare(history[ms != "requests"])
+        req = history[ms == "requests"].assign(la_code=lambda d: d["la_code"].astype(str))
+        req = req.pivot_table(index="la_code", columns="year", values="value", aggfunc="first")
+        n = self.Y_.shape[1]
+        years = self.last_years_[:, None] - np.arange(n, -1, -1)[None, :]  # from a year earlier
+        R = np.full(years.shape, np.nan)
+        for i, code in enumerate(self.codes_):
+            if code in req.index:
+                row = req.loc[code]
+                R[i] = row.reindex(years[i]).to_numpy(float)
+        R = np.where(R > 0, R, np.nan)
+        self.R_ = R  # column j + 1 is the year of Y_'s column j; column 0 the year before
+        no_req = ~np.isfinite(R[:, -1])
+        no_rate = ~np.isfinite(self._rates(self.Y_.shape[1] - 1))
+        drop = no_req | no_rate
+        for code, why in zip(self.codes_[drop], no_req[drop], strict=True):
+            self.warnings_.loc[len(self.warnings_)] = (
+                code, "no requests in its newest year: not forecast by conversion" if why else
+                "no year of plans with this and last year's requests: not forecast by conversion")
+        if drop.any():
+            self.excluded_ = [*self.excluded_, *self.codes_[drop]]
+            keep = ~drop
+            clean = clean[~clean["la_code"].isin(self.codes_[drop])]
+            self.codes_, self.last_years_, self.Y_ = (self.codes_[keep], self.last_years_[keep],
+                                                      self.Y_[keep])
+            self.R_ = R[keep]
+            self.clean_ = clean
+        return clean
+
+    def _rates(self, j: int) -> np.ndarray:
+        """Each series' conversion rate from its years up to column ``j`` of ``Y_``."""
+        cols = np.arange(max(j - self.years + 1, 0), j + 1)
+        plans = self.Y_[:, cols]
+        lagged = self.lag * self.R_[:, cols] + (1 - self.lag) * self.R_[:, cols + 1]
+        ok = np.isfinite(plans) & np.isfinite(lagged) & (plans > 0)
+        num = np.where(ok, plans, 0).sum(1)
+        den = np.where(ok, lagged, 0).sum(1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(den > 0, num / den, np.nan)
+
+    def _fit(self, clean):
+        n = self.Y_.shape[1]
+        self.rate_ = self._rates(n - 1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            errs = np.full(self.Y_.shape, np.nan)
+            for j in range(n - 1):  # the forecast of column j + 1 made at column j
+                errs[:, j + 1] = np.log(self.Y_[:, j + 1]) - np.log(self._rates(j) * self.R_[:, j + 1])
+            growth = np.diff(np.log(self.Y_), axis=1)[:, -8:]
+        e = errs[:, -8:]
+        ok = np.isfinite(e)
+        cnt = ok.sum(1)
+        ms = np.where(cnt > 0, (np.where(ok, e, 0) ** 2).sum(1) / np.maximum(cnt, 1), np.nan)
+        if not (cnt > 0).any():  # no year the rule could have forecast yet: the naive error
+            g = growth[np.isfinite(growth)]
+            ms[:] = np.mean(g ** 2) if g.size else 0.01
+            cnt = np.ones_like(cnt)
+        self.sigma_ = np.sqrt(_pooled_var(ms, cnt, self.shrink))
+        self.level_ = self.rate_ * self.R_[:, -1]
+
+    def _sample(self, horizon, draws, rng):
+        # (each series' rate is finite: _prepare excluded the others)
+        # year by year (a longer horizon keeps the first years' numbers)
+        eps = (rng.standard_normal((horizon, len(self.level_), draws)).transpose(1, 0, 2)
+               * self.sigma_[:, None, None])
+        steps = np.arange(1, horizon + 1)[None, :, None]
+        # centred: the mean of the draws is the rule's forecast (the median is below it)
+        return self.level_[:, None, None] * np.exp(np.cumsum(eps, axis=1)
+                                                  - 0.5 * self.sigma_[:, None, None] ** 2 * steps)
