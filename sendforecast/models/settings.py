@@ -115,12 +115,13 @@ FORECAST_SETTINGS: dict = {
     # are not re-chosen by flows_backtest.py, which does not run it: on its two tuning
     # origins, 2019-2020, the last value was best; on the two check origins pooled was);
     # new plans: conversion (this year's requests x the LA's recent conversion of requests
-    # into plans), best at horizon 1 on flows_backtest.py's tuning origins with requests
-    # (2017-2020, the same 594 forecasts: median APE 14.3% against 16.4% naive and 16.4%
-    # pooled) and on its check origins (2021-2022, 266 forecasts: 16.4% against 16.6%
-    # and 16.9%). It carries the requests forward flat, so it is weaker further ahead:
-    # tuning h2 19.7% against naive 19.9%, h3 27.1% against 23.9% (pooled 23.3%); check
-    # h2 25.7% against 23.9%. Before 2026.12.3: pooled growth (no requests used)
+    # into plans; pooled growth's path after the first year), best at horizon 1 on
+    # flows_backtest.py's tuning origins with requests (2017-2020, the same 594
+    # forecasts: median APE 14.3% against 16.4% naive and 16.4% pooled) and on its check
+    # origins (2021-2022, 266 forecasts: 16.5% against 16.6% and 16.9%). Further ahead it
+    # is no better: tuning h2 19.7% against naive 19.9% and pooled 20.3%, h3 26.0% against
+    # 23.9% and 23.3%; check h2 25.7% against 23.9% and 24.1%. Before 2026.12.3: pooled
+    # growth (no requests used)
     "auto_method": {"caseload": "hierarchical", "requests": "hierarchical",
                     "new_plans": "conversion", "default": "ets"},
     "auto_benchmark": "benchmarks/flows_backtest.py -> benchmarks/results/flows_backtest.md",

@@ -7,23 +7,32 @@ from the same year's, part from the previous year's.  Per LA (method key
 
     rate = sum of new plans over its last ``years`` years
            / sum over the same years of (lag x requests(t - 1) + (1 - lag) x requests(t))
-    forecast(T + h) = rate x requests(T), every h
+    forecast(T + 1) = rate x requests(T)
 
-that is, the newest requests carried forward through the LA's own recent conversion.  The
-requests' growth is not passed on: plans follow the service's capacity, and on the tuning
-origins a forecast that grew the requests over-forecast (``benchmarks/flows_backtest.py``).
+that is, the newest requests carried through the LA's own recent conversion.  The
+requests' growth is not passed on to the first year: plans follow the service's capacity,
+and on the tuning origins a first year grown with the requests over-forecast
+(``benchmarks/flows_backtest.py``).  After the first year the forecast grows as pooled
+growth's does from its first year (:mod:`.pooled`, its new-plans settings: the median
+LA's newest growth, damped): the requests of those years are not known yet, and carried
+flat the forecast fell 12-21% short at horizons 2-3 on the tuning origins.
 ``years`` and ``lag`` per measure: :data:`sendforecast.models.settings.FORECAST_SETTINGS`
 ``["conversion"]``, chosen by that benchmark on its tuning origins.
+
+Requests are cleaned as the target is (:func:`~.history.clean_history`: the newest run of
+usable years, without the part-year flows of a reorganised LA's first year).  A series
+whose newest plans year is missing (stale) is forecast from the requests of its own last
+plans year, even where newer requests exist.
 
 Intervals: the rule's own one-step log errors on each series' history (the forecast it
 would have made for each earlier year), their root mean square shrunk toward the median
 over series, growing as a random walk (as :mod:`.pooled`) and centred so that the draws' mean is the
 rule's forecast (log-normal errors without the centring would lift it by
-``exp(sigma^2 / 2)``, about 3% for a typical LA, which the tuning origins did not support); the backtest's calibration
-factors then rescale them (:mod:`.calibration_factors`).
+``exp(sigma^2 / 2)``, about 3% for a typical LA, which the tuning origins did not support); the
+backtest's calibration factors then rescale them (:mod:`.calibration_factors`).
 
 An LA without requests in its newest year, or without a year of plans with that year's and
-the year before's requests, is excluded with a warning (the orchestrator falls back to
+the year before's requests, is excluded, with the reason (the orchestrator falls back to
 pooled growth).  Before any year could be forecast by the rule (the first year with two
 years of requests), the intervals use the plans' own yearly log growth (naive's error).
 """
@@ -35,7 +44,9 @@ import pandas as pd
 
 from ..settings import FORECAST_SETTINGS
 from .baselines import _pooled_var
+from .history import clean_history
 from .interface import Forecaster
+from .pooled import PooledGrowthForecaster
 
 __all__ = ["CONVERSION_SETTINGS", "ConversionForecaster"]
 
@@ -74,8 +85,9 @@ class ConversionForecaster(Forecaster):
         no requests in their newest year, and the requests aligned on its years."""
         ms = history["measure"] if "measure" in history else pd.Series("", index=history.index)
         clean = super()._prepare(history[ms != "requests"])
-        req = history[ms == "requests"].assign(la_code=lambda d: d["la_code"].astype(str))
-        req = req.pivot_table(index="la_code", columns="year", values="value", aggfunc="first")
+        req, _ = clean_history(history[ms == "requests"], "requests")
+        req = req.assign(la_code=req["la_code"].astype(str)).pivot_table(
+            index="la_code", columns="year", values="value", aggfunc="first")
         n = self.Y_.shape[1]
         years = self.last_years_[:, None] - np.arange(n, -1, -1)[None, :]  # from a year earlier
         R = np.full(years.shape, np.nan)
@@ -88,10 +100,10 @@ class ConversionForecaster(Forecaster):
         no_req = ~np.isfinite(R[:, -1])
         no_rate = ~np.isfinite(self._rates(self.Y_.shape[1] - 1))
         drop = no_req | no_rate
-        for code, why in zip(self.codes_[drop], no_req[drop], strict=True):
-            self.warnings_.loc[len(self.warnings_)] = (
-                code, "no requests in its newest year: not forecast by conversion" if why else
-                "no year of plans with this and last year's requests: not forecast by conversion")
+        self.excluded_why_ = {
+            c: "no requests in its newest year" if why else
+               "no year of plans with that year's and the year before's requests"
+            for c, why in zip(self.codes_[drop], no_req[drop], strict=True)}
         if drop.any():
             self.excluded_ = [*self.excluded_, *self.codes_[drop]]
             keep = ~drop
@@ -131,13 +143,21 @@ class ConversionForecaster(Forecaster):
             cnt = np.ones_like(cnt)
         self.sigma_ = np.sqrt(_pooled_var(ms, cnt, self.shrink))
         self.level_ = self.rate_ * self.R_[:, -1]
+        # after the first year: pooled growth's path from its first year (a series too
+        # short for it keeps its level)
+        pooled = PooledGrowthForecaster(self.measure).fit(clean)
+        g = dict(zip(pooled.codes_, getattr(pooled, "growth_", []), strict=False))
+        self.growth_ = np.array([g.get(c, 0.0) for c in self.codes_])
+        self.phi_ = pooled.phi
 
     def _sample(self, horizon, draws, rng):
         # (each series' rate is finite: _prepare excluded the others)
         # year by year (a longer horizon keeps the first years' numbers)
         eps = (rng.standard_normal((horizon, len(self.level_), draws)).transpose(1, 0, 2)
                * self.sigma_[:, None, None])
-        steps = np.arange(1, horizon + 1)[None, :, None]
+        steps = np.arange(1, horizon + 1)
+        damp = np.cumsum(np.where(steps > 1, self.phi_ ** steps, 0.0))  # 0, phi^2, + phi^3 ...
+        mean = np.log(self.level_)[:, None] + self.growth_[:, None] * damp[None, :]
         # centred: the mean of the draws is the rule's forecast (the median is below it)
-        return self.level_[:, None, None] * np.exp(np.cumsum(eps, axis=1)
-                                                  - 0.5 * self.sigma_[:, None, None] ** 2 * steps)
+        return np.exp(mean[:, :, None] + np.cumsum(eps, axis=1)
+                      - 0.5 * self.sigma_[:, None, None] ** 2 * steps[None, :, None])

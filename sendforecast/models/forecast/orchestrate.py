@@ -131,12 +131,14 @@ def forecast(data_or_history, measure: str = "caseload", la="all", horizon: int 
         ``"all"`` (every LA), a code or list of codes: 3-digit LA codes, region
         codes (E12..., forecasts the region total) or ``E92000001`` (England total).
     method
-        ``naive``, ``drift``, ``ets``, ``loglinear``, ``hierarchical``, ``pipeline``
-        (assessments, new plans and caseload only: :data:`~.flows.PIPELINE_MEASURES`)
+        ``naive``, ``drift``, ``ets``, ``loglinear``, ``pooled``, ``hierarchical``,
+        ``pipeline`` (assessments, new plans and caseload only:
+        :data:`~.flows.PIPELINE_MEASURES`), ``conversion`` (new plans only, from requests)
         or ``auto`` (the method chosen per measure by backtest,
         :data:`~.registry.AUTO_METHOD`).
-        Pooled methods (hierarchical, pipeline) are fitted on every area at the
-        requested level and then subset, so one LA borrows strength from the rest.
+        Pooled methods (pooled, hierarchical, pipeline, conversion) are fitted on every
+        area at the requested level and then subset, so one LA borrows strength from the
+        rest.
     seed
         The one seed of every random source (the forecast draws and, for the
         hierarchical model, PyMC's sampler); default
@@ -234,8 +236,10 @@ def forecast(data_or_history, measure: str = "caseload", la="all", horizon: int 
         # fall back only for series that were too short for this method or implausible
         # (others cannot be saved)
         retry = {c for c in todo if c in set(f.excluded_)}
+        why_not = getattr(f, "excluded_why_", {})  # a method's own reason, where it gives one
         for c in retry:
-            _note(reason, c, f"too short for {m}: used {nxt}")
+            _note(reason, c, f"{why_not[c]}: used {nxt}" if c in why_not
+                  else f"too short for {m}: used {nxt}")
         todo = retry | (set(bad) & todo)
         m = nxt
     for c in sorted(todo):

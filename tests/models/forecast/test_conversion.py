@@ -10,6 +10,7 @@ from sendforecast.errors import UsageError
 from sendforecast.models.forecast import backtest, forecast
 from sendforecast.models.forecast.conversion import ConversionForecaster
 from sendforecast.models.forecast.history import history_from
+from sendforecast.models.forecast.pooled import PooledGrowthForecaster
 from sendforecast.models.forecast.registry import AUTO_METHOD
 from tests.models.forecast.histories import hist
 
@@ -23,23 +24,50 @@ def flows(req=REQ, plans=PLANS, start=2015):
 
 
 def test_rate_is_plans_over_lagged_requests_and_the_level_carries_the_newest_requests():
-    f = ConversionForecaster(years=3, lag=0.5).fit(flows())
-    for i, c in enumerate(f.codes_):
+    for k, lag in ((3, 0.5), (2, 0.3), (1, 0.0)):
+        f = ConversionForecaster(years=k, lag=lag).fit(flows())
+        for i, c in enumerate(f.codes_):
+            r, p = np.array(REQ[c], float), np.array(PLANS[c], float)
+            # the last k years (to 2020), each with the year before
+            lagged = lag * r[5 - k:5] + (1 - lag) * r[6 - k:6]
+            rate = p[6 - k:6].sum() / lagged.sum()
+            assert f.rate_[i] == pytest.approx(rate, rel=1e-12)
+            assert f.level_[i] == pytest.approx(rate * r[-1], rel=1e-12)
+    # lag 0, one year: the newest plans themselves
+    assert ConversionForecaster(years=1, lag=0.0).fit(flows()).level_[0] == PLANS["A"][-1]
+
+
+def test_the_spread_is_the_rules_own_one_step_error():
+    """Two LAs, years 1, lag 0.3: each error is log(plans(t+1)) - log(rate(t) x requests(t));
+    sigma^2 = (n x own mean square + 3 x median) / (n + 3), the median over the two LAs."""
+    f = ConversionForecaster(years=1, lag=0.3).fit(flows())
+    ms = []
+    for c in f.codes_:
         r, p = np.array(REQ[c], float), np.array(PLANS[c], float)
-        lagged = 0.5 * r[2:5] + 0.5 * r[3:6]  # 2018-2020 with the year before each
-        rate = p[3:6].sum() / lagged.sum()
-        assert f.rate_[i] == pytest.approx(rate, rel=1e-12)
-        assert f.level_[i] == pytest.approx(rate * r[-1], rel=1e-12)
-    # lag 0: the same-year ratio; years 1: the newest year alone
-    g = ConversionForecaster(years=1, lag=0.0).fit(flows())
-    assert g.level_[0] == pytest.approx(PLANS["A"][-1], rel=1e-12)
+        rate = p[1:5] / (0.3 * r[0:4] + 0.7 * r[1:5])  # 2016-2019 (2015 has no year before)
+        e = np.log(p[2:6]) - np.log(rate * r[1:5])  # forecasts of 2017-2020
+        ms.append(np.mean(e ** 2))
+    pool = np.median(ms)
+    want = np.sqrt([(4 * m + 3 * pool) / 7 for m in ms])
+    np.testing.assert_allclose(f.sigma_, want, rtol=1e-12)
+
+
+def test_after_the_first_year_it_grows_as_pooled_growth_does():
+    f = ConversionForecaster().fit(flows())
+    p = PooledGrowthForecaster("new_plans").fit(hist(PLANS))
+    np.testing.assert_allclose(f.growth_, p.growth_, rtol=1e-12)
+    d = f.sample(3, draws=40000, seed=2)
+    ratio = d.mean(-1) / f.level_[:, None]
+    phi = p.phi
+    want = np.exp(p.growth_[:, None] * np.array([0, phi ** 2, phi ** 2 + phi ** 3])[None])
+    np.testing.assert_allclose(ratio, want, rtol=0.03)
 
 
 def test_draws_are_centred_on_the_rule_and_reproducible():
     f = ConversionForecaster().fit(flows())
     d = f.sample(3, draws=20000, seed=1)
     assert f.sigma_.min() > 0
-    np.testing.assert_allclose(d.mean(-1), np.repeat(f.level_[:, None], 3, 1), rtol=0.02)
+    np.testing.assert_allclose(d[:, 0].mean(-1), f.level_, rtol=0.02)  # later: growth
     assert (np.median(d, -1) < d.mean(-1)).all()  # log-normal: the median is below the mean
     np.testing.assert_array_equal(f.sample(2, draws=50, seed=4), f.sample(4, draws=50, seed=4)[:, :2])
     a = forecast(flows(), "new_plans", la="all", horizon=2, method="conversion", seed=7)
@@ -47,17 +75,29 @@ def test_draws_are_centred_on_the_rule_and_reproducible():
     assert a.equals(b) and set(a.method) == {"conversion"}
 
 
-def test_an_la_without_requests_falls_back_with_a_warning():
+def test_an_la_without_requests_falls_back_with_the_reason():
     req = {**REQ, "B": REQ["B"][:-1] + [np.nan]}  # B's newest requests suppressed
     fc = forecast(flows(req=req), "new_plans", la="all", horizon=1, method="conversion")
     b = fc[fc.la_code == "B"].iloc[0]
-    assert b["method"] == "pooled" and "no requests in its newest year" in b["warning"]
+    assert b["method"] == "pooled"
+    assert b["warning"] == "no requests in its newest year: used pooled"
     assert fc[fc.la_code == "A"]["method"].iloc[0] == "conversion"
     # requests that start in the newest year: no year to convert
     late = {"A": [np.nan] * 5 + [230], "B": REQ["B"]}
     f = ConversionForecaster().fit(flows(req=late))
     assert list(f.codes_) == ["B"] and f.excluded_ == ["A"]
-    assert "no year of plans" in f.warnings_.set_index("la_code").loc["A", "warning"]
+    assert f.excluded_why_ == {"A": "no year of plans with that year's and the year before's "
+                                    "requests"}
+
+
+def test_a_reorganised_las_part_year_requests_are_not_converted():
+    """North Northamptonshire (940) began in April 2021: its 2021 flows are part-year. The
+    rate must come from 2023 alone (2022's year before is the part year), not count the
+    2021 requests as a full year's."""
+    req = {"940": [400, 900, 1000]}
+    plans = {"940": [200, 450, 500]}
+    f = ConversionForecaster(years=3, lag=0.5).fit(flows(req, plans, start=2021))
+    assert f.rate_[0] == pytest.approx(500 / (0.5 * 900 + 0.5 * 1000), rel=1e-12)
 
 
 def test_bad_settings_and_other_measures_are_refused():
