@@ -262,3 +262,16 @@ def test_run_of_several_las_names_those_that_no_longer_exist(sen2, tmp_path, cap
     out = capsys.readouterr().out
     assert "no longer exist (909)" in out and "successors (942)" in out
     assert "do not add both" in out
+
+
+def test_python_dash_m_runs_the_same_command_line():
+    import subprocess
+    import sys
+
+    ok = subprocess.run([sys.executable, "-m", "sendforecast", "forecast", "--help"],
+                        capture_output=True, text=True)
+    assert ok.returncode == 0 and "--measure" in ok.stdout and "conversion" in ok.stdout
+    bad = subprocess.run([sys.executable, "-m", "sendforecast", "forecast", "--measure", "x"],
+                         capture_output=True, text=True)
+    assert bad.returncode == 2 and "invalid choice: 'x'" in bad.stderr
+    assert "Traceback" not in bad.stderr
