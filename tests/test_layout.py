@@ -32,7 +32,7 @@ LAYERS = [
     ("scenarios", ["sendforecast.scenarios"]),
     ("report", ["sendforecast.report", "sendforecast"]),
     ("workflow", ["sendforecast.workflow", "sendforecast.batch"]),
-    ("cli", ["sendforecast.cli"]),
+    ("cli", ["sendforecast.cli", "sendforecast.__main__"]),
 ]
 
 
