@@ -20,7 +20,9 @@ flat the forecast fell 12-21% short at horizons 2-3 on the tuning origins.
 ``["conversion"]``, chosen by that benchmark on its tuning origins.
 
 Requests are cleaned as the target is (:func:`~.history.clean_history`: the newest run of
-usable years, without the part-year flows of a reorganised LA's first year).  A series
+usable years, without the part-year flows of a reorganised LA's first year; a zero breaks
+the run, as for the target, so an LA whose requests dropped to 0 in one year converts only
+the years after it).  A series
 whose newest plans year is missing (stale) is forecast from the requests of its own last
 plans year, even where newer requests exist.
 
@@ -144,10 +146,13 @@ class ConversionForecaster(Forecaster):
         self.sigma_ = np.sqrt(_pooled_var(ms, cnt, self.shrink))
         self.level_ = self.rate_ * self.R_[:, -1]
         # after the first year: pooled growth's path from its first year (a series too
-        # short for it keeps its level)
+        # short for pooled growth, e.g. an LA reorganised two years ago, takes the median
+        # of the others' growth - with the new-plans settings, everyone's growth)
         pooled = PooledGrowthForecaster(self.measure).fit(clean)
-        g = dict(zip(pooled.codes_, getattr(pooled, "growth_", []), strict=False))
-        self.growth_ = np.array([g.get(c, 0.0) for c in self.codes_])
+        grown = np.asarray(getattr(pooled, "growth_", []), float)
+        g = dict(zip(pooled.codes_, grown, strict=False))
+        default = float(np.median(grown)) if grown.size else 0.0
+        self.growth_ = np.array([g.get(c, default) for c in self.codes_])
         self.phi_ = pooled.phi
 
     def _sample(self, horizon, draws, rng):
