@@ -135,7 +135,7 @@ FORECAST_SETTINGS: dict = {
     # plans that come from the previous year's requests): the best horizon-1 median APE
     # of flows_backtest.py's grid (years 2-4 x lag 0.3 / 0.5 / 0.7) on the origins with
     # requests less the check (2017-2020): 14.31% against 14.43-15.18%; on the check
-    # (2021-2022) 16.41% (range 16.41-18.68%)
+    # (2021-2022) 16.48%, the best there too (range 16.48-18.76%)
     "conversion": {"default": (3, 0.5)},
 }
 
