@@ -37,6 +37,15 @@ def _growth(Y: np.ndarray, window: int | None) -> np.ndarray:
     return G[:, -window:] if window else G
 
 
+def _mean_square(e: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per row: the mean square of the finite errors (NaN where none) and how many there are
+    - a series' one-step error variance for :func:`_pooled_var`."""
+    n = np.isfinite(e).sum(1)
+    ms = np.where(n > 0, np.nanmean(np.where(np.isfinite(e), e, 0) ** 2, axis=1)
+                  * e.shape[1] / np.maximum(n, 1), np.nan)
+    return ms, n
+
+
 def _pooled_var(v: np.ndarray, n: np.ndarray, shrink: float) -> np.ndarray:
     ok = np.isfinite(v) & (n > 0)
     pool = np.nanmedian(v[ok]) if ok.any() else 0.01
@@ -55,10 +64,7 @@ class NaiveForecaster(Forecaster):
         self.window, self.shrink = window, shrink
 
     def _fit(self, clean):
-        G = _growth(self.Y_, self.window)
-        n = np.isfinite(G).sum(1)
-        ms = np.where(n > 0, np.nanmean(np.where(np.isfinite(G), G, 0) ** 2, axis=1)
-                      * G.shape[1] / np.maximum(n, 1), np.nan)
+        ms, n = _mean_square(_growth(self.Y_, self.window))
         self.sigma_ = np.sqrt(_pooled_var(ms, n, self.shrink))
         self.last_ = self.Y_[:, -1]
 

@@ -45,7 +45,7 @@ import numpy as np
 import pandas as pd
 
 from ..settings import FORECAST_SETTINGS
-from .baselines import _pooled_var
+from .baselines import _mean_square, _pooled_var
 from .history import clean_history
 from .interface import Forecaster
 from .pooled import PooledGrowthForecaster
@@ -135,10 +135,7 @@ class ConversionForecaster(Forecaster):
             for j in range(n - 1):  # the forecast of column j + 1 made at column j
                 errs[:, j + 1] = np.log(self.Y_[:, j + 1]) - np.log(self._rates(j) * self.R_[:, j + 1])
             growth = np.diff(np.log(self.Y_), axis=1)[:, -8:]
-        e = errs[:, -8:]
-        ok = np.isfinite(e)
-        cnt = ok.sum(1)
-        ms = np.where(cnt > 0, (np.where(ok, e, 0) ** 2).sum(1) / np.maximum(cnt, 1), np.nan)
+        ms, cnt = _mean_square(errs[:, -8:])
         if not (cnt > 0).any():  # no year the rule could have forecast yet: the naive error
             g = growth[np.isfinite(growth)]
             ms[:] = np.mean(g ** 2) if g.size else 0.01

@@ -22,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..settings import FORECAST_SETTINGS
-from .baselines import _pooled_var
+from .baselines import _mean_square, _pooled_var
 from .interface import Forecaster
 
 __all__ = ["POOLED_SETTINGS", "PooledGrowthForecaster"]
@@ -77,10 +77,7 @@ class PooledGrowthForecaster(Forecaster):
         errs = np.full_like(L, np.nan)
         for j in range(1, L.shape[1] - 1):  # the forecast of column j + 1 made at column j
             errs[:, j + 1] = L[:, j + 1] - (L[:, j] + damp1 * self._rule(L, j))
-        e = errs[:, -8:]
-        n = np.isfinite(e).sum(1)
-        ms = np.where(n > 0, np.nanmean(np.where(np.isfinite(e), e, 0) ** 2, axis=1)
-                      * e.shape[1] / np.maximum(n, 1), np.nan)
+        ms, n = _mean_square(errs[:, -8:])
         self.sigma_ = np.sqrt(_pooled_var(ms, n, self.shrink))
         self.last_ = self.Y_[:, -1]
 
