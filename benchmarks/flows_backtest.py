@@ -70,18 +70,8 @@ def conversion_section(data, bt: pd.DataFrame, origins: list[int], check: list[i
              f"({own[0]}-{own[-1]}; tuning {tune}, check {check})", "",
              "Every method on the same forecasts (the LAs and origins conversion forecast).", ""]
     for part, o in (("check", check), ("tuning", tune)):
-        s = summarise(same[same.origin.isin(o)])
-        naive = s.xs("naive")["median_ape"]
-        lines += [f"#### {part} origins", "", "| method | h | median APE % | / naive | bias % | "
-                  "80% cover (raw) | 95% cover (raw) | 80% cover (calibrated) | "
-                  "95% cover (calibrated) | forecasts |", "|---|---|---|---|---|---|---|---|---|---|"]
-        for (m, h), r in s.iterrows():
-            cal = " | ".join(f"{v:.0f}%" if np.isfinite(v) else "" for v in
-                             (r.cover80_cal, r.cover95_cal))
-            raw = " | ".join(f"{v:.0f}%" if np.isfinite(v) else "" for v in (r.cover80, r.cover95))
-            lines.append(f"| {m} | {h} | {r.median_ape:.1f} | {r.median_ape / naive[h]:.3f} | "
-                         f"{r.bias:+.1f} | {raw} | {cal} | {int(r.n)} |")
-        lines.append("")
+        lines += [f"#### {part} origins", "", *table(summarise(same[same.origin.isin(o)]),
+                                                      "naive"), ""]
     fac = calibration_factors(conv[conv.origin.isin(tune)])
     # the check's cover with the tuning origins' factors (the factors the package ships)
     cal = pd.concat([apply_calibration(g, factors=fac) for _, g in conv.groupby("origin")])
@@ -101,6 +91,24 @@ def conversion_section(data, bt: pd.DataFrame, origins: list[int], check: list[i
               + "; ".join(cover) + ". (The tables' calibrated columns are the rolling "
               "calibration: each origin's factors from the forecasts scored by then.)", ""]
     return lines, (int(best.years), float(best.lag))
+
+
+def table(s: pd.DataFrame, ref: str) -> list[str]:
+    """The markdown rows of :func:`summarise`'s frame, each median APE also as a ratio to
+    that of the method ``ref`` at the same horizon."""
+    base = s.xs(ref)["median_ape"]
+
+    def pct(v):
+        return f"{v:.0f}%" if np.isfinite(v) else ""
+
+    lines = [f"| method | h | median APE % | / {ref} | bias % | 80% cover (raw) | 95% cover (raw)"
+             " | 80% cover (calibrated) | 95% cover (calibrated) | forecasts |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
+    for (m, h), r in s.iterrows():
+        lines.append(f"| {m} | {h} | {r.median_ape:.1f} | {r.median_ape / base[h]:.3f} | "
+                     f"{r.bias:+.1f} | {pct(r.cover80)} | {pct(r.cover95)} | "
+                     f"{pct(r.cover80_cal)} | {pct(r.cover95_cal)} | {int(r.n)} |")
+    return lines
 
 
 def summarise(bt: pd.DataFrame) -> pd.DataFrame:
@@ -182,20 +190,8 @@ def main():
             bt = pd.concat([bt, peers(hist, measure, origins)], ignore_index=True)
         lines += [f"## {measure} (origins {origins[0]}-{origins[-1]}; check {check})", ""]
         for part, o in (("check", check), ("tuning", tune)):
-            s = summarise(bt[bt.origin.isin(o)])
-            naive = s.xs("last value")["median_ape"]
-            lines += [f"### {part} origins", "", "| method | h | median APE % | / last value | bias % | "
-                      "80% cover (raw) | 95% cover (raw) | 80% cover (calibrated) | "
-                      "95% cover (calibrated) | forecasts |",
-                      "|---|---|---|---|---|---|---|---|---|---|"]
-            for (m, h), r in s.iterrows():
-                c80 = f"{r.cover80_cal:.0f}%" if np.isfinite(r.cover80_cal) else ""
-                c95 = f"{r.cover95_cal:.0f}%" if np.isfinite(r.cover95_cal) else ""
-                raw = (f"{r.cover80:.0f}% | {r.cover95:.0f}%" if np.isfinite(r.cover80)
-                       else " | ")
-                lines.append(f"| {m} | {h} | {r.median_ape:.1f} | {r.median_ape / naive[h]:.3f}"
-                             f" | {r.bias:+.1f} | {raw} | {c80} | {c95} | {int(r.n)} |")
-            lines.append("")
+            lines += [f"### {part} origins", "",
+                      *table(summarise(bt[bt.origin.isin(o)]), "last value"), ""]
         lines += ["### pooled-growth settings (horizon 1, median APE %)", "",
                   f"last value: tuning {nape['tune']:.2f}, check {nape['check']:.2f}. Chosen on "
                   f"the tuning origins: weight {best.weight}, years {int(best.years)}, phi "
