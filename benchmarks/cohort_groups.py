@@ -8,6 +8,12 @@ made on the tuning origins (``PROJECTION_SETTINGS["tuned_on"]``) by its horizon-
 shipped value stays unless another beats it by more than 0.1 points (then the best, a tie to
 the simpler: 0, then 0.5); the check origins are printed beside, not used to choose.
 
+A walk-forward section asks whether re-choosing would have paid: at each origin from the
+second on, every group's shrink is chosen by the same rule on the origins before it (their
+horizon-1 targets were published by then; the rule starts from the previous origin's
+choice), and that origin is scored at its own choice.  The last line is the choice an
+analyst would make with every origin published by the newest January.
+
 Run: .venv/bin/python benchmarks/cohort_groups.py [--draws 200] [--seed 1] [--workers 2]
 Writes benchmarks/results/cohort_groups.md.
 """
@@ -57,12 +63,79 @@ def choose(scores: dict[float, pd.DataFrame], shipped: dict) -> dict[str, float]
     return out
 
 
+def walk_forward(rows: dict[float, pd.DataFrame], first: dict, origins) -> tuple[dict, pd.DataFrame]:
+    """Re-choose each group's shrink at every origin after the first from the origins
+    before it (horizon 1 only: its targets were published by then), starting from
+    ``first``; score each origin at its own choice.  Returns the choice per origin (and for
+    the origin after the last: the choice with every origin published) and the horizon-1
+    rows of the origins from the second on, each group at its origin's choice."""
+    origins = sorted(origins)
+    choices, picked, prev = {}, [], first
+    for c in origins[1:] + [origins[-1] + 1]:
+        scores = {}
+        for v in VALUES:
+            d = rows[v][(rows[v].origin < c) & (rows[v].h == 1)]
+            sc = score(d)
+            sc = (sc.unstack() if isinstance(sc, pd.Series) else sc).droplevel("dim")
+            scores[v] = sc.reorder_levels(["h", "cat", "method"]).sort_index().xs(
+                "anchored", level="method")[["WAPE", "bias"]]
+        prev = choices[c] = choose(scores, prev)
+        if c in origins:
+            for cat, v in prev.items():
+                d = rows[v]
+                picked.append(d[(d.origin == c) & (d.h == 1) & (d.cat == cat)])
+    return choices, pd.concat(picked, ignore_index=True)
+
+
+def _at_shrink(rows: dict[float, pd.DataFrame], shrink: dict, origins) -> pd.DataFrame:
+    """The horizon-1 rows of ``origins``, each group at its ``shrink``."""
+    return pd.concat([d[(d.origin.isin(origins)) & (d.h == 1) & (d.cat == cat)]
+                      for cat in rows[VALUES[0]].cat.unique()
+                      for d in [rows[shrink.get(cat, shrink.get("default", 1.0))]]],
+                     ignore_index=True)
+
+
+def walk_forward_lines(rows: dict[float, pd.DataFrame], S: dict) -> list[str]:
+    """The walk-forward section of the report (see the module docstring)."""
+    origins = sorted(S["tuned_on"]) + sorted(S["confirmed_on"])
+    choices, wf = walk_forward(rows, S["groups"]["shrink"], origins)
+    parts = (("tuning", [o for o in origins[1:] if o in S["tuned_on"]]),
+             ("check", list(S["confirmed_on"])))
+    cats = sorted(rows[VALUES[0]].cat.unique())
+    lines = ["## Walk-forward: the shrink re-chosen at each origin", "",
+             "Each origin's choice is made by the same rule on the origins before it "
+             "(their horizon-1 targets were published by then); each origin is scored at "
+             "horizon 1 at its own choice (walk-forward) and at the shipped choice.", "",
+             "| group | " + " | ".join(f"{o}" for o in choices) + " |",
+             "|---|" + "---|" * len(choices)]
+    for cat in cats:
+        lines.append(f"| {cat} | " + " | ".join(f"{choices[o][cat]:g}" for o in choices) + " |")
+    lines += ["", f"(column {max(choices)}: chosen on every origin {origins[0]}-{origins[-1]}, "
+              f"the choice for a projection from January {max(choices)}; shipped: "
+              f"{S['groups']['shrink']})", "",
+              "| group | " + " | ".join(f"{p} ({o[0]}-{o[-1]}) walk-forward | shipped"
+                                       for p, o in parts) + " |",
+              "|---|" + "---|---|" * len(parts)]
+    sc = {}
+    for p, o in parts:
+        for name, d in (("wf", wf[wf.origin.isin(o)]),
+                        ("shipped", _at_shrink(rows, S["groups"]["shrink"], o))):
+            s = score(d)
+            s = (s.unstack() if isinstance(s, pd.Series) else s).droplevel("dim")
+            sc[p, name] = s.xs((1, "anchored"), level=["h", "method"])
+    for cat in cats:
+        lines.append(f"| {cat} | " + " | ".join(
+            f"{sc[p, n].loc[cat, 'WAPE']:.2f} ({sc[p, n].loc[cat, 'bias']:+.1f})"
+            for p, _ in parts for n in ("wf", "shipped")) + " |")
+    return lines + ["", "WAPE % (bias %), horizon 1.", ""]
+
+
 def main():
     a, S, las, origins = grid_setup()
     t0 = time.perf_counter()
-    res, base = {}, {}
+    res, base, rows = {}, {}, {}
     for lam, df in grid_rows(_one_with, VALUES, a, las, origins):
-        df = df[df.cat != "not_recorded"]
+        df = rows[lam] = df[df.cat != "not_recorded"]
         res[lam] = {}
         for s, key in (("tune", "tuned_on"), ("check", "confirmed_on")):
             sc = score(df[df.origin.isin(S[key])])
@@ -96,7 +169,7 @@ def main():
                              + f" | {base[s]['shares_x_total'].loc[(h, cat)]:.2f}"
                              f" | {base[s]['naive'].loc[(h, cat)]:.2f} | {chosen[cat]:g} |")
             lines.append("")
-    lines += [f"Chosen: `{chosen}`", ""]
+    lines += [f"Chosen: `{chosen}`", ""] + walk_forward_lines(rows, S)
     OUT.write_text("\n".join(lines))
     print("\n".join(lines))
 

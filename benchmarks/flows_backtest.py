@@ -7,7 +7,8 @@ origin sees only the years published by then), a grid of pooled-growth settings,
 statsforecast's AutoETS / AutoARIMA / AutoTheta fitted on the same truncated series in the
 same run.  Scores: median APE, its ratio to naive, median signed error (bias), and the
 coverage of the raw 80% / 95% intervals and of the intervals calibrated on earlier origins
-only (``*_cal``).  The last two origins of each measure are the check; the settings in
+only (``*_cal``), and each method's median APE minus naive's and the last value's on the
+forecasts both made, with a 95% interval from a paired bootstrap over LAs.  The last two origins of each measure are the check; the settings in
 ``sendforecast.models.forecast.pooled.POOLED_SETTINGS`` are chosen on the others.
 
 Run: .venv/bin/python benchmarks/flows_backtest.py [--no-peers]
@@ -70,8 +71,8 @@ def conversion_section(data, bt: pd.DataFrame, origins: list[int], check: list[i
              f"({own[0]}-{own[-1]}; tuning {tune}, check {check})", "",
              "Every method on the same forecasts (the LAs and origins conversion forecast).", ""]
     for part, o in (("check", check), ("tuning", tune)):
-        lines += [f"#### {part} origins", "", *table(summarise(same[same.origin.isin(o)]),
-                                                      "naive"), ""]
+        sub = same[same.origin.isin(o)]
+        lines += [f"#### {part} origins", "", *table(summarise(sub), "naive", sub), ""]
     fac = calibration_factors(conv[conv.origin.isin(tune)])
     # the check's cover with the tuning origins' factors (the factors the package ships)
     cal = pd.concat([apply_calibration(g, factors=fac) for _, g in conv.groupby("origin")])
@@ -93,21 +94,66 @@ def conversion_section(data, bt: pd.DataFrame, origins: list[int], check: list[i
     return lines, (int(best.years), float(best.lag))
 
 
-def table(s: pd.DataFrame, ref: str) -> list[str]:
+#: the baselines each method is set against, with a paired interval of the difference
+BASELINES = ("naive", "last value")
+
+
+def paired_median_difference(bt: pd.DataFrame, method: str, ref: str, horizon: int,
+                             reps: int = 2000, seed: int = 0) -> tuple[float, float, float, int]:
+    """Median APE of ``method`` minus that of ``ref`` (points) at ``horizon``, on the
+    forecasts both made (the same LA, origin and horizon), with a 95% interval from a
+    paired bootstrap over LAs (whole LAs resampled, every origin of an LA kept together;
+    the resampled medians are weighted medians).  Returns ``(difference, low, high,
+    forecasts)``; NaNs when they share no forecast."""
+    keys = ["la_code", "origin"]
+    d = bt[bt.horizon == horizon]
+    a = d[d.method == method].set_index(keys)
+    b = d[d.method == ref].set_index(keys)
+    both = a.index.intersection(b.index)
+    if not len(both):
+        return np.nan, np.nan, np.nan, 0
+    ea, eb = _ape(a.loc[both]).to_numpy(float), _ape(b.loc[both]).to_numpy(float)
+    la = pd.factorize(both.get_level_values("la_code"))[0]
+    diff = float(np.median(ea) - np.median(eb))
+    rng = np.random.default_rng(seed)
+    n_la = la.max() + 1
+    w = rng.multinomial(n_la, np.full(n_la, 1.0 / n_la), size=reps)[:, la].astype(float)
+
+    def wmedian(x):
+        o = np.argsort(x, kind="stable")
+        c = np.cumsum(w[:, o], axis=1)
+        return x[o][(c >= c[:, -1:] / 2).argmax(axis=1)]
+
+    lo, hi = np.quantile(wmedian(ea) - wmedian(eb), [0.025, 0.975])
+    return diff, float(lo), float(hi), len(both)
+
+
+def table(s: pd.DataFrame, ref: str, bt: pd.DataFrame | None = None) -> list[str]:
     """The markdown rows of :func:`summarise`'s frame, each median APE also as a ratio to
-    that of the method ``ref`` at the same horizon."""
+    that of the method ``ref`` at the same horizon; with the scored rows ``bt``, also each
+    method's median APE minus each of :data:`BASELINES`' on the same forecasts, with a
+    paired 95% interval (:func:`paired_median_difference`)."""
     base = s.xs(ref)["median_ape"]
 
     def pct(v):
         return f"{v:.0f}%" if np.isfinite(v) else ""
 
+    def vs(m, h, b):
+        if bt is None or m == b or b not in s.index.get_level_values("method"):
+            return ""
+        d, lo, hi, _ = paired_median_difference(bt, m, b, h)
+        return f"{d:+.1f} ({lo:+.1f} to {hi:+.1f})" if np.isfinite(d) else ""
+
+    extra = [f" - {b} (95% interval)" for b in BASELINES] if bt is not None else []
     lines = [f"| method | h | median APE % | / {ref} | bias % | 80% cover (raw) | 95% cover (raw)"
-             " | 80% cover (calibrated) | 95% cover (calibrated) | forecasts |",
-             "|---|---|---|---|---|---|---|---|---|---|"]
+             " | 80% cover (calibrated) | 95% cover (calibrated) | forecasts |"
+             + "".join(f"{e} |" for e in extra),
+             "|---|---|---|---|---|---|---|---|---|---|" + "---|" * len(extra)]
     for (m, h), r in s.iterrows():
         lines.append(f"| {m} | {h} | {r.median_ape:.1f} | {r.median_ape / base[h]:.3f} | "
                      f"{r.bias:+.1f} | {pct(r.cover80)} | {pct(r.cover95)} | "
-                     f"{pct(r.cover80_cal)} | {pct(r.cover95_cal)} | {int(r.n)} |")
+                     f"{pct(r.cover80_cal)} | {pct(r.cover95_cal)} | {int(r.n)} |"
+                     + "".join(f" {vs(m, h, b)} |" for b in BASELINES if bt is not None))
     return lines
 
 
@@ -190,8 +236,8 @@ def main():
             bt = pd.concat([bt, peers(hist, measure, origins)], ignore_index=True)
         lines += [f"## {measure} (origins {origins[0]}-{origins[-1]}; check {check})", ""]
         for part, o in (("check", check), ("tuning", tune)):
-            lines += [f"### {part} origins", "",
-                      *table(summarise(bt[bt.origin.isin(o)]), "last value"), ""]
+            sub = bt[bt.origin.isin(o)]
+            lines += [f"### {part} origins", "", *table(summarise(sub), "last value", sub), ""]
         lines += ["### pooled-growth settings (horizon 1, median APE %)", "",
                   f"last value: tuning {nape['tune']:.2f}, check {nape['check']:.2f}. Chosen on "
                   f"the tuning origins: weight {best.weight}, years {int(best.years)}, phi "
