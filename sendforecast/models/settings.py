@@ -16,6 +16,13 @@ PROJECTION_SETTINGS: dict = {
     # origins the settings were chosen on, and origins kept back to confirm them
     "tuned_on": [2018, 2019, 2020, 2021],
     "confirmed_on": [2022, 2023],
+    # the reference area of each LA's transition rates (leaving, moves, joiners' mix) and
+    # of its margins (the base mixes' pooling, the bands' drift): "england" or "region"
+    # (issue 15's idea; benchmarks/cohort_backtest.py --set pool_toward='"region"' ->
+    # results/pool_toward.md, 2026-12-07): toward the region the tuning origins' horizon-1
+    # WAPE is no lower for any group or band (groups within 0.1 points; 0-4 16.6 -> 17.2,
+    # 20-25 18.9 -> 19.2) and the total's is unchanged (3.6), so England stays
+    "pool_toward": "england",
     # total caseload: "cohort" (the cohort dynamics' own mean total), "pooled_growth"
     # (last growth pooled halfway toward the median LA growth, damped by phi a year) or
     # "blend" (weight x pooled growth + (1 - weight) x cohort: their biases cancel)

@@ -37,7 +37,7 @@ from .inputs import (
     single_age_years,
 )
 
-__all__ = ["has_caseload", "phase_list", "pooled_posteriors", "reference_area",
+__all__ = ["POOL_TOWARD", "has_caseload", "phase_list", "pooled_posteriors", "reference_area",
            "reference_parts", "sen2_parts", "transport"]
 
 
@@ -69,22 +69,36 @@ def has_caseload(data, level: str, code: str, T: int) -> bool:
     return bool(((cl.year == T) & cl.value.notna()).any())
 
 
-def reference_area(data, la: str, T: int) -> tuple[str, str, str]:
-    """Area whose rates the LA's are pooled toward: England, else its region, else itself.
+#: The areas an LA's rates can be pooled toward (``PROJECTION_SETTINGS["pool_toward"]``).
+POOL_TOWARD = ("england", "region")
+
+
+def reference_area(data, la: str, T: int, prefer: str = "england") -> tuple[str, str, str]:
+    """Area whose rates the LA's are pooled toward: England, else its region, else itself
+    (``prefer="region"``: its region, else England, else itself).
 
     Returns ``(level, code, note)``.  Synthetic or partial data (e.g.
     :func:`sendforecast.load_example`) may have no national or region rows; then the
     pooling level is skipped and the LA is its own reference (priors centred on its
     own rates, every placement move allowed), which the note records.
     """
-    if has_caseload(data, "national", ENGLAND, T):
-        return "national", ENGLAND, "pooled toward England"
+    if prefer not in POOL_TOWARD:
+        raise ValueError(f"pool_toward must be one of {POOL_TOWARD}, not {prefer!r}")
     las = getattr(data, "las", None)
     region = None
     if las is not None and "region_code" in las.columns:
         r = las.loc[(las.level == "la") & (las.la_code == la), "region_code"].dropna()
         region = str(r.iloc[0]) if len(r) else None
-    if region and has_caseload(data, "region", region, T):
+
+    def has_region() -> bool:
+        return bool(region) and has_caseload(data, "region", region, T)
+
+    if prefer == "region" and has_region():
+        return "region", region, f"pooled toward region {region}"
+    if has_caseload(data, "national", ENGLAND, T):
+        return "national", ENGLAND, "pooled toward England" + (
+            f" (no rows for its region in {T})" if prefer == "region" else "")
+    if has_region():
         return "region", region, f"no England rows for {T}: pooled toward region {region}"
     return "la", la, (f"no England or region rows for {T}: England level skipped, "
                       "rates pooled toward the LA's own (all moves allowed)")

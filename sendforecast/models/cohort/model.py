@@ -206,7 +206,8 @@ class CohortModel:
         T = int(totals.index.max()) if base_year is None else int(base_year)
         if T not in totals.index:
             raise NotFoundError(f"no caseload for LA {la} in January {T}")
-        ref_level, ref_code, ref_note = reference_area(data, la, T)
+        ref_level, ref_code, ref_note = reference_area(
+            data, la, T, PROJECTION_SETTINGS.get("pool_toward", "england"))
         gone = reorganisation_of(str(la))
         if base_year is None and gone is not None and str(la) in gone.predecessors:
             warnings.warn(f"LA {la} no longer exists: {gone.note} Its projection starts from "

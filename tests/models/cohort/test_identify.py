@@ -109,6 +109,22 @@ def test_reference_area_is_england_and_computed_once(sen2):
     assert nat["initial"].sum() > 400_000  # England's caseload, not an LA's
 
 
+def test_reference_area_can_prefer_the_region(sen2, monkeypatch):
+    """``pool_toward="region"`` pools toward the LA's region (Hampshire 850: the South
+    East), and the projection reads the setting; anything else is refused by name."""
+    from sendforecast.models.cohort.identify import reference_area
+    from sendforecast.models.settings import PROJECTION_SETTINGS
+
+    level, code, note = reference_area(sen2, "850", 2022, "region")
+    assert (level, code) == ("region", "E12000008") and "region E12000008" in note
+    assert reference_area(sen2, "850", 2022)[0] == "national"
+    with pytest.raises(ValueError, match="pool_toward.*'county'"):
+        reference_area(sen2, "850", 2022, "county")
+    monkeypatch.setitem(PROJECTION_SETTINGS, "pool_toward", "region")
+    m = CohortModel.from_sen2(sen2, "850", base_year=2022)
+    assert m.settings["reference"]["code"] == "E12000008"
+
+
 def test_plans_end_by_25_over_many_las(sen2):
     """January 2024 England: 2,100 children with a plan at 24, 325 at 25.  Projected a year
     on, the 25-year-olds of ten LAs are well under half of their 24-year-olds (an even
