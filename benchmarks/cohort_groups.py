@@ -10,9 +10,10 @@ the simpler: 0, then 0.5); the check origins are printed beside, not used to cho
 
 A walk-forward section asks whether re-choosing would have paid: at each origin from the
 second on, every group's shrink is chosen by the same rule on the origins before it (their
-horizon-1 targets were published by then; the rule starts from the previous origin's
-choice), and that origin is scored at its own choice.  The last line is the choice an
-analyst would make with every origin published by the newest January.
+horizon-1 targets were published by then; the first choice has no incumbent, each later
+one keeps the previous origin's choice within the tie), and that origin is scored at its
+own choice.  The last column is the choice so made with every origin published by the
+newest January.
 
 Run: .venv/bin/python benchmarks/cohort_groups.py [--draws 200] [--seed 1] [--workers 2]
 Writes benchmarks/results/cohort_groups.md.
@@ -49,24 +50,27 @@ def _one_with(job):
             and r["dim"] == "group"] if not isinstance(res, str) else []
 
 
-def choose(scores: dict[float, pd.DataFrame], shipped: dict) -> dict[str, float]:
+def choose(scores: dict[float, pd.DataFrame], shipped: dict | None) -> dict[str, float]:
     """Each group's shrink: the shipped one unless another value's tuning WAPE at horizon 1
     is lower by more than :data:`TIE` (no change without evidence); then the lowest, a tie
-    among the others to the simpler."""
+    among the others to the simpler.  ``shipped=None``: no incumbent, the simplest value
+    within :data:`TIE` of the lowest."""
     out = {}
     for cat in scores[VALUES[0]].loc[1].index:
         w = {v: scores[v].loc[(1, cat), "WAPE"] for v in VALUES}
-        now = shipped.get(cat, shipped.get("default", 1.0))
+        now = None if shipped is None else shipped.get(cat, shipped.get("default", 1.0))
         best = min(w.values())
         out[cat] = now if now in w and w[now] <= best + TIE else next(
             v for v in VALUES if w[v] <= best + TIE)
     return out
 
 
-def walk_forward(rows: dict[float, pd.DataFrame], first: dict, origins) -> tuple[dict, pd.DataFrame]:
+def walk_forward(rows: dict[float, pd.DataFrame], first: dict | None,
+                 origins) -> tuple[dict, pd.DataFrame]:
     """Re-choose each group's shrink at every origin after the first from the origins
-    before it (horizon 1 only: its targets were published by then), starting from
-    ``first``; score each origin at its own choice.  Returns the choice per origin (and for
+    before it (horizon 1 only: its targets were published by then), the first choice's
+    incumbent ``first`` (None: none), each later one's the previous choice; score each
+    origin at its own choice.  Returns the choice per origin (and for
     the origin after the last: the choice with every origin published) and the horizon-1
     rows of the origins from the second on, each group at its origin's choice."""
     origins = sorted(origins)
@@ -98,19 +102,23 @@ def _at_shrink(rows: dict[float, pd.DataFrame], shrink: dict, origins) -> pd.Dat
 def walk_forward_lines(rows: dict[float, pd.DataFrame], S: dict) -> list[str]:
     """The walk-forward section of the report (see the module docstring)."""
     origins = sorted(S["tuned_on"]) + sorted(S["confirmed_on"])
-    choices, wf = walk_forward(rows, S["groups"]["shrink"], origins)
+    choices, wf = walk_forward(rows, None, origins)
     parts = (("tuning", [o for o in origins[1:] if o in S["tuned_on"]]),
              ("check", list(S["confirmed_on"])))
     cats = sorted(rows[VALUES[0]].cat.unique())
     lines = ["## Walk-forward: the shrink re-chosen at each origin", "",
              "Each origin's choice is made by the same rule on the origins before it "
-             "(their horizon-1 targets were published by then); each origin is scored at "
-             "horizon 1 at its own choice (walk-forward) and at the shipped choice.", "",
+             "(their horizon-1 targets were published by then): the first with no "
+             "incumbent (the simplest value within the tie of the lowest WAPE), each later "
+             "one keeping the previous origin's choice unless beaten by more than the tie. "
+             "Each origin is scored at horizon 1 at its own choice (walk-forward) and at "
+             "the shipped choice, which the tuning origins chose: on them it is in-sample.",
+             "",
              "| group | " + " | ".join(f"{o}" for o in choices) + " |",
              "|---|" + "---|" * len(choices)]
     for cat in cats:
         lines.append(f"| {cat} | " + " | ".join(f"{choices[o][cat]:g}" for o in choices) + " |")
-    lines += ["", f"(column {max(choices)}: chosen on every origin {origins[0]}-{origins[-1]}, "
+    lines += ["", f"(column {max(choices)}: chosen so on every origin {origins[0]}-{origins[-1]}, "
               f"the choice for a projection from January {max(choices)}; shipped: "
               f"{S['groups']['shrink']})", "",
               "| group | " + " | ".join(f"{p} ({o[0]}-{o[-1]}) walk-forward | shipped"

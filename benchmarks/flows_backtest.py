@@ -98,34 +98,46 @@ def conversion_section(data, bt: pd.DataFrame, origins: list[int], check: list[i
 BASELINES = ("naive", "last value")
 
 
+def weighted_median(x: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """The median of ``x`` with each value repeated ``w[r, i]`` times (integer counts), for
+    each row ``r`` of ``w``: the mean of the two middle values, as :func:`numpy.median` of
+    the repeated sample (so with every count 1 it is ``np.median(x)``)."""
+    o = np.argsort(x, kind="stable")
+    c = np.cumsum(w[:, o], axis=1)
+    n = c[:, -1:]
+    lo = (c >= (n - 1) // 2 + 1).argmax(axis=1)
+    hi = (c >= n // 2 + 1).argmax(axis=1)
+    return (x[o][lo] + x[o][hi]) / 2
+
+
 def paired_median_difference(bt: pd.DataFrame, method: str, ref: str, horizon: int,
                              reps: int = 2000, seed: int = 0) -> tuple[float, float, float, int]:
     """Median APE of ``method`` minus that of ``ref`` (points) at ``horizon``, on the
-    forecasts both made (the same LA, origin and horizon), with a 95% interval from a
-    paired bootstrap over LAs (whole LAs resampled, every origin of an LA kept together;
-    the resampled medians are weighted medians).  Returns ``(difference, low, high,
-    forecasts)``; NaNs when they share no forecast."""
+    forecasts both made (the same LA and origin, both finite), with a 95% interval from a
+    paired bootstrap over LAs: whole LAs are resampled (``numpy.random.default_rng(seed)
+    .multinomial`` counts per LA), every origin of an LA kept together, and each resample's
+    medians are those of the repeated sample (:func:`weighted_median`).  Returns
+    ``(difference, low, high, forecasts)``; NaNs when they share no forecast."""
     keys = ["la_code", "origin"]
     d = bt[bt.horizon == horizon]
     a = d[d.method == method].set_index(keys)
     b = d[d.method == ref].set_index(keys)
+    for name, x in ((method, a), (ref, b)):
+        if not x.index.is_unique:
+            raise ValueError(f"{name}: more than one forecast per LA and origin at h{horizon}")
     both = a.index.intersection(b.index)
-    if not len(both):
-        return np.nan, np.nan, np.nan, 0
     ea, eb = _ape(a.loc[both]).to_numpy(float), _ape(b.loc[both]).to_numpy(float)
+    ok = np.isfinite(ea) & np.isfinite(eb)
+    if not ok.any():
+        return np.nan, np.nan, np.nan, 0
+    ea, eb, both = ea[ok], eb[ok], both[ok]
     la = pd.factorize(both.get_level_values("la_code"))[0]
     diff = float(np.median(ea) - np.median(eb))
-    rng = np.random.default_rng(seed)
     n_la = la.max() + 1
-    w = rng.multinomial(n_la, np.full(n_la, 1.0 / n_la), size=reps)[:, la].astype(float)
-
-    def wmedian(x):
-        o = np.argsort(x, kind="stable")
-        c = np.cumsum(w[:, o], axis=1)
-        return x[o][(c >= c[:, -1:] / 2).argmax(axis=1)]
-
-    lo, hi = np.quantile(wmedian(ea) - wmedian(eb), [0.025, 0.975])
-    return diff, float(lo), float(hi), len(both)
+    w = np.random.default_rng(seed).multinomial(n_la, np.full(n_la, 1.0 / n_la),
+                                                size=reps)[:, la]
+    lo, hi = np.quantile(weighted_median(ea, w) - weighted_median(eb, w), [0.025, 0.975])
+    return diff, float(lo), float(hi), len(ea)
 
 
 def table(s: pd.DataFrame, ref: str, bt: pd.DataFrame | None = None) -> list[str]:
@@ -144,7 +156,8 @@ def table(s: pd.DataFrame, ref: str, bt: pd.DataFrame | None = None) -> list[str
         d, lo, hi, _ = paired_median_difference(bt, m, b, h)
         return f"{d:+.1f} ({lo:+.1f} to {hi:+.1f})" if np.isfinite(d) else ""
 
-    extra = [f" - {b} (95% interval)" for b in BASELINES] if bt is not None else []
+    extra = ([f" - {b}, same forecasts (95% interval)" for b in BASELINES]
+             if bt is not None else [])
     lines = [f"| method | h | median APE % | / {ref} | bias % | 80% cover (raw) | 95% cover (raw)"
              " | 80% cover (calibrated) | 95% cover (calibrated) | forecasts |"
              + "".join(f"{e} |" for e in extra),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from sendforecast.data.taxonomy import PLACEMENT_GROUPS
+from sendforecast.models.cohort.identify import POOL_TOWARD
 from sendforecast.models.cohort.margins import AGE_BANDS
 from sendforecast.models.settings import PROJECTION_SETTINGS as S
 
@@ -27,4 +28,5 @@ def test_every_named_category_exists_and_origins_are_kept_apart():
     assert set(S["interval"]["spread_by_group"]) <= set(PLACEMENT_GROUPS)
     assert not set(S["tuned_on"]) & set(S["confirmed_on"])
     assert S["total"]["method"] in ("cohort", "pooled_growth", "blend")
+    assert S["pool_toward"] in POOL_TOWARD
     assert 0 < S["interval"]["spread"] <= 1.5

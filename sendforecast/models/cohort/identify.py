@@ -5,7 +5,8 @@ Knows: the identification assumptions of :meth:`~.model.CohortModel.from_sen2`
 group, leaving rates by age and group at the LA's net leaving level, the joiners' age x
 group mix, and the minimal placement moves between consecutive ages
 (:func:`sen2_parts`); the area the LA's rates are pooled toward (:func:`reference_area`,
-England, else the region, else the LA itself); and the beta / Dirichlet posteriors pooled
+England, else the region, else the LA itself; the region first with
+``PROJECTION_SETTINGS["pool_toward"] = "region"``); and the beta / Dirichlet posteriors pooled
 toward it (:func:`pooled_posteriors`, with :mod:`.rates`).
 
 Does not know: how the tables are cut per area (:mod:`.inputs`) or how the posteriors

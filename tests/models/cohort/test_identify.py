@@ -120,9 +120,35 @@ def test_reference_area_can_prefer_the_region(sen2, monkeypatch):
     assert reference_area(sen2, "850", 2022)[0] == "national"
     with pytest.raises(ValueError, match="pool_toward.*'county'"):
         reference_area(sen2, "850", 2022, "county")
+    import sendforecast.models.cohort.model as model_module
+
+    seen = []
+    fit = model_module._fit_margins
+
+    def spy(data, la, T, ref_level, ref_code, initial):
+        seen.append((ref_level, ref_code))
+        return fit(data, la, T, ref_level, ref_code, initial)
+
+    monkeypatch.setattr(model_module, "_fit_margins", spy)
     monkeypatch.setitem(PROJECTION_SETTINGS, "pool_toward", "region")
     m = CohortModel.from_sen2(sen2, "850", base_year=2022)
     assert m.settings["reference"]["code"] == "E12000008"
+    assert seen == [("region", "E12000008")]  # the margins' reference too
+
+
+@pytest.mark.parametrize("prefer, england, region, want", [
+    ("england", False, True, "region"),   # no England rows: its region
+    ("region", True, False, "national"),  # no rows for its region: England
+    ("region", False, False, "la"),       # neither: the LA itself
+    ("england", True, True, "national"),
+])
+def test_reference_area_falls_back_in_order(sen2, monkeypatch, prefer, england, region, want):
+    import sendforecast.models.cohort.identify as identify
+
+    monkeypatch.setattr(identify, "has_caseload",
+                        lambda data, level, code, T: {"national": england,
+                                                      "region": region}[level])
+    assert identify.reference_area(sen2, "850", 2022, prefer)[0] == want
 
 
 def test_plans_end_by_25_over_many_las(sen2):
