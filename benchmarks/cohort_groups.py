@@ -65,6 +65,13 @@ def choose(scores: dict[float, pd.DataFrame], shipped: dict | None) -> dict[str,
     return out
 
 
+def _scores(rows: pd.DataFrame) -> pd.DataFrame:
+    """:func:`cohort_backtest.score` of the group rows, indexed (h, cat, method)."""
+    sc = score(rows)
+    sc = (sc.unstack() if isinstance(sc, pd.Series) else sc).droplevel("dim")
+    return sc.reorder_levels(["h", "cat", "method"]).sort_index()
+
+
 def walk_forward(rows: dict[float, pd.DataFrame], first: dict | None,
                  origins) -> tuple[dict, pd.DataFrame]:
     """Re-choose each group's shrink at every origin after the first from the origins
@@ -79,10 +86,7 @@ def walk_forward(rows: dict[float, pd.DataFrame], first: dict | None,
         scores = {}
         for v in VALUES:
             d = rows[v][(rows[v].origin < c) & (rows[v].h == 1)]
-            sc = score(d)
-            sc = (sc.unstack() if isinstance(sc, pd.Series) else sc).droplevel("dim")
-            scores[v] = sc.reorder_levels(["h", "cat", "method"]).sort_index().xs(
-                "anchored", level="method")[["WAPE", "bias"]]
+            scores[v] = _scores(d).xs("anchored", level="method")[["WAPE", "bias"]]
         prev = choices[c] = choose(scores, prev)
         if c in origins:
             for cat, v in prev.items():
@@ -128,9 +132,7 @@ def walk_forward_lines(rows: dict[float, pd.DataFrame], S: dict) -> list[str]:
     for p, o in parts:
         for name, d in (("wf", wf[wf.origin.isin(o)]),
                         ("shipped", _at_shrink(rows, S["groups"]["shrink"], o))):
-            s = score(d)
-            s = (s.unstack() if isinstance(s, pd.Series) else s).droplevel("dim")
-            sc[p, name] = s.xs((1, "anchored"), level=["h", "method"])
+            sc[p, name] = _scores(d).xs((1, "anchored"), level=["h", "method"])
     for cat in cats:
         lines.append(f"| {cat} | " + " | ".join(
             f"{sc[p, n].loc[cat, 'WAPE']:.2f} ({sc[p, n].loc[cat, 'bias']:+.1f})"
@@ -146,9 +148,7 @@ def main():
         df = rows[lam] = df[df.cat != "not_recorded"]
         res[lam] = {}
         for s, key in (("tune", "tuned_on"), ("check", "confirmed_on")):
-            sc = score(df[df.origin.isin(S[key])])
-            sc = (sc.unstack() if isinstance(sc, pd.Series) else sc).droplevel("dim")
-            sc = sc.reorder_levels(["h", "cat", "method"]).sort_index()
+            sc = _scores(df[df.origin.isin(S[key])])
             res[lam][s] = sc.xs("anchored", level="method")[["WAPE", "bias"]]
             base.setdefault(s, {m: sc.xs(m, level="method")["WAPE"]  # of the first value
                                 for m in ("shares_x_total", "naive")})  # (shares x its total)
