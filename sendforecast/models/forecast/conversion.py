@@ -48,7 +48,7 @@ from ..settings import FORECAST_SETTINGS
 from .baselines import _mean_square, _pooled_var
 from .history import clean_history
 from .interface import Forecaster
-from .pooled import PooledGrowthForecaster
+from .pooled import PooledGrowthForecaster, random_walk
 
 __all__ = ["CONVERSION_SETTINGS", "ConversionForecaster"]
 
@@ -154,12 +154,9 @@ class ConversionForecaster(Forecaster):
 
     def _sample(self, horizon, draws, rng):
         # (each series' rate is finite: _prepare excluded the others)
-        # year by year (a longer horizon keeps the first years' numbers)
-        eps = (rng.standard_normal((horizon, len(self.level_), draws)).transpose(1, 0, 2)
-               * self.sigma_[:, None, None])
         steps = np.arange(1, horizon + 1)
         damp = np.cumsum(np.where(steps > 1, self.phi_ ** steps, 0.0))  # 0, phi^2, + phi^3 ...
         mean = np.log(self.level_)[:, None] + self.growth_[:, None] * damp[None, :]
         # centred: the mean of the draws is the rule's forecast (the median is below it)
-        return np.exp(mean[:, :, None] + np.cumsum(eps, axis=1)
+        return np.exp(mean[:, :, None] + random_walk(rng, self.sigma_, horizon, draws)
                       - 0.5 * self.sigma_[:, None, None] ** 2 * steps[None, :, None])

@@ -84,7 +84,13 @@ class PooledGrowthForecaster(Forecaster):
     def _sample(self, horizon, draws, rng):
         damp = np.cumsum(self.phi ** np.arange(1, horizon + 1))
         mean = np.log(self.last_)[:, None] + self.growth_[:, None] * damp[None, :]
-        # year by year (a longer horizon keeps the first years' numbers)
-        eps = (rng.standard_normal((horizon, len(self.last_), draws)).transpose(1, 0, 2)
-               * self.sigma_[:, None, None])
-        return np.exp(mean[:, :, None] + np.cumsum(eps, axis=1))
+        return np.exp(mean[:, :, None] + random_walk(rng, self.sigma_, horizon, draws))
+
+
+def random_walk(rng, sigma: np.ndarray, horizon: int, draws: int) -> np.ndarray:
+    """Cumulative log errors ``[series, year, draw]`` of a random walk with yearly sd
+    ``sigma`` per series, drawn year by year, so a longer horizon keeps the first years'
+    numbers (the same seed gives horizon 2 as the first two years of horizon 5)."""
+    eps = (rng.standard_normal((horizon, len(sigma), draws)).transpose(1, 0, 2)
+           * np.asarray(sigma)[:, None, None])
+    return np.cumsum(eps, axis=1)
